@@ -1,0 +1,112 @@
+/**
+ * Composition of one provider instance: store, keys, models and the route table.
+ * `startProvider` listens (port 0 picks a free port, and the issuer follows it unless given).
+ */
+import express from 'express';
+import { EventEmitter } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LowdbStore } from '../shared/store/lowdb-store.ts';
+import { createLogger, type Logger } from '../shared/log.ts';
+import { loadProviderConfig, type ProviderConfig } from './config.ts';
+import { KeyStore } from './keys/keystore.ts';
+import { openModels } from './models/index.ts';
+import { endpointUrls, PATHS, type ProviderContext } from './context.ts';
+import { defaults } from './defaults.ts';
+import { renderJsonError } from './middleware/render_error.ts';
+import { discoveryEndpoint } from './endpoints/discovery.ts';
+import { jwksEndpoint } from './endpoints/jwks.ts';
+import { tokenEndpoint } from './endpoints/token.ts';
+import { userinfoEndpoint } from './endpoints/userinfo.ts';
+import { introspectionEndpoint } from './endpoints/introspection.ts';
+import { revocationEndpoint } from './endpoints/revocation.ts';
+import { seedDemo, isNewDataDir } from './demo.ts';
+
+export interface RunningProvider {
+  readonly ctx: ProviderContext;
+  readonly server: Server;
+  /** The issuer URL (equals the base URL the provider listens on unless configured). */
+  readonly issuer: string;
+  readonly port: number;
+  /** Demo credentials seeded on this start, if any. */
+  readonly demo: boolean;
+  close(): Promise<void>;
+}
+
+/** The express app with every route of the provider. */
+export function buildApp(ctx: ProviderContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const form = express.urlencoded({ extended: false, limit: defaults.maxBodyBytes, parameterLimit: 100 });
+  const json = express.json({ limit: defaults.maxBodyBytes });
+  app.use((_req, res, next) => {
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
+    next();
+  });
+
+  app.get('/.well-known/openid-configuration', discoveryEndpoint(ctx));
+  app.get('/.well-known/oauth-authorization-server', discoveryEndpoint(ctx));
+  app.get(PATHS.jwks, jwksEndpoint(ctx));
+  app.post(PATHS.token, form, tokenEndpoint(ctx));
+  app.get(PATHS.userinfo, userinfoEndpoint(ctx));
+  app.post(PATHS.userinfo, form, userinfoEndpoint(ctx));
+  app.post(PATHS.introspection, form, introspectionEndpoint(ctx));
+  app.post(PATHS.revocation, form, revocationEndpoint(ctx));
+  void json;
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', (_req, res) => void res.json({ status: 'ready', store: ctx.store.stats().records >= 0, keys: ctx.keys.jwks().keys.length > 0 }));
+
+  app.use((_req, _res, next) => next({ status: 404 }));
+  app.use((err: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if ((err as { status?: number })?.status === 404 && !(err instanceof Error)) {
+      return void res.status(404).json({ error: 'not_found', error_description: `no endpoint at ${req.method} ${req.path}` });
+    }
+    next(err);
+  });
+  app.use(renderJsonError(ctx.log));
+  return app;
+}
+
+export interface StartProviderOptions extends Partial<ProviderConfig> {
+  readonly log?: Logger;
+}
+
+/** Opens the store and keys, seeds demo data when asked (or when the data dir is new), listens. */
+export async function startProvider(options: StartProviderOptions = {}): Promise<RunningProvider> {
+  const base = loadProviderConfig(options);
+  const log = options.log ?? createLogger('provider');
+  const fresh = isNewDataDir(base.dataDir);
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(base.port, base.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const issuer = options.issuer ?? (base.port === 0 ? `http://127.0.0.1:${port}` : base.issuer);
+  const config: ProviderConfig = { ...base, issuer, port };
+  let store: LowdbStore | undefined;
+  try {
+    store = await LowdbStore.open({ dir: config.dataDir, name: 'provider', sweepIntervalMs: defaults.sweepIntervalMs });
+    const keys = await KeyStore.open(config.dataDir);
+    const ctx: ProviderContext = { config, store, keys, models: openModels(store), urls: endpointUrls(issuer), events: new EventEmitter(), log };
+    const demo = config.demo ?? fresh;
+    if (demo) await seedDemo(ctx);
+    server.on('request', buildApp(ctx));
+    log.info('provider.started', { issuer, port, dataDir: config.dataDir, demo });
+    return {
+      ctx, server, issuer, port, demo,
+      async close() {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await store!.close();
+      },
+    };
+  } catch (e) {
+    server.close();
+    await store?.close();
+    throw e;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Provider configuration from `NOD_` environment variables (documented in the README).
+ * Every field has a default; tests pass overrides directly.
+ */
+import { envBool, envInt, envString } from '../shared/env.ts';
+import { DEFAULT_PROVIDER_PORT, DEFAULT_SERVER_PORT, DELEGATION_PATH } from '../shared/constants.ts';
+
+export interface ProviderConfig {
+  /** Public issuer URL; no trailing slash. `NOD_ISSUER`, default http://localhost:3000. */
+  readonly issuer: string;
+  /** `NOD_PROVIDER_PORT`, default 3000. */
+  readonly port: number;
+  /** `NOD_PROVIDER_HOST`, default all interfaces. */
+  readonly host?: string;
+  /** `NOD_DATA_DIR`, default ./data. */
+  readonly dataDir: string;
+  /** `NOD_DEMO`: seed demo users and clients. Default: on when the data directory is new. */
+  readonly demo?: boolean;
+  /** `NOD_AUTH_CHANNEL_URL`: where CIBA requests are delegated. Default the local entity. */
+  readonly authChannelUrl: string;
+  /** `NOD_DEVICE_APP_URL`: origin of the device app (demo client redirect URIs). Default http://localhost:3001. */
+  readonly deviceAppUrl: string;
+  /** Set cookies with the Secure flag: `NOD_SECURE_COOKIES`, default on for https issuers. */
+  readonly secureCookies: boolean;
+}
+
+/** Reads the configuration from the environment, with overrides on top. */
+export function loadProviderConfig(overrides: Partial<ProviderConfig> = {}, env = process.env): ProviderConfig {
+  const port = overrides.port ?? envInt('NOD_PROVIDER_PORT', DEFAULT_PROVIDER_PORT, env);
+  const issuer = (overrides.issuer ?? envString('NOD_ISSUER', `http://localhost:${port}`, env)).replace(/\/+$/, '');
+  const demoEnv = env.NOD_DEMO;
+  return {
+    issuer,
+    port,
+    host: overrides.host ?? (env.NOD_PROVIDER_HOST || undefined),
+    dataDir: overrides.dataDir ?? envString('NOD_DATA_DIR', './data', env),
+    demo: overrides.demo ?? (demoEnv === undefined || demoEnv === '' ? undefined : envBool('NOD_DEMO', false, env)),
+    authChannelUrl:
+      overrides.authChannelUrl ?? envString('NOD_AUTH_CHANNEL_URL', `http://localhost:${DEFAULT_SERVER_PORT}${DELEGATION_PATH}`, env),
+    deviceAppUrl: (overrides.deviceAppUrl ?? envString('NOD_DEVICE_APP_URL', `http://localhost:${DEFAULT_SERVER_PORT}`, env)).replace(/\/+$/, ''),
+    secureCookies: overrides.secureCookies ?? envBool('NOD_SECURE_COOKIES', issuer.startsWith('https:'), env),
+  };
+}

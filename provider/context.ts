@@ -1,0 +1,71 @@
+/** What every endpoint of one provider instance shares. Built once in app.ts. */
+import type { EventEmitter } from 'node:events';
+import type { ProviderConfig } from './config.ts';
+import type { Store } from '../shared/store/store.ts';
+import type { KeyStore } from './keys/keystore.ts';
+import type { Models } from './models/index.ts';
+import type { Logger } from '../shared/log.ts';
+import { CIBA_CALLBACK_PATH } from '../shared/constants.ts';
+
+/** Absolute URLs of the provider's endpoints, derived from the issuer. */
+export interface EndpointUrls {
+  readonly authorization: string;
+  readonly token: string;
+  readonly userinfo: string;
+  readonly jwks: string;
+  readonly introspection: string;
+  readonly revocation: string;
+  readonly endSession: string;
+  readonly backchannelAuthentication: string;
+  readonly deviceAuthorization: string;
+  readonly deviceVerification: string;
+  readonly cibaCallback: string;
+  readonly checkSession: string;
+}
+
+/** Endpoint paths, relative to the issuer. */
+export const PATHS = {
+  authorization: '/authorize',
+  token: '/token',
+  userinfo: '/userinfo',
+  jwks: '/jwks',
+  introspection: '/token/introspect',
+  revocation: '/token/revoke',
+  endSession: '/logout',
+  backchannelAuthentication: '/bc-authorize',
+  deviceAuthorization: '/device/auth',
+  deviceVerification: '/device',
+  cibaCallback: CIBA_CALLBACK_PATH,
+  checkSession: '/session/check',
+  login: '/login',
+  consent: '/consent',
+} as const;
+
+export function endpointUrls(issuer: string): EndpointUrls {
+  const u = (p: string) => `${issuer}${p}`;
+  return {
+    authorization: u(PATHS.authorization),
+    token: u(PATHS.token),
+    userinfo: u(PATHS.userinfo),
+    jwks: u(PATHS.jwks),
+    introspection: u(PATHS.introspection),
+    revocation: u(PATHS.revocation),
+    endSession: u(PATHS.endSession),
+    backchannelAuthentication: u(PATHS.backchannelAuthentication),
+    deviceAuthorization: u(PATHS.deviceAuthorization),
+    deviceVerification: u(PATHS.deviceVerification),
+    cibaCallback: u(PATHS.cibaCallback),
+    checkSession: u(PATHS.checkSession),
+  };
+}
+
+export interface ProviderContext {
+  readonly config: ProviderConfig;
+  readonly store: Store;
+  readonly keys: KeyStore;
+  readonly models: Models;
+  readonly urls: EndpointUrls;
+  /** Events: `grant.success`, `backchannel_authentication.saved`, `*.error`, ... for logs and tests. */
+  readonly events: EventEmitter;
+  readonly log: Logger;
+}

@@ -1,0 +1,61 @@
+/**
+ * Every default and TTL of the provider, in one place. Durations are in seconds unless the name
+ * says otherwise. Environment variables (see config.ts) and per-client metadata override some.
+ */
+export const defaults = {
+  /** Lifetime of an authorization code. RFC 6749 recommends at most 10 minutes; 60 s is plenty. */
+  authorizationCodeTtl: 60,
+  /** Access tokens from the token endpoint. Short: resource servers verify them offline (RFC 9068). */
+  accessTokenTtl: 3600,
+  /** Access tokens delivered through the front channel (implicit/hybrid): shorter, they sit in browser history. */
+  frontChannelAccessTokenTtl: 600,
+  /** ID tokens. */
+  idTokenTtl: 3600,
+  /** Refresh tokens (absolute lifetime of one token; rotation issues a new one). */
+  refreshTokenTtl: 14 * 24 * 3600,
+  /** How long a rotated (consumed) refresh token is remembered so its reuse revokes the family. */
+  refreshTokenReuseWindow: 14 * 24 * 3600,
+  /** Grants (what the user approved for a client) live as long as their longest refresh token. */
+  grantTtl: 30 * 24 * 3600,
+  /** Browser login session. */
+  sessionTtl: 8 * 3600,
+  /** A pending login/consent interaction (the authorization request waiting for the user). */
+  interactionTtl: 600,
+  /** Remembered consent per client and scopes. */
+  consentTtl: 365 * 24 * 3600,
+  /** Account lock: this many wrong passwords in a row lock the account... */
+  maxFailedLogins: 5,
+  /** ...for this long. */
+  accountLockTtl: 15 * 60,
+  /** Largest accepted form or JSON body, in bytes. */
+  maxBodyBytes: 64 * 1024,
+  /** Longest accepted single parameter value, in characters (request objects and JWTs fit). */
+  maxParamLength: 8192,
+  /** Client assertion (private_key_jwt) `jti`s are remembered this long at most. */
+  clientAssertionMaxAge: 600,
+  /** Public keys of a rotated-out signing key stay published for this long (longest token TTL). */
+  retiredKeyTtl: 30 * 24 * 3600,
+  /** Sweep of expired records, in milliseconds. */
+  sweepIntervalMs: 30_000,
+  /** Signing algorithm of access tokens (ES256 signs ~10x faster than RS256). */
+  accessTokenSigningAlg: 'ES256',
+  /** Default ID token signing algorithm (OpenID Connect's default for clients that do not pick one). */
+  idTokenSigningAlg: 'RS256',
+} as const;
+
+/** Scopes the provider knows, with the words the consent and device pages show. */
+export const scopeDescriptions: Readonly<Record<string, string>> = {
+  openid: 'Sign you in',
+  profile: 'See your name and username',
+  email: 'See your email address',
+  phone: 'See your phone number',
+  offline_access: 'Stay signed in (keep access when you are away)',
+  api: 'Call the API as this service',
+};
+
+/** Claims released per scope (OpenID Connect Core 5.4). */
+export const scopeClaims: Readonly<Record<string, readonly string[]>> = {
+  profile: ['name', 'preferred_username', 'given_name', 'family_name', 'updated_at'],
+  email: ['email', 'email_verified'],
+  phone: ['phone_number', 'phone_number_verified'],
+};

@@ -1,0 +1,35 @@
+/**
+ * Token introspection for authenticated clients: access tokens and refresh tokens.
+ * Inactive, unknown, revoked or foreign tokens all answer `{active: false}`.
+ * @see https://www.rfc-editor.org/rfc/rfc7662
+ */
+import type { RequestHandler } from 'express';
+import type { ProviderContext } from '../context.ts';
+import { authenticateClient } from '../middleware/authenticate_client.ts';
+import { requestParams, required } from '../middleware/params.ts';
+import { verifyAccessToken } from '../tokens/verify_access_token.ts';
+
+export function introspectionEndpoint(ctx: ProviderContext): RequestHandler {
+  return async (req, res) => {
+    const params = requestParams(req);
+    await authenticateClient(ctx, params, req.headers.authorization, ctx.urls.introspection);
+    const token = required(params, 'token');
+    res.set('Cache-Control', 'no-store');
+    const hint = params.token_type_hint;
+    if (hint !== 'refresh_token') {
+      const at = await verifyAccessToken(ctx, token);
+      if (at) {
+        return void res.json({
+          active: true, token_type: 'Bearer', client_id: at.client_id, scope: at.scope, sub: at.sub,
+          iss: at.iss, aud: at.aud, exp: at.exp, iat: at.iat, jti: at.jti,
+          ...(at.gid !== undefined ? { username: (await ctx.models.users.find(at.sub))?.username } : {}),
+        });
+      }
+    }
+    const rt = await ctx.models.refreshTokens.find(token);
+    if (rt && rt.consumed === undefined && (await ctx.models.grants.find(rt.grantId))) {
+      return void res.json({ active: true, token_type: 'refresh_token', client_id: rt.clientId, scope: rt.scope, sub: rt.sub, iss: ctx.config.issuer, exp: rt.expiresAt });
+    }
+    res.json({ active: false });
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * The token endpoint: authenticates the client, checks it is registered for the grant type,
+ * and hands over to the grant's module. Responses are never cached.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+ */
+import type { RequestHandler } from 'express';
+import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../shared/errors.ts';
+import type { ProviderContext } from '../context.ts';
+import { authenticateClient } from '../middleware/authenticate_client.ts';
+import { requestParams } from '../middleware/params.ts';
+import { grantTypes } from '../grants/index.ts';
+
+export function tokenEndpoint(ctx: ProviderContext): RequestHandler {
+  return async (req, res) => {
+    const params = requestParams(req);
+    const client = await authenticateClient(ctx, params, req.headers.authorization, ctx.urls.token);
+    const grantType = params.grant_type;
+    if (!grantType) throw new InvalidRequest('missing required parameter grant_type');
+    const grant = grantTypes.get(grantType);
+    if (!grant) throw new UnsupportedGrantType(`grant_type ${grantType} is not supported`);
+    if (!client.grant_types.includes(grantType)) throw new UnauthorizedClient(`client is not registered for ${grantType}`);
+    const body = await grant.handle(ctx, client, params);
+    res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(body);
+  };
+}

@@ -1,0 +1,8 @@
+/** Every grant type the token endpoint serves, by `grant_type`. Discovery lists these. */
+import type { GrantType } from './grant.ts';
+import { clientCredentials } from './client_credentials.ts';
+import { refreshToken } from './refresh_token.ts';
+
+export const grantTypes: ReadonlyMap<string, GrantType> = new Map(
+  [clientCredentials, refreshToken].map((g) => [g.grantType, g]),
+);

@@ -1,0 +1,43 @@
+/**
+ * The refresh token grant with rotation: every use returns a new refresh token of the same
+ * family; presenting a rotated (already used) one revokes the whole grant, because it means the
+ * token was stolen or replayed.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-security-topics#section-4.14.2
+ */
+import { InvalidGrant, InvalidScope } from '../../shared/errors.ts';
+import { required, spaceList } from '../middleware/params.ts';
+import { issueTokenSet, revokeGrant } from '../tokens/issue.ts';
+import { isLocked } from '../models/user.ts';
+import type { GrantType } from './grant.ts';
+
+export const refreshToken: GrantType = {
+  grantType: 'refresh_token',
+  parameters: ['refresh_token', 'scope'],
+  async handle(ctx, client, params) {
+    const token = required(params, 'refresh_token');
+    const record = await ctx.models.refreshTokens.consume(token);
+    if (!record || record.clientId !== client.client_id) throw new InvalidGrant('refresh token is invalid or expired');
+    if (record.consumed !== undefined) {
+      await revokeGrant(ctx, record.grantId);
+      ctx.log.warn('refresh_token.reuse', { clientId: client.client_id, grantId: record.grantId });
+      throw new InvalidGrant('refresh token was already used; the grant has been revoked');
+    }
+    const grant = await ctx.models.grants.find(record.grantId);
+    const user = grant && (await ctx.models.users.find(grant.sub));
+    if (!grant || !user || isLocked(user)) throw new InvalidGrant('the grant has been revoked');
+    const granted = spaceList(record.scope);
+    const requested = params.scope === undefined ? granted : spaceList(params.scope);
+    const extra = requested.filter((s) => !granted.includes(s));
+    if (extra.length) throw new InvalidScope(`scope exceeds the original grant: ${extra.join(' ')}`);
+    const scope = requested.join(' ');
+    const tokens = await issueTokenSet(ctx, {
+      client,
+      grant,
+      scope,
+      refresh: client.grant_types.includes('refresh_token') ? { familyId: record.familyId, familyExpiresAt: record.familyExpiresAt } : false,
+    });
+    ctx.events.emit('grant.success', { grantType: 'refresh_token', clientId: client.client_id, grantId: grant.grantId });
+    return tokens;
+  },
+};

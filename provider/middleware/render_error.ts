@@ -1,0 +1,37 @@
+/**
+ * The one place protocol errors become HTTP responses for the JSON endpoints. Anything that is
+ * not an OAuthError (a bug) is logged and answered as a plain server_error without details;
+ * body-parser failures are the client's fault and answered 400/413.
+ */
+import type { ErrorRequestHandler } from 'express';
+import { InvalidClient, InvalidRequest, OAuthError, ServerError, isOAuthError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/log.ts';
+
+/** Maps any thrown value to a typed protocol error. */
+export function toOAuthError(err: unknown, log: Logger, where: string): OAuthError {
+  if (isOAuthError(err)) return err;
+  const e = err as { type?: string; status?: number; message?: string; stack?: string };
+  if (e?.type === 'entity.too.large') {
+    const tooLarge = new InvalidRequest('the request body is too large');
+    (tooLarge as { status: number }).status = 413;
+    return tooLarge;
+  }
+  if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || e?.status === 400) {
+    return new InvalidRequest('the request body could not be parsed');
+  }
+  if (e?.type === 'parameters.too.many') return new InvalidRequest('too many parameters');
+  log.error('internal.error', { where, message: e?.message, stack: e?.stack });
+  return new ServerError();
+}
+
+/** Express error middleware for JSON endpoints. */
+export function renderJsonError(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const e = toOAuthError(err, log, req.path);
+    if (e.status < 500) log.debug('request.refused', { path: req.path, error: e.error, detail: e.detail ?? e.description });
+    const headers: Record<string, string> = { 'Cache-Control': 'no-store', ...e.headers };
+    if (e instanceof InvalidClient && /^basic /i.test(req.headers.authorization ?? '')) headers['WWW-Authenticate'] = 'Basic realm="nod"';
+    if (res.headersSent) return;
+    res.status(e.status).set(headers).json(e.toJSON());
+  };
+}

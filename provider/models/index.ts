@@ -1,0 +1,100 @@
+/**
+ * The provider's collections in the Store, with the secondary indexes each flow needs.
+ * Add a collection here, not ad hoc in an endpoint, so every record kind is listed in one place.
+ */
+import type { Collection, Store } from '../../shared/store/store.ts';
+import type { Client } from './client.ts';
+import type { User } from './user.ts';
+
+/** What the user approved for a client: the root every token of a login hangs from. */
+export interface Grant {
+  readonly grantId: string;
+  readonly sub: string;
+  readonly clientId: string;
+  readonly scope: string;
+  readonly authTime: number;
+  readonly acr?: string;
+  readonly amr?: readonly string[];
+  readonly sid?: string;
+}
+
+export interface AuthorizationCode {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly grant: Grant;
+  readonly nonce?: string;
+  readonly codeChallenge?: string;
+  readonly codeChallengeMethod?: string;
+  /** Set once the code was exchanged: the grant whose tokens a replay revokes. */
+  readonly grantId: string;
+}
+
+export interface RefreshToken {
+  readonly grantId: string;
+  readonly clientId: string;
+  readonly sub: string;
+  readonly scope: string;
+  /** The chain of rotated tokens; reuse of any old member revokes the whole family. */
+  readonly familyId: string;
+  /** Epoch seconds after which the family is dead regardless of rotation. */
+  readonly familyExpiresAt: number;
+  readonly nonce?: string;
+}
+
+/** A browser login session at the provider. */
+export interface Session {
+  readonly sub: string;
+  readonly authTime: number;
+  readonly amr: readonly string[];
+  readonly acr: string;
+  /** Client ids that received tokens in this session (for logout). */
+  readonly clients: readonly string[];
+}
+
+/** Remembered consent: `<sub> <clientId>` → scopes approved. */
+export interface Consent {
+  readonly sub: string;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+}
+
+/** A revoked access token `jti` or grant id, kept until every token it covers has expired. */
+export interface Revocation {
+  readonly kind: 'jti' | 'grant';
+  readonly at: number;
+}
+
+/** Single-use JWT ids (client assertions, request objects), kept until the JWT expires. */
+export interface SeenJti {
+  readonly issuer: string;
+}
+
+export interface Models {
+  readonly clients: Collection<Client>;
+  readonly users: Collection<User>;
+  readonly grants: Collection<Grant>;
+  readonly codes: Collection<AuthorizationCode>;
+  readonly refreshTokens: Collection<RefreshToken>;
+  readonly sessions: Collection<Session>;
+  readonly consents: Collection<Consent>;
+  readonly revocations: Collection<Revocation>;
+  readonly seenJtis: Collection<SeenJti>;
+  /** Provider-wide settings (CIBA policy, ...), one record per setting group. */
+  readonly settings: Collection<Record<string, unknown>>;
+}
+
+/** Opens every provider collection on the store. */
+export function openModels(store: Store): Models {
+  return {
+    clients: store.collection<Client>('Client'),
+    users: store.collection<User>('User', { indexes: ['username', 'email', 'phone_number'] }),
+    grants: store.collection<Grant>('Grant', { indexes: ['sub'] }),
+    codes: store.collection<AuthorizationCode>('AuthorizationCode', { indexes: ['grantId'] }),
+    refreshTokens: store.collection<RefreshToken>('RefreshToken', { indexes: ['grantId', 'familyId'] }),
+    sessions: store.collection<Session>('Session', { indexes: ['sub'] }),
+    consents: store.collection<Consent>('Consent'),
+    revocations: store.collection<Revocation>('Revocation'),
+    seenJtis: store.collection<SeenJti>('SeenJti'),
+    settings: store.collection<Record<string, unknown>>('Setting'),
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Typed OAuth 2.0 / OpenID Connect protocol errors: one class per error code.
+ * Handlers throw these; one renderer per component turns them into responses.
+ * `description` is safe to show to the caller; `detail` is internal and only logged.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export class OAuthError extends Error {
+  readonly error: string;
+  readonly status: number;
+  readonly description: string;
+  readonly detail?: string;
+  /** Extra response headers (e.g. WWW-Authenticate, Retry-After). */
+  headers: Record<string, string> = {};
+
+  constructor(error: string, status: number, description: string, detail?: string) {
+    super(`${error}: ${description}`);
+    this.name = 'OAuthError';
+    this.error = error;
+    this.status = status;
+    this.description = description;
+    this.detail = detail;
+  }
+
+  /** The JSON body every OAuth endpoint answers with. */
+  toJSON(): { error: string; error_description: string } {
+    return { error: this.error, error_description: this.description };
+  }
+}
+
+/** Makes the class for one error code with its default status and description. */
+function errorCode(code: string, status: number, fallback: string) {
+  return class extends OAuthError {
+    static readonly code = code;
+    constructor(description: string = fallback, detail?: string) {
+      super(code, status, description, detail);
+    }
+  };
+}
+
+export class InvalidRequest extends errorCode('invalid_request', 400, 'the request is malformed') {}
+export class InvalidClient extends errorCode('invalid_client', 401, 'client authentication failed') {}
+export class InvalidGrant extends errorCode('invalid_grant', 400, 'the grant is invalid, expired or revoked') {}
+export class UnauthorizedClient extends errorCode('unauthorized_client', 400, 'the client is not authorized to use this grant or response type') {}
+export class UnsupportedGrantType extends errorCode('unsupported_grant_type', 400, 'the grant type is not supported') {}
+export class UnsupportedResponseType extends errorCode('unsupported_response_type', 400, 'the response type is not supported') {}
+export class InvalidScope extends errorCode('invalid_scope', 400, 'the requested scope is invalid or not allowed') {}
+export class AccessDenied extends errorCode('access_denied', 403, 'the resource owner or server denied the request') {}
+export class ServerError extends errorCode('server_error', 500, 'the server could not complete the request') {}
+export class TemporarilyUnavailable extends errorCode('temporarily_unavailable', 503, 'the service is temporarily unavailable') {}
+export class InvalidToken extends errorCode('invalid_token', 401, 'the access token is invalid') {}
+export class InsufficientScope extends errorCode('insufficient_scope', 403, 'the access token lacks the required scope') {}
+export class LoginRequired extends errorCode('login_required', 400, 'end-user authentication is required') {}
+export class ConsentRequired extends errorCode('consent_required', 400, 'end-user consent is required') {}
+export class InteractionRequired extends errorCode('interaction_required', 400, 'end-user interaction is required') {}
+export class InvalidRequestObject extends errorCode('invalid_request_object', 400, 'the request object is invalid') {}
+export class RequestNotSupported extends errorCode('request_not_supported', 400, 'request objects are not supported here') {}
+export class RequestUriNotSupported extends errorCode('request_uri_not_supported', 400, 'request_uri is not supported') {}
+export class InvalidRedirectUri extends errorCode('invalid_redirect_uri', 400, 'the redirect_uri is not registered for this client') {}
+export class InvalidClientMetadata extends errorCode('invalid_client_metadata', 400, 'the client metadata is invalid') {}
+// Token endpoint polling (RFC 8628 section 3.5, CIBA Core section 11)
+export class AuthorizationPending extends errorCode('authorization_pending', 400, 'the authorization request is still pending') {}
+export class SlowDown extends errorCode('slow_down', 400, 'polling too fast; the interval has been increased') {}
+export class ExpiredToken extends errorCode('expired_token', 400, 'the request has expired') {}
+// CIBA Core section 13
+export class UnknownUserId extends errorCode('unknown_user_id', 400, 'the user hint could not be resolved to a user') {}
+export class ExpiredLoginHintToken extends errorCode('expired_login_hint_token', 400, 'the login_hint_token has expired') {}
+export class InvalidBindingMessage extends errorCode('invalid_binding_message', 400, 'the binding_message is invalid') {}
+export class MissingUserCode extends errorCode('missing_user_code', 400, 'a user_code is required for this client') {}
+export class InvalidUserCode extends errorCode('invalid_user_code', 400, 'the user_code is invalid') {}
+/** Too many requests (rate limits, anti-fatigue); not an OAuth code of its own, so it uses a clear name. */
+export class TooManyRequests extends errorCode('too_many_requests', 429, 'too many requests; try again later') {
+  /** Sets Retry-After in seconds. */
+  retryAfter(seconds: number): this {
+    this.headers['Retry-After'] = String(Math.max(1, Math.ceil(seconds)));
+    return this;
+  }
+}
+
+/** True for any typed protocol error. */
+export function isOAuthError(e: unknown): e is OAuthError {
+  return e instanceof OAuthError;
+}

@@ -1,0 +1,272 @@
+/**
+ * The embedded default Store: records live in memory and are written to one JSON file in the
+ * data directory with lowdb. Writes are group-committed: every change made in the same turn of
+ * the event loop (and while a write is in flight) goes into one atomic file write (lowdb's
+ * steno writer: temp file + rename), and durable changes resolve only once that write is done.
+ */
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Collection, CollectionOptions, RecordMeta, Store, StoreStats, UpsertOptions } from './store.ts';
+import { lockDataDir } from './lock.ts';
+
+interface Row {
+  p: Record<string, unknown>;
+  /** expiry, epoch ms */
+  e?: number;
+  /** consumed, epoch seconds */
+  c?: number;
+}
+type FileShape = Record<string, Record<string, Row>>;
+
+export interface LowdbStoreOptions {
+  /** Data directory (created with mode 0700). */
+  readonly dir: string;
+  /** File base name: `<name>.json` and `<name>.lock`. */
+  readonly name: string;
+  /** How often expired records are swept, in ms (0 disables the timer). */
+  readonly sweepIntervalMs?: number;
+}
+
+const now = () => Date.now();
+
+class LowdbCollection<T extends object> implements Collection<T> {
+  readonly rows = new Map<string, Row>();
+  private readonly indexes = new Map<string, Map<string, Set<string>>>();
+
+  constructor(private readonly store: LowdbStore, readonly name: string, options: CollectionOptions) {
+    for (const field of options.indexes ?? []) this.indexes.set(field, new Map());
+  }
+
+  load(rows: Record<string, Row>): void {
+    for (const [id, row] of Object.entries(rows)) {
+      this.rows.set(id, row);
+      this.index(id, row.p);
+    }
+  }
+
+  private index(id: string, payload: Record<string, unknown>): void {
+    for (const [field, map] of this.indexes) {
+      const value = payload[field];
+      if (typeof value !== 'string') continue;
+      let ids = map.get(value);
+      if (!ids) map.set(value, (ids = new Set()));
+      ids.add(id);
+    }
+  }
+
+  private unindex(id: string, payload: Record<string, unknown>): void {
+    for (const [field, map] of this.indexes) {
+      const value = payload[field];
+      if (typeof value !== 'string') continue;
+      const ids = map.get(value);
+      ids?.delete(id);
+      if (ids?.size === 0) map.delete(value);
+    }
+  }
+
+  private live(row: Row | undefined): row is Row {
+    return row !== undefined && (row.e === undefined || row.e > now());
+  }
+
+  private view(row: Row): T & RecordMeta {
+    const meta: { consumed?: number; expiresAt?: number } = {};
+    if (row.c !== undefined) meta.consumed = row.c;
+    if (row.e !== undefined) meta.expiresAt = Math.floor(row.e / 1000);
+    return { ...(structuredClone(row.p) as T), ...meta };
+  }
+
+  async upsert(id: string, payload: T, expiresIn?: number, options?: UpsertOptions): Promise<void> {
+    const old = this.rows.get(id);
+    if (old) this.unindex(id, old.p);
+    const row: Row = { p: structuredClone(payload) as Record<string, unknown> };
+    if (expiresIn !== undefined) row.e = now() + expiresIn * 1000;
+    this.rows.set(id, row);
+    this.index(id, row.p);
+    const written = this.store.changed();
+    if (options?.durable !== false) await written;
+  }
+
+  async find(id: string): Promise<(T & RecordMeta) | undefined> {
+    const row = this.rows.get(id);
+    return this.live(row) ? this.view(row) : undefined;
+  }
+
+  async consume(id: string): Promise<(T & RecordMeta) | undefined> {
+    const row = this.rows.get(id);
+    if (!this.live(row)) return undefined;
+    const before = this.view(row);
+    if (row.c === undefined) {
+      row.c = Math.floor(now() / 1000);
+      await this.store.changed();
+    }
+    return before;
+  }
+
+  async destroy(id: string): Promise<void> {
+    const row = this.rows.get(id);
+    if (!row) return;
+    this.remove(id, row);
+    await this.store.changed();
+  }
+
+  remove(id: string, row: Row): void {
+    this.rows.delete(id);
+    this.unindex(id, row.p);
+  }
+
+  private ids(index: string, value: string): string[] {
+    const map = this.indexes.get(index);
+    if (!map) throw new TypeError(`collection ${this.name} has no index ${index}`);
+    return [...(map.get(value) ?? [])];
+  }
+
+  async findBy(index: string, value: string) {
+    const out: Array<T & RecordMeta & { id: string }> = [];
+    for (const id of this.ids(index, value)) {
+      const row = this.rows.get(id);
+      if (this.live(row)) out.push({ ...this.view(row), id });
+    }
+    return out;
+  }
+
+  async destroyBy(index: string, value: string): Promise<number> {
+    const ids = this.ids(index, value);
+    for (const id of ids) this.remove(id, this.rows.get(id)!);
+    if (ids.length) await this.store.changed();
+    return ids.length;
+  }
+
+  async all() {
+    const out: Array<T & RecordMeta & { id: string }> = [];
+    for (const [id, row] of this.rows) if (this.live(row)) out.push({ ...this.view(row), id });
+    return out;
+  }
+
+  size(): number {
+    return this.rows.size;
+  }
+
+  sweep(at: number): number {
+    let removed = 0;
+    for (const [id, row] of this.rows) {
+      if (row.e !== undefined && row.e <= at) {
+        this.remove(id, row);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  dump(): Record<string, Row> {
+    return Object.fromEntries(this.rows);
+  }
+}
+
+export class LowdbStore implements Store {
+  private readonly db: Low<FileShape>;
+  private readonly collections = new Map<string, LowdbCollection<object>>();
+  private loaded: FileShape = {};
+  private pending: Promise<void> | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly release: () => void;
+  private readonly file: string;
+  private writes = 0;
+  private lastWriteMs = 0;
+  private closed = false;
+
+  private constructor(options: LowdbStoreOptions) {
+    this.release = lockDataDir(options.dir, options.name);
+    this.file = join(options.dir, `${options.name}.json`);
+    this.db = new Low<FileShape>(new JSONFile<FileShape>(this.file), {});
+  }
+
+  /** Opens (and locks) the store in `dir`, loading what a previous run left. */
+  static async open(options: LowdbStoreOptions): Promise<LowdbStore> {
+    const store = new LowdbStore(options);
+    try {
+      await store.db.read();
+    } catch (e) {
+      store.release();
+      throw e;
+    }
+    store.loaded = store.db.data ?? {};
+    const interval = options.sweepIntervalMs ?? 30_000;
+    if (interval > 0) {
+      store.timer = setInterval(() => store.sweep(), interval);
+      store.timer.unref();
+    }
+    return store;
+  }
+
+  collection<T extends object>(name: string, options: CollectionOptions = {}): Collection<T> {
+    let c = this.collections.get(name);
+    if (!c) {
+      c = new LowdbCollection<object>(this, name, options);
+      c.load(this.loaded[name] ?? {});
+      delete this.loaded[name];
+      this.collections.set(name, c);
+    }
+    return c as unknown as Collection<T>;
+  }
+
+  /** Marks the store dirty; resolves when the batch holding this change is on disk. */
+  changed(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    if (!this.pending) {
+      // The batch waits for the write in flight, and gathers everything changed meanwhile.
+      this.pending = this.inFlight.then(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            setImmediate(() => {
+              this.pending = undefined;
+              this.write().then(resolve, reject);
+            });
+          }),
+      );
+      this.inFlight = this.pending.catch(() => undefined);
+    }
+    return this.pending;
+  }
+
+  private async write(): Promise<void> {
+    const started = performance.now();
+    const data: FileShape = { ...this.loaded };
+    for (const [name, c] of this.collections) data[name] = c.dump();
+    this.db.data = data;
+    await this.db.write();
+    this.writes++;
+    this.lastWriteMs = performance.now() - started;
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending) await this.pending;
+    await this.inFlight;
+  }
+
+  sweep(): number {
+    const at = now();
+    let removed = 0;
+    for (const c of this.collections.values()) removed += c.sweep(at);
+    if (removed && !this.closed) this.changed().catch(() => undefined);
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer) clearInterval(this.timer);
+    await this.flush();
+    this.closed = true;
+    this.release();
+  }
+
+  stats(): StoreStats {
+    let records = 0;
+    for (const c of this.collections.values()) records += c.size();
+    let fileBytes = 0;
+    try { fileBytes = statSync(this.file).size; } catch { /* not written yet */ }
+    return { records, writes: this.writes, lastWriteMs: this.lastWriteMs, fileBytes };
+  }
+}
