@@ -1,0 +1,155 @@
+/**
+ * The contract between the authentication entity (server/) and the device app (device-app/).
+ * Both sides import these types; paths are relative to the entity's base URL.
+ *
+ * Authentication: after enrollment the app holds a device session token and sends it as
+ * `Authorization: Bearer <device_token>` on every /api call, and as the first WebSocket message.
+ * Decisions are additionally signed with the device's non-extractable P-256 key (ES256 JWS).
+ */
+
+export const ENTITY_API = {
+  /** GET: public bootstrap for the app. */
+  config: '/api/config',
+  /** POST: enroll this device (Authorization: Bearer <provider access token>). */
+  devices: '/api/devices',
+  /** PATCH {name} / DELETE: one device of the signed-in user (DELETE of the own device = sign out). */
+  device: (id: string) => `/api/devices/${encodeURIComponent(id)}`,
+  /** GET: pending requests for the device's user. */
+  requests: '/api/requests',
+  /** GET: one request (pending or settled, while it is remembered). */
+  request: (id: string) => `/api/requests/${encodeURIComponent(id)}`,
+  /** POST: the user's decision on a request. */
+  decision: (id: string) => `/api/requests/${encodeURIComponent(id)}/decision`,
+  /** PUT {subscription} / DELETE: this device's Web Push subscription. GET: push health. */
+  push: '/api/push',
+  /** POST: send a test notification to this device. */
+  pushTest: '/api/push/test',
+  /** WebSocket endpoint. */
+  ws: '/ws',
+} as const;
+
+/** GET /api/config */
+export interface EntityConfig {
+  /** The provider the app signs in at (authorization code + PKCE). */
+  readonly issuer: string;
+  /** The app's public client id at that provider. */
+  readonly client_id: string;
+  /** Scope the app requests at sign-in. */
+  readonly scope: string;
+  /** VAPID public key (base64url) for PushManager.subscribe. */
+  readonly vapid_public_key: string;
+  /** Where the app sends a TV's user code: the provider's device verification page. */
+  readonly device_verification_uri?: string;
+}
+
+/** POST /api/devices body. */
+export interface EnrollRequest {
+  /** A name the user recognises, e.g. "Alice's Pixel". */
+  readonly name: string;
+  /** The device's public key, JWK of an EC P-256 key (kty, crv, x, y). */
+  readonly public_key: { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
+}
+
+/** POST /api/devices answer (201). */
+export interface EnrollResponse {
+  readonly device_id: string;
+  /** Bearer token for /api and /ws; shown once. */
+  readonly device_token: string;
+  /** Epoch seconds when the device session expires (renewed on use). */
+  readonly expires_at: number;
+  readonly user: { readonly sub: string; readonly username: string; readonly name?: string };
+}
+
+/** One of the user's devices (GET /api/devices). */
+export interface DeviceInfo {
+  readonly device_id: string;
+  readonly name: string;
+  readonly created_at: number;
+  readonly last_seen_at?: number;
+  readonly push: boolean;
+  /** True for the device making the call. */
+  readonly current: boolean;
+}
+
+export type RequestStatus = 'pending' | 'approved' | 'denied' | 'cancelled' | 'expired' | 'withdrawn';
+
+/** A backchannel authentication request as the app shows it. */
+export interface DeviceRequest {
+  readonly id: string;
+  readonly status: RequestStatus;
+  readonly binding_message?: string;
+  /** Space-separated scope as requested. */
+  readonly scope: string;
+  /** The scopes in plain words, in request order. */
+  readonly scopes: ReadonlyArray<{ readonly scope: string; readonly description: string }>;
+  readonly acr_values?: string;
+  readonly is_consent_required: boolean;
+  /** Requesting client: display name (client_name when the provider sent one, else azp). */
+  readonly client: string;
+  readonly client_id?: string;
+  readonly issuer: string;
+  readonly created_at: number;
+  /** Epoch seconds. */
+  readonly expires_at: number;
+  /** Set once settled: which device decided (when one did). */
+  readonly decided_by?: string;
+}
+
+/** Reasons for a denial: "This wasn't me" → UNAUTHORIZED; "I changed my mind" → CANCELLED. */
+export type DenyReason = 'not_me' | 'changed_mind';
+
+/**
+ * POST /api/requests/:id/decision body: `signed` is a compact JWS, ES256, made with the device
+ * key, whose payload is a DecisionPayload. The entity checks the signature with the enrolled
+ * public key, that `request_id` is the path's id, and that `iat` is within 60 s.
+ */
+export interface DecisionRequest {
+  readonly signed: string;
+}
+
+export interface DecisionPayload {
+  readonly request_id: string;
+  readonly device_id: string;
+  readonly decision: 'approve' | 'deny';
+  readonly reason?: DenyReason;
+  /** Epoch seconds. */
+  readonly iat: number;
+}
+
+/** Answer to a decision (200); 409 `{error: 'already_settled'}`, 410 `{error: 'expired'}` otherwise. */
+export interface DecisionResponse {
+  readonly id: string;
+  readonly status: RequestStatus;
+}
+
+/** GET /api/push */
+export interface PushStatus {
+  readonly subscribed: boolean;
+  readonly last_push_at?: number;
+  readonly last_error?: string;
+}
+
+/** Web Push payload (small: details are fetched over the API). */
+export interface PushPayload {
+  readonly type: 'request' | 'settled' | 'test';
+  readonly request_id?: string;
+  readonly title: string;
+  readonly body?: string;
+}
+
+/** WebSocket messages from the app. The first must be `auth` within 10 s. */
+export type ClientMessage = { readonly type: 'auth'; readonly device_token: string } | { readonly type: 'pong' };
+
+/** WebSocket messages from the entity, in order per connection. */
+export type ServerMessage =
+  | { readonly type: 'ready'; readonly device_id: string }
+  | { readonly type: 'request'; readonly request: DeviceRequest }
+  | { readonly type: 'settled'; readonly id: string; readonly status: RequestStatus; readonly decided_by?: string }
+  | { readonly type: 'ping' }
+  | { readonly type: 'error'; readonly error: string; readonly error_description?: string };
+
+/** Error body of every /api answer. */
+export interface ApiError {
+  readonly error: string;
+  readonly error_description?: string;
+}
