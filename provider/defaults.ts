@@ -35,6 +35,8 @@ export const defaults = {
   clientAssertionMaxAge: 600,
   /** Public keys of a rotated-out signing key stay published for this long (longest token TTL). */
   retiredKeyTtl: 30 * 24 * 3600,
+  /** CIBA and device requests are kept this long past expiry so late polls get expired_token, not invalid_grant. */
+  expiredRequestGrace: 300,
   /** Sweep of expired records, in milliseconds. */
   sweepIntervalMs: 30_000,
   /** Signing algorithm of access tokens (ES256 signs ~10x faster than RS256). */

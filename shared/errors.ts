@@ -6,7 +6,7 @@
  */
 export class OAuthError extends Error {
   readonly error: string;
-  readonly status: number;
+  status: number;
   readonly description: string;
   readonly detail?: string;
   /** Extra response headers (e.g. WWW-Authenticate, Retry-After). */
@@ -19,6 +19,12 @@ export class OAuthError extends Error {
     this.status = status;
     this.description = description;
     this.detail = detail;
+  }
+
+  /** Changes the HTTP status (e.g. access_denied is 403 at the backchannel endpoint, 400 at the token endpoint). */
+  withStatus(status: number): this {
+    this.status = status;
+    return this;
   }
 
   /** The JSON body every OAuth endpoint answers with. */
