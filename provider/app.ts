@@ -10,10 +10,13 @@ import { LowdbStore } from '../shared/store/lowdb-store.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { loadProviderConfig, type ProviderConfig } from './config.ts';
 import { KeyStore } from './keys/keystore.ts';
+import { loadServerSecret } from './keys/secret.ts';
 import { openModels } from './models/index.ts';
 import { endpointUrls, PATHS, type ProviderContext } from './context.ts';
 import { defaults } from './defaults.ts';
-import { renderJsonError } from './middleware/render_error.ts';
+import { renderHtmlError, renderJsonError } from './middleware/render_error.ts';
+import { loginPage, loginSubmit } from './endpoints/login.ts';
+import { STYLESHEET_PATH, stylesheetEndpoint } from './views/stylesheet.ts';
 import { discoveryEndpoint } from './endpoints/discovery.ts';
 import { jwksEndpoint } from './endpoints/jwks.ts';
 import { tokenEndpoint } from './endpoints/token.ts';
@@ -44,6 +47,14 @@ export function buildApp(ctx: ProviderContext): express.Express {
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
     next();
   });
+
+  // HTML pages: errors render as pages, not JSON.
+  const pages = express.Router();
+  pages.get(STYLESHEET_PATH, stylesheetEndpoint());
+  pages.get(PATHS.login, loginPage(ctx));
+  pages.post(PATHS.login, form, loginSubmit(ctx));
+  pages.use(renderHtmlError(ctx.log));
+  app.use(pages);
 
   app.get('/.well-known/openid-configuration', discoveryEndpoint(ctx));
   app.get('/.well-known/oauth-authorization-server', discoveryEndpoint(ctx));
@@ -89,7 +100,8 @@ export async function startProvider(options: StartProviderOptions = {}): Promise
   try {
     store = await LowdbStore.open({ dir: config.dataDir, name: 'provider', sweepIntervalMs: defaults.sweepIntervalMs });
     const keys = await KeyStore.open(config.dataDir);
-    const ctx: ProviderContext = { config, store, keys, models: openModels(store), urls: endpointUrls(issuer), events: new EventEmitter(), log };
+    const secret = await loadServerSecret(config.dataDir);
+    const ctx: ProviderContext = { config, store, keys, secret, models: openModels(store), urls: endpointUrls(issuer), events: new EventEmitter(), log };
     const demo = config.demo ?? fresh;
     if (demo) await seedDemo(ctx);
     server.on('request', buildApp(ctx));

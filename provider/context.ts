@@ -63,6 +63,8 @@ export interface ProviderContext {
   readonly config: ProviderConfig;
   readonly store: Store;
   readonly keys: KeyStore;
+  /** Server secret for HMACs (CSRF). */
+  readonly secret: Buffer;
   readonly models: Models;
   readonly urls: EndpointUrls;
   /** Events: `grant.success`, `backchannel_authentication.saved`, `*.error`, ... for logs and tests. */

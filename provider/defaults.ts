@@ -27,6 +27,10 @@ export const defaults = {
   maxFailedLogins: 5,
   /** ...for this long. */
   accountLockTtl: 15 * 60,
+  /** Failed sign-ins allowed from one address per window (against password spraying)... */
+  loginAddressMaxFailures: 20,
+  /** ...and that window, seconds. */
+  loginAddressWindow: 15 * 60,
   /** Largest accepted form or JSON body, in bytes. */
   maxBodyBytes: 64 * 1024,
   /** Longest accepted single parameter value, in characters (request objects and JWTs fit). */

@@ -6,6 +6,7 @@
 import type { ErrorRequestHandler } from 'express';
 import { InvalidClient, InvalidRequest, OAuthError, ServerError, isOAuthError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
+import { sendErrorPage } from '../views/layout.ts';
 
 /** Maps any thrown value to a typed protocol error. */
 export function toOAuthError(err: unknown, log: Logger, where: string): OAuthError {
@@ -33,5 +34,15 @@ export function renderJsonError(log: Logger): ErrorRequestHandler {
     if (e instanceof InvalidClient && /^basic /i.test(req.headers.authorization ?? '')) headers['WWW-Authenticate'] = 'Basic realm="nod"';
     if (res.headersSent) return;
     res.status(e.status).set(headers).json(e.toJSON());
+  };
+}
+
+/** Express error middleware for HTML pages: the user sees a page that says what went wrong. */
+export function renderHtmlError(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const e = toOAuthError(err, log, req.path);
+    if (res.headersSent) return;
+    const title = e.status >= 500 ? 'Something went wrong' : 'This request cannot be completed';
+    sendErrorPage(res.set(e.headers), e.status, title, e.status >= 500 ? 'Please try again in a moment.' : e.description);
   };
 }
