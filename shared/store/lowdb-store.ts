@@ -74,7 +74,9 @@ class LowdbCollection<T extends object> implements Collection<T> {
     const meta: { consumed?: number; expiresAt?: number } = {};
     if (row.c !== undefined) meta.consumed = row.c;
     if (row.e !== undefined) meta.expiresAt = Math.floor(row.e / 1000);
-    return { ...(structuredClone(row.p) as T), ...meta };
+    // A payload field of the same name wins (pollable requests carry their own expiresAt,
+    // shorter than the record's TTL, which includes the grace for late polls).
+    return { ...meta, ...(structuredClone(row.p) as T) };
   }
 
   async upsert(id: string, payload: T, expiresIn?: number, options?: UpsertOptions): Promise<void> {

@@ -5,7 +5,7 @@
  * implementation (Redis) can replace it without touching the flows above.
  */
 
-/** Fields the store adds to every record it returns. */
+/** Fields the store adds to every record it returns (a payload field of the same name takes precedence). */
 export interface RecordMeta {
   /** Epoch seconds when the record was consumed, if it was. */
   readonly consumed?: number;
