@@ -23,7 +23,7 @@ import { tokenEndpoint } from './endpoints/token.ts';
 import { userinfoEndpoint } from './endpoints/userinfo.ts';
 import { introspectionEndpoint } from './endpoints/introspection.ts';
 import { revocationEndpoint } from './endpoints/revocation.ts';
-import { seedDemo, isNewDataDir } from './demo.ts';
+import { seedDemo, isNewDataDir, wasSeededForDemo } from './demo.ts';
 
 export interface RunningProvider {
   readonly ctx: ProviderContext;
@@ -102,7 +102,7 @@ export async function startProvider(options: StartProviderOptions = {}): Promise
     const keys = await KeyStore.open(config.dataDir);
     const secret = await loadServerSecret(config.dataDir);
     const ctx: ProviderContext = { config, store, keys, secret, models: openModels(store), urls: endpointUrls(issuer), events: new EventEmitter(), log };
-    const demo = config.demo ?? fresh;
+    const demo = config.demo ?? (fresh || (await wasSeededForDemo(ctx)));
     if (demo) await seedDemo(ctx);
     server.on('request', buildApp(ctx));
     log.info('provider.started', { issuer, port, dataDir: config.dataDir, demo });

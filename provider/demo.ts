@@ -74,14 +74,20 @@ export function demoClients(deviceAppOrigin = `http://localhost:${DEFAULT_SERVER
 }
 
 /** Validates and stores a client from RFC 7591 metadata (replacing one with the same id). */
-export async function upsertClient(ctx: ProviderContext, metadata: Record<string, unknown>): Promise<{ client_id: string; secret?: string }> {
+export async function upsertClient(ctx: Pick<ProviderContext, 'models'>, metadata: Record<string, unknown>): Promise<{ client_id: string; secret?: string }> {
   const { client, secret } = validateClientMetadata(metadata);
   await ctx.models.clients.upsert(client.client_id, client);
   return { client_id: client.client_id, ...(secret ? { secret } : {}) };
 }
 
+/** Whether this data directory was seeded in demo mode (so later starts keep the banner). */
+export async function wasSeededForDemo(ctx: Pick<ProviderContext, 'models'>): Promise<boolean> {
+  return (await ctx.models.settings.find('demo')) !== undefined;
+}
+
 /** Seeds the demo users and clients that are missing. */
 export async function seedDemo(ctx: ProviderContext): Promise<void> {
+  await ctx.models.settings.upsert('demo', { seededAt: Math.floor(Date.now() / 1000) });
   for (const u of DEMO_USERS) {
     const existing = await ctx.models.users.findBy('username', u.username);
     if (existing.length) continue;
