@@ -23,6 +23,8 @@ import { tokenEndpoint } from './endpoints/token.ts';
 import { userinfoEndpoint } from './endpoints/userinfo.ts';
 import { introspectionEndpoint } from './endpoints/introspection.ts';
 import { revocationEndpoint } from './endpoints/revocation.ts';
+import { backchannelAuthenticationEndpoint } from './endpoints/backchannel_authentication.ts';
+import { cibaCallbackEndpoint } from './endpoints/ciba_callback.ts';
 import { seedDemo, isNewDataDir, wasSeededForDemo } from './demo.ts';
 
 export interface RunningProvider {
@@ -64,6 +66,8 @@ export function buildApp(ctx: ProviderContext): express.Express {
   app.post(PATHS.userinfo, form, userinfoEndpoint(ctx));
   app.post(PATHS.introspection, form, introspectionEndpoint(ctx));
   app.post(PATHS.revocation, form, revocationEndpoint(ctx));
+  app.post(PATHS.backchannelAuthentication, form, backchannelAuthenticationEndpoint(ctx));
+  app.post(PATHS.cibaCallback, json, cibaCallbackEndpoint(ctx));
   void json;
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => void res.json({ status: 'ready', store: ctx.store.stats().records >= 0, keys: ctx.keys.jwks().keys.length > 0 }));

@@ -4,6 +4,7 @@
  */
 import { envBool, envInt, envString } from '../shared/env.ts';
 import { DEFAULT_PROVIDER_PORT, DEFAULT_SERVER_PORT, DELEGATION_PATH } from '../shared/constants.ts';
+import { defaults } from './defaults.ts';
 
 export interface ProviderConfig {
   /** Public issuer URL; no trailing slash. `NOD_ISSUER`, default http://localhost:3000. */
@@ -22,6 +23,8 @@ export interface ProviderConfig {
   readonly deviceAppUrl: string;
   /** Set cookies with the Secure flag: `NOD_SECURE_COOKIES`, default on for https issuers. */
   readonly secureCookies: boolean;
+  /** CIBA lifetimes and poll interval, seconds: `NOD_CIBA_EXPIRES_IN`, `NOD_CIBA_MAX_EXPIRES_IN`, `NOD_CIBA_INTERVAL` (see defaults.ts). */
+  readonly ciba: { readonly expiresIn: number; readonly maxExpiresIn: number; readonly interval: number };
 }
 
 /** Reads the configuration from the environment, with overrides on top. */
@@ -39,5 +42,10 @@ export function loadProviderConfig(overrides: Partial<ProviderConfig> = {}, env 
       overrides.authChannelUrl ?? envString('NOD_AUTH_CHANNEL_URL', `http://localhost:${DEFAULT_SERVER_PORT}${DELEGATION_PATH}`, env),
     deviceAppUrl: (overrides.deviceAppUrl ?? envString('NOD_DEVICE_APP_URL', `http://localhost:${DEFAULT_SERVER_PORT}`, env)).replace(/\/+$/, ''),
     secureCookies: overrides.secureCookies ?? envBool('NOD_SECURE_COOKIES', issuer.startsWith('https:'), env),
+    ciba: overrides.ciba ?? {
+      expiresIn: envInt('NOD_CIBA_EXPIRES_IN', defaults.cibaExpiresIn, env),
+      maxExpiresIn: envInt('NOD_CIBA_MAX_EXPIRES_IN', defaults.cibaMaxExpiresIn, env),
+      interval: envInt('NOD_CIBA_INTERVAL', defaults.cibaInterval, env),
+    },
   };
 }

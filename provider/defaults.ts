@@ -41,6 +41,36 @@ export const defaults = {
   retiredKeyTtl: 30 * 24 * 3600,
   /** CIBA and device requests are kept this long past expiry so late polls get expired_token, not invalid_grant. */
   expiredRequestGrace: 300,
+  /** CIBA: lifetime of an auth_req_id when neither the request (requested_expiry) nor the client (ciba_expires_in) says; Keycloak's default. `NOD_CIBA_EXPIRES_IN`. */
+  cibaExpiresIn: 120,
+  /** CIBA: upper bound for requested_expiry and ciba_expires_in; longer requests are cut to this. `NOD_CIBA_MAX_EXPIRES_IN`. */
+  cibaMaxExpiresIn: 600,
+  /** CIBA: minimum poll interval returned to poll and ping clients (the spec's default is 5). `NOD_CIBA_INTERVAL`. */
+  cibaInterval: 5,
+  /** CIBA: longest binding_message, in characters (Keycloak 50, Auth0 64): a phone shows it in one glance. */
+  cibaBindingMessageMaxLength: 50,
+  /** CIBA anti-fatigue: at most this many requests per user that are pending or younger than the window... */
+  cibaFatigueLimit: 5,
+  /** ...window in seconds; beyond the limit the client gets too_many_requests with Retry-After instead of buzzing the phone again. */
+  cibaFatigueWindow: 60,
+  /** CIBA user_code: wrong codes per user allowed within the window before further attempts are refused (guessing)... */
+  cibaUserCodeMaxFailures: 5,
+  /** ...window in seconds. */
+  cibaUserCodeFailureWindow: 15 * 60,
+  /** CIBA: acr put in ID tokens of grants approved on the authentication device. */
+  cibaAcr: 'urn:nod:acr:ciba',
+  /** CIBA: how long the authentication entity may take to accept a delegation (201) before the client gets 503. */
+  delegationTimeoutMs: 10_000,
+  /** CIBA ping/push: timeout of one POST to the client notification endpoint. */
+  notificationTimeoutMs: 10_000,
+  /** CIBA ping/push: attempts per notification (network errors and 5xx are retried; 3xx and 4xx are final). */
+  notificationMaxAttempts: 4,
+  /** CIBA ping/push: delay before the first retry, in milliseconds; doubles each time (1 s, 2 s, 4 s). */
+  notificationRetryBaseMs: 1000,
+  /** Signed backchannel requests: longest accepted exp - nbf (FAPI-CIBA: 60 minutes). */
+  requestObjectMaxLifetime: 3600,
+  /** Longest client_notification_token accepted (CIBA Core 7.1). */
+  clientNotificationTokenMaxLength: 1024,
   /** Sweep of expired records, in milliseconds. */
   sweepIntervalMs: 30_000,
   /** Signing algorithm of access tokens (ES256 signs ~10x faster than RS256). */

@@ -2,7 +2,8 @@
 import type { GrantType } from './grant.ts';
 import { clientCredentials } from './client_credentials.ts';
 import { refreshToken } from './refresh_token.ts';
+import { ciba } from './ciba.ts';
 
 export const grantTypes: ReadonlyMap<string, GrantType> = new Map(
-  [clientCredentials, refreshToken].map((g) => [g.grantType, g]),
+  [clientCredentials, refreshToken, ciba].map((g) => [g.grantType, g]),
 );

@@ -5,6 +5,7 @@
 import type { Collection, Store } from '../../shared/store/store.ts';
 import type { Client } from './client.ts';
 import type { User } from './user.ts';
+import type { CibaDelegation, CibaRequest } from '../ciba/request.ts';
 
 /** What the user approved for a client: the root every token of a login hangs from. */
 export interface Grant {
@@ -81,6 +82,10 @@ export interface Models {
   readonly seenJtis: Collection<SeenJti>;
   /** Provider-wide settings (CIBA policy, ...), one record per setting group. */
   readonly settings: Collection<Record<string, unknown>>;
+  /** CIBA requests by auth_req_id (indexed by user for the anti-fatigue limit). */
+  readonly cibaRequests: Collection<CibaRequest>;
+  /** CIBA delegation token ids (jti) → request, consumed by the entity's callback. */
+  readonly cibaDelegations: Collection<CibaDelegation>;
 }
 
 /** Opens every provider collection on the store. */
@@ -96,5 +101,7 @@ export function openModels(store: Store): Models {
     revocations: store.collection<Revocation>('Revocation'),
     seenJtis: store.collection<SeenJti>('SeenJti'),
     settings: store.collection<Record<string, unknown>>('Setting'),
+    cibaRequests: store.collection<CibaRequest>('CibaRequest', { indexes: ['sub'] }),
+    cibaDelegations: store.collection<CibaDelegation>('CibaDelegation'),
   };
 }

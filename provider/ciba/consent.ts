@@ -1,0 +1,22 @@
+/**
+ * Consent for CIBA: the delegation tells the entity `is_consent_required` when the user has not
+ * yet approved every requested scope for this client; an approval on the device then counts as
+ * that consent and is remembered like one given on the consent page.
+ */
+import type { ProviderContext } from '../context.ts';
+import { defaults } from '../defaults.ts';
+
+const consentId = (sub: string, clientId: string) => `${sub} ${clientId}`;
+
+/** True unless a remembered consent covers every scope in `scope`. */
+export async function isConsentRequired(ctx: ProviderContext, sub: string, clientId: string, scope: string): Promise<boolean> {
+  const consent = await ctx.models.consents.find(consentId(sub, clientId));
+  return !consent || scope.split(' ').some((s) => !consent.scopes.includes(s));
+}
+
+/** Remembers that the user approved `scope` for the client (added to what was approved before). */
+export async function rememberConsent(ctx: ProviderContext, sub: string, clientId: string, scope: string): Promise<void> {
+  const before = await ctx.models.consents.find(consentId(sub, clientId));
+  const scopes = [...new Set([...(before?.scopes ?? []), ...scope.split(' ')])];
+  await ctx.models.consents.upsert(consentId(sub, clientId), { sub, clientId, scopes }, defaults.consentTtl);
+}

@@ -1,0 +1,55 @@
+/**
+ * Delegation to the authentication entity over Keycloak's HTTP Authentication Channel: a POST
+ * of the request to `NOD_AUTH_CHANNEL_URL` with a bearer JWT signed by the provider (RS256, key
+ * in the JWKS) that the entity later presents at the callback. Only a 201 counts as accepted.
+ * @see https://www.keycloak.org/docs/latest/server_admin/#_client_initiated_backchannel_authentication_grant (Provider setting: Authentication Requested URI)
+ */
+import { ServerError } from '../../shared/errors.ts';
+import type { DelegationRequest } from '../../shared/wire.ts';
+import type { ProviderContext } from '../context.ts';
+
+/** Algorithm of delegation tokens: RS256, which every Keycloak-style verifier accepts. */
+export const DELEGATION_TOKEN_ALG = 'RS256';
+
+/** The entity did not accept the delegation: the client is told to try later, nothing is left pending. */
+export class AuthenticationChannelUnavailable extends ServerError {
+  constructor(detail: string) {
+    super('the authentication device could not be reached; try again later', detail);
+    this.status = 503;
+    this.headers['Retry-After'] = '5';
+  }
+}
+
+export interface DelegationTokenClaims {
+  readonly jti: string;
+  readonly clientId: string;
+  readonly sub: string;
+  /** Epoch seconds: the request's expiry. */
+  readonly exp: number;
+}
+
+/** Signs the bearer token of one delegation: iss, aud (= issuer, as Keycloak), jti, azp, sub, iat, exp. */
+export function signDelegationToken(ctx: ProviderContext, c: DelegationTokenClaims): Promise<string> {
+  const iat = Math.floor(Date.now() / 1000);
+  return ctx.keys.sign({ iss: ctx.config.issuer, aud: ctx.config.issuer, jti: c.jti, azp: c.clientId, sub: c.sub, iat, exp: c.exp }, DELEGATION_TOKEN_ALG);
+}
+
+/** POSTs the delegation and resolves when the entity answered 201; throws AuthenticationChannelUnavailable otherwise. */
+export async function delegate(ctx: ProviderContext, token: string, body: DelegationRequest, timeoutMs: number): Promise<void> {
+  let status: number;
+  try {
+    const res = await fetch(ctx.config.authChannelUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    status = res.status;
+    await res.body?.cancel();
+  } catch (e) {
+    const why = (e as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${(e as Error).message} ${String((e as { cause?: { code?: string } }).cause?.code ?? '')}`.trim();
+    throw new AuthenticationChannelUnavailable(`delegation failed: ${why}`);
+  }
+  if (status !== 201) throw new AuthenticationChannelUnavailable(`delegation answered ${status}, expected 201`);
+}

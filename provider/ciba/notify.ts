@@ -1,0 +1,57 @@
+/**
+ * Ping and push delivery to the client's `backchannel_client_notification_endpoint`:
+ * POST JSON with `Authorization: Bearer <client_notification_token>`. Redirects are never
+ * followed; a 3xx or 4xx answer is final; network errors, timeouts and 5xx are retried with
+ * exponential backoff up to `policy.notificationMaxAttempts` attempts.
+ * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.10.2
+ * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.10.3
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ProviderContext } from '../context.ts';
+import type { CibaPolicy } from './policy.ts';
+
+export interface Notification {
+  readonly kind: 'ping' | 'push';
+  readonly url: string;
+  readonly token: string;
+  readonly body: Record<string, unknown>;
+  /** Correlation id for logs (the request's delegation jti). */
+  readonly jti: string;
+  readonly clientId: string;
+}
+
+type Attempt = { readonly ok: true; readonly status: number } | { readonly ok: false; readonly final: boolean; readonly why: string };
+
+async function attempt(n: Notification, timeoutMs: number): Promise<Attempt> {
+  try {
+    const res = await fetch(n.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${n.token}` },
+      body: JSON.stringify(n.body),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.body?.cancel();
+    if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
+    return { ok: false, final: res.status < 500, why: `status ${res.status}` };
+  } catch (e) {
+    return { ok: false, final: false, why: (e as Error).name === 'TimeoutError' ? 'timeout' : String((e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message) };
+  }
+}
+
+/** Delivers one notification; resolves true once the client answered 2xx, false when it gave up. */
+export async function notifyClient(ctx: ProviderContext, policy: CibaPolicy, n: Notification): Promise<boolean> {
+  const fields = { kind: n.kind, clientId: n.clientId, jti: n.jti };
+  for (let i = 1; i <= policy.notificationMaxAttempts; i++) {
+    const result = await attempt(n, policy.notificationTimeoutMs);
+    if (result.ok) {
+      ctx.log.info('backchannel_authentication.notified', { ...fields, status: result.status, attempt: i });
+      return true;
+    }
+    const last = result.final || i === policy.notificationMaxAttempts;
+    ctx.log.warn('backchannel_authentication.notify_failed', { ...fields, why: result.why, attempt: i, final: last });
+    if (last) return false;
+    await sleep(policy.notificationRetryBaseMs * 2 ** (i - 1), undefined, { ref: false });
+  }
+  return false;
+}

@@ -1,0 +1,47 @@
+/**
+ * The stored CIBA authentication request, keyed by its `auth_req_id`, and the delegation token
+ * ids that point back at it. A request lives `expiresIn` plus `defaults.expiredRequestGrace`
+ * so that late polls get expired_token rather than invalid_grant.
+ * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.7.3
+ */
+import type { ProviderContext } from '../context.ts';
+import type { DELIVERY_MODES } from '../models/client.ts';
+import type { PollableRequest } from '../grants/pollable.ts';
+import { defaults } from '../defaults.ts';
+
+export type DeliveryMode = (typeof DELIVERY_MODES)[number];
+
+export interface CibaRequest extends PollableRequest {
+  /** The user the request is for. */
+  readonly sub: string;
+  readonly scope: string;
+  readonly mode: DeliveryMode;
+  /** Id of the delegation bearer token; also the correlation id in logs (it is not a secret). */
+  readonly jti: string;
+  /** Epoch seconds. */
+  readonly createdAt: number;
+  /** What the delegation told the entity: the user has not yet consented to these scopes. */
+  readonly consentRequired: boolean;
+  readonly bindingMessage?: string;
+  readonly acrValues?: string;
+  /** Bearer token for the client notification endpoint (ping and push). */
+  readonly notificationToken?: string;
+  /** Set once approved. */
+  readonly grantId?: string;
+}
+
+/** Points a delegation token (by `jti`) at its request; consumed by the one accepted callback. */
+export interface CibaDelegation {
+  readonly authReqId: string;
+}
+
+/** Seconds the record of a request expiring at `expiresAt` must still live. */
+export function recordTtl(expiresAt: number, nowMs = Date.now()): number {
+  return Math.max(1, Math.ceil(expiresAt - nowMs / 1000) + defaults.expiredRequestGrace);
+}
+
+/** Stores (or replaces) a request durably. */
+export async function saveCibaRequest(ctx: ProviderContext, authReqId: string, request: CibaRequest): Promise<void> {
+  const { consumed: _c, ...payload } = request as CibaRequest & { consumed?: number };
+  await ctx.models.cibaRequests.upsert(authReqId, payload as CibaRequest, recordTtl(request.expiresAt));
+}

@@ -1,0 +1,90 @@
+/**
+ * The backchannel authentication endpoint: authenticates the client, validates the request
+ * (each check is one function, listed in order below), stores it, delegates it to the
+ * authentication entity, and only once the entity accepted it answers
+ * `{auth_req_id, expires_in, interval}`. If the entity does not accept, the request is removed
+ * and the client gets 503.
+ * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.7
+ */
+import type { RequestHandler } from 'express';
+import type { ProviderContext } from '../context.ts';
+import { authenticateClient } from '../middleware/authenticate_client.ts';
+import { requestParams } from '../middleware/params.ts';
+import { randomId, nowSeconds } from '../tokens/random.ts';
+import { cibaPolicy } from '../ciba/policy.ts';
+import { unpackSignedRequest } from '../ciba/request_object.ts';
+import { assertCibaClient, assertNotLocked, checkNotificationToken, checkRequestedExpiry, checkScope, pickHint } from '../ciba/checks.ts';
+import { checkBindingMessage } from '../ciba/binding_message.ts';
+import { resolveHint } from '../ciba/hints.ts';
+import { checkUserCode } from '../ciba/user_code.ts';
+import { checkFatigue } from '../ciba/fatigue.ts';
+import { isConsentRequired } from '../ciba/consent.ts';
+import { saveCibaRequest, recordTtl, type CibaRequest } from '../ciba/request.ts';
+import { delegate, signDelegationToken } from '../ciba/delegation.ts';
+import { watchExpiry } from '../ciba/decide.ts';
+import type { BackchannelAuthenticationResponse } from '../../shared/wire.ts';
+
+/** Bytes of CSPRNG output in an auth_req_id (256 bits; the spec asks for at least 128). */
+const AUTH_REQ_ID_BYTES = 32;
+
+export function backchannelAuthenticationEndpoint(ctx: ProviderContext): RequestHandler {
+  return async (req, res) => {
+    const form = requestParams(req);
+    const client = await authenticateClient(ctx, form, req.headers.authorization, ctx.urls.backchannelAuthentication);
+    const mode = assertCibaClient(client);
+    const policy = await cibaPolicy(ctx);
+    const params = await unpackSignedRequest(ctx, client, form);
+    const scope = checkScope(client, params);
+    const hint = pickHint(params);
+    const bindingMessage = checkBindingMessage(params.binding_message, policy.bindingMessageMaxLength);
+    const expiresIn = checkRequestedExpiry(params, client, policy);
+    const notificationToken = checkNotificationToken(mode, params);
+    const user = await resolveHint(ctx, client, policy, hint);
+    assertNotLocked(user);
+    await checkUserCode(ctx, client, user, params.user_code);
+    await checkFatigue(ctx, policy, user.sub);
+
+    const authReqId = randomId(AUTH_REQ_ID_BYTES);
+    const now = nowSeconds();
+    const request: CibaRequest = {
+      clientId: client.client_id, sub: user.sub, scope, mode, status: 'pending',
+      jti: randomId(16), createdAt: now, expiresAt: now + expiresIn,
+      interval: client.ciba_interval ?? policy.interval,
+      consentRequired: await isConsentRequired(ctx, user.sub, client.client_id, scope),
+      ...(bindingMessage !== undefined ? { bindingMessage } : {}),
+      ...(params.acr_values !== undefined ? { acrValues: params.acr_values } : {}),
+      ...(notificationToken !== undefined ? { notificationToken } : {}),
+    };
+    // Stored before delegating: an entity may call back before it answers 201.
+    await Promise.all([
+      saveCibaRequest(ctx, authReqId, request),
+      ctx.models.cibaDelegations.upsert(request.jti, { authReqId }, recordTtl(request.expiresAt)),
+    ]);
+    const logFields = { jti: request.jti, clientId: client.client_id, sub: user.sub, mode, expiresIn };
+    ctx.events.emit('backchannel_authentication.saved', { authReqId, ...logFields });
+    ctx.log.info('backchannel_authentication.saved', logFields);
+
+    try {
+      const token = await signDelegationToken(ctx, { jti: request.jti, clientId: client.client_id, sub: user.sub, exp: request.expiresAt });
+      await delegate(ctx, token, {
+        login_hint: user.username,
+        scope,
+        is_consent_required: request.consentRequired,
+        ...(bindingMessage !== undefined ? { binding_message: bindingMessage } : {}),
+        ...(request.acrValues !== undefined ? { acr_values: request.acrValues } : {}),
+        client_id: client.client_id,
+        ...(client.client_name ? { client_name: client.client_name } : {}),
+      }, policy.delegationTimeoutMs);
+    } catch (e) {
+      await Promise.all([ctx.models.cibaRequests.destroy(authReqId), ctx.models.cibaDelegations.destroy(request.jti)]);
+      ctx.log.warn('backchannel_authentication.delegation_failed', { ...logFields, detail: (e as { detail?: string }).detail });
+      throw e;
+    }
+    ctx.events.emit('backchannel_authentication.delegated', { authReqId, ...logFields });
+    ctx.log.info('backchannel_authentication.delegated', logFields);
+    watchExpiry(ctx, authReqId, request.expiresAt);
+
+    const body: BackchannelAuthenticationResponse = { auth_req_id: authReqId, expires_in: expiresIn, ...(mode !== 'push' ? { interval: request.interval } : {}) };
+    res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(body);
+  };
+}

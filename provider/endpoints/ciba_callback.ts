@@ -1,0 +1,75 @@
+/**
+ * The HTTP Authentication Channel callback (same path relative to the issuer as Keycloak's):
+ * the entity presents the delegation bearer token and the user's decision. The token is
+ * accepted once (its jti is consumed) and only before it expires; anything else is a 4xx and
+ * changes nothing. SUCCEED approves (unless the account got locked meanwhile: then the request
+ * ends denied and the entity gets 403); UNAUTHORIZED and CANCELLED end as access_denied.
+ */
+import type { RequestHandler } from 'express';
+import type { JWTPayload } from 'jose';
+import { AccessDenied, ExpiredToken, InvalidGrant, InvalidRequest, InvalidToken } from '../../shared/errors.ts';
+import { CALLBACK_STATUSES, type CallbackStatus } from '../../shared/constants.ts';
+import type { ProviderContext } from '../context.ts';
+import { isLocked } from '../models/user.ts';
+import { DELEGATION_TOKEN_ALG } from '../ciba/delegation.ts';
+import { approveRequest, denyRequest } from '../ciba/decide.ts';
+import type { CibaRequest } from '../ciba/request.ts';
+
+function invalidToken(description: string, detail?: string): InvalidToken {
+  const e = new InvalidToken(description, detail);
+  e.headers['WWW-Authenticate'] = `Bearer error="invalid_token", error_description="${description}"`;
+  return e;
+}
+
+/** The delegation token from `Authorization: Bearer`, verified (signature, iss, aud, exp). */
+async function verifyDelegationToken(ctx: ProviderContext, authorization: string | undefined): Promise<JWTPayload & { jti: string; sub: string; azp: string }> {
+  const m = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization ?? '');
+  if (!m) throw invalidToken('a Bearer delegation token is required');
+  try {
+    const { payload } = await ctx.keys.verify(m[1]!, { issuer: ctx.config.issuer, audience: ctx.config.issuer, algorithms: [DELEGATION_TOKEN_ALG], requiredClaims: ['jti', 'sub', 'azp', 'exp'] });
+    return payload as JWTPayload & { jti: string; sub: string; azp: string };
+  } catch (e) {
+    throw invalidToken('the delegation token is invalid or expired', (e as Error).message);
+  }
+}
+
+/** `{"status": "SUCCEED" | "UNAUTHORIZED" | "CANCELLED"}`. */
+function decisionStatus(body: unknown): CallbackStatus {
+  const status = (body as { status?: unknown } | undefined)?.status;
+  if (typeof status !== 'string' || !(CALLBACK_STATUSES as readonly string[]).includes(status)) {
+    throw new InvalidRequest(`the body must be JSON {"status": ${CALLBACK_STATUSES.map((s) => `"${s}"`).join(' | ')}}`);
+  }
+  return status as CallbackStatus;
+}
+
+/** Consumes the token's jti and returns the still-pending request it was issued for. */
+async function takePendingRequest(ctx: ProviderContext, claims: { jti: string; sub: string; azp: string }): Promise<{ authReqId: string; request: CibaRequest }> {
+  const delegation = await ctx.models.cibaDelegations.consume(claims.jti);
+  if (!delegation) throw new InvalidGrant('no pending request for this delegation token');
+  if (delegation.consumed !== undefined) throw new InvalidGrant('a decision was already recorded for this request');
+  const request = await ctx.models.cibaRequests.find(delegation.authReqId);
+  if (!request || request.jti !== claims.jti || request.sub !== claims.sub || request.clientId !== claims.azp) throw new InvalidGrant('no pending request for this delegation token');
+  if (request.status !== 'pending' || request.consumed !== undefined) throw new InvalidGrant('the request was already decided');
+  if (Date.now() >= request.expiresAt * 1000) throw new ExpiredToken('the request has expired');
+  return { authReqId: delegation.authReqId, request };
+}
+
+export function cibaCallbackEndpoint(ctx: ProviderContext): RequestHandler {
+  return async (req, res) => {
+    const claims = await verifyDelegationToken(ctx, req.headers.authorization);
+    if (!req.is('application/json')) throw new InvalidRequest('the body must be application/json');
+    const status = decisionStatus(req.body);
+    const { authReqId, request } = await takePendingRequest(ctx, claims);
+    if (status === 'SUCCEED') {
+      const user = await ctx.models.users.find(request.sub);
+      if (!user || isLocked(user)) {
+        await denyRequest(ctx, authReqId, request, 'the user account is locked');
+        throw new AccessDenied('the user account is locked; the request was denied');
+      }
+      await approveRequest(ctx, authReqId, request, user);
+    } else {
+      await denyRequest(ctx, authReqId, request, status === 'CANCELLED' ? 'the user cancelled the request' : 'the user denied the request');
+    }
+    res.status(200).set('Cache-Control', 'no-store').json({});
+  };
+}

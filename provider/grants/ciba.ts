@@ -1,0 +1,31 @@
+/**
+ * The CIBA grant at the token endpoint (poll and ping clients): the shared poll path answers
+ * pending / slow_down / expired_token / access_denied / invalid_grant and consumes an approved
+ * request once; then the tokens are issued from its grant. Push clients get their tokens
+ * pushed and may not redeem here (unauthorized_client).
+ * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.10.1
+ * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.11
+ */
+import { InvalidGrant, UnauthorizedClient } from '../../shared/errors.ts';
+import { CIBA_GRANT_TYPE } from '../../shared/constants.ts';
+import { required } from '../middleware/params.ts';
+import { isLocked } from '../models/user.ts';
+import { issueTokenSet } from '../tokens/issue.ts';
+import { pollRequest } from './pollable.ts';
+import type { GrantType } from './grant.ts';
+
+export const ciba: GrantType = {
+  grantType: CIBA_GRANT_TYPE,
+  parameters: ['auth_req_id'],
+  async handle(ctx, client, params) {
+    if (client.backchannel_token_delivery_mode === 'push') throw new UnauthorizedClient('the client is registered for push mode: tokens are delivered to its notification endpoint');
+    const authReqId = required(params, 'auth_req_id');
+    const request = await pollRequest(ctx.models.cibaRequests, authReqId, client);
+    const grant = request.grantId ? await ctx.models.grants.find(request.grantId) : undefined;
+    const user = grant && (await ctx.models.users.find(grant.sub));
+    if (!grant || !user || isLocked(user)) throw new InvalidGrant('the grant has been revoked');
+    const tokens = await issueTokenSet(ctx, { client, grant, scope: request.scope });
+    ctx.events.emit('grant.success', { grantType: CIBA_GRANT_TYPE, clientId: client.client_id, grantId: grant.grantId });
+    return tokens;
+  },
+};
