@@ -1,0 +1,28 @@
+/** What every part of one entity instance shares. Built once in app.ts. */
+import type { EventEmitter } from 'node:events';
+import type { Agent } from 'node:https';
+import type { Store } from '../shared/store/store.ts';
+import type { Logger } from '../shared/log.ts';
+import type { ServerConfig } from './config.ts';
+import type { Models } from './models.ts';
+import type { IssuerKeys } from './tokens/issuer_keys.ts';
+import type { VapidKeys } from './notify/vapid.ts';
+
+export interface ServerContext {
+  readonly config: ServerConfig;
+  readonly store: Store;
+  readonly models: Models;
+  readonly issuers: IssuerKeys;
+  readonly vapid: VapidKeys;
+  /** HTTPS agent for push services (custom CA in tests; a proxy agent in some deployments). */
+  readonly pushAgent?: Agent;
+  /**
+   * Events for logs and tests: `request.received`, `request.notified`, `request.decided`,
+   * `request.delivered`, `request.expired`, `request.callback_failed`, `push.sent`, `push.gone`.
+   */
+  readonly events: EventEmitter;
+  readonly log: Logger;
+}
+
+/** Epoch seconds. */
+export const nowSeconds = () => Math.floor(Date.now() / 1000);

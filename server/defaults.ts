@@ -1,0 +1,67 @@
+/**
+ * Every default and TTL of the authentication entity, in one place. Durations are in seconds
+ * unless the name says otherwise. Environment variables (config.ts) override some.
+ */
+export const defaults = {
+  /** Device session lifetime; sliding (renewed on use), so an app used monthly stays signed in. */
+  deviceSessionTtl: 30 * 24 * 3600,
+  /** A session is renewed at most this often, so each API call does not cost a write. */
+  deviceSessionRenewEvery: 3600,
+  /** A decision's `iat` must be within this many seconds of now (replay window of a signed decision). */
+  decisionMaxAge: 60,
+  /** Clock skew tolerated on `exp`/`iat` of the provider's tokens and of decisions. */
+  clockTolerance: 5,
+  /** A delegation token whose `exp` lies further ahead is refused (bounds what is stored). Keycloak's default is 120 s. */
+  maxRequestLifetime: 24 * 3600,
+  /** Requests are remembered this long past expiry, so late decisions get 410 and the app can show the outcome. */
+  settledRetention: 600,
+  /** First callback retry delay in ms; doubles per attempt... */
+  callbackRetryInitialMs: 250,
+  /** ...up to this delay, until the request expires. */
+  callbackRetryMaxMs: 10_000,
+  /** Timeout of one callback attempt, in ms. */
+  callbackTimeoutMs: 10_000,
+  /** Discovery documents of trusted issuers are cached this long (ms); JWKS refresh on unknown kid is jose's. */
+  discoveryCacheMs: 3600_000,
+  /** jose remote JWKS: minimum time between two JWKS fetches (ms), which bounds refetches on unknown kids. */
+  jwksCooldownMs: 30_000,
+  /** jose remote JWKS: a fetched key set is considered fresh this long (ms). */
+  jwksCacheMaxAgeMs: 600_000,
+  /** Timeout of discovery, JWKS and userinfo fetches (ms). */
+  fetchTimeoutMs: 5_000,
+  /** The first WebSocket message (auth) must arrive within this many ms, else the socket is closed. */
+  wsAuthTimeoutMs: 10_000,
+  /** Keep-alive period (ms): one timer for all sockets; a socket silent for two periods is dropped. */
+  wsPingIntervalMs: 25_000,
+  /** Largest WebSocket message accepted from the app, in bytes (auth and pong are tiny). */
+  wsMaxPayload: 4096,
+  /** Timeout of one Web Push delivery (ms). */
+  pushTimeoutMs: 10_000,
+  /** Largest accepted JSON body, in bytes. */
+  maxBodyBytes: 32 * 1024,
+  /** Longest accepted login_hint, binding_message, scope, acr_values and device name. */
+  maxLoginHint: 256,
+  maxBindingMessage: 256,
+  maxScope: 2048,
+  maxDeviceName: 64,
+  /** Delay (ms) before the automated-approval hook (demo mode only) approves a request. */
+  autoApproveDelayMs: 100,
+  /** Expired records are swept this often (ms). */
+  sweepIntervalMs: 30_000,
+  /** Scope the device app requests when it signs in at the provider (profile carries preferred_username). */
+  appScope: 'openid profile',
+  /** Title of the Web Push notification: generic, nothing sensitive on a lock screen. */
+  pushTitle: 'New sign-in request',
+  /** Default VAPID subject (a contact for push services); set NOD_VAPID_SUBJECT in deployments. */
+  vapidSubject: 'mailto:nod@example.invalid',
+} as const;
+
+/** Scopes in plain words, as the device app shows them. Unknown scopes are shown as themselves. */
+export const scopeDescriptions: Readonly<Record<string, string>> = {
+  openid: 'Sign you in',
+  profile: 'See your name and username',
+  email: 'See your email address',
+  phone: 'See your phone number',
+  address: 'See your postal address',
+  offline_access: 'Stay signed in (keep access when you are away)',
+};

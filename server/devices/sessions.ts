@@ -1,0 +1,48 @@
+/**
+ * Device sessions: an opaque random bearer token per enrolled device; only its SHA-256 is
+ * stored. The expiry slides on use (renewed at most once per `deviceSessionRenewEvery`).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { nowSeconds, type ServerContext } from '../context.ts';
+import { defaults } from '../defaults.ts';
+import type { Device } from '../models.ts';
+
+const hash = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+/** Starts a session for a device; the token is returned once and never stored. */
+export async function createDeviceSession(ctx: ServerContext, deviceId: string): Promise<{ token: string; expiresAt: number }> {
+  const token = randomBytes(32).toString('base64url');
+  await ctx.models.sessions.upsert(hash(token), { deviceId, renewedAt: nowSeconds() }, defaults.deviceSessionTtl);
+  return { token, expiresAt: nowSeconds() + defaults.deviceSessionTtl };
+}
+
+/** The device behind a session token, renewing the session; undefined when unknown, expired or revoked. */
+export async function authenticateDeviceToken(ctx: ServerContext, token: string): Promise<{ device: Device; sessionId: string } | undefined> {
+  if (typeof token !== 'string' || token.length < 20 || token.length > 200) return undefined;
+  const sessionId = hash(token);
+  const session = await ctx.models.sessions.find(sessionId);
+  if (!session) return undefined;
+  const device = await ctx.models.devices.find(session.deviceId);
+  if (!device) {
+    await ctx.models.sessions.destroy(sessionId);
+    return undefined;
+  }
+  const now = nowSeconds();
+  if (now - session.renewedAt >= defaults.deviceSessionRenewEvery) {
+    // Losing a renewal in a crash only shortens the session: not worth a durable write.
+    await ctx.models.sessions.upsert(sessionId, { deviceId: session.deviceId, renewedAt: now }, defaults.deviceSessionTtl, { durable: false });
+    await ctx.models.devices.upsert(device.device_id, { ...strip(device), last_seen_at: now }, undefined, { durable: false });
+  }
+  return { device, sessionId };
+}
+
+/** Removes a device with its sessions and push subscription. */
+export async function removeDevice(ctx: ServerContext, deviceId: string): Promise<void> {
+  await Promise.all([ctx.models.sessions.destroyBy('deviceId', deviceId), ctx.models.push.destroy(deviceId), ctx.models.devices.destroy(deviceId)]);
+}
+
+/** A stored record without the store's metadata fields, ready to upsert again. */
+export function strip<T extends object>(record: T & { consumed?: number; expiresAt?: number; id?: string }): T {
+  const { consumed: _c, expiresAt: _e, id: _i, ...rest } = record;
+  return rest as T;
+}

@@ -1,0 +1,51 @@
+/**
+ * POST /api/requests/:id/decision `{signed}`: a compact JWS (ES256) made with the device's
+ * enrolled key, whose payload names this request, this device, the decision and a fresh `iat`.
+ * First answer wins: a settled request answers 409, an expired one 410.
+ * @see ../../shared/entity-api.ts DecisionPayload
+ */
+import type { RequestHandler } from 'express';
+import { compactVerify, importJWK } from 'jose';
+import type { DecisionPayload, DecisionResponse } from '../../shared/entity-api.ts';
+import { InvalidRequest } from '../../shared/errors.ts';
+import { nowSeconds, type ServerContext } from '../context.ts';
+import { defaults } from '../defaults.ts';
+import { InvalidDecision } from '../errors.ts';
+import { currentDevice } from '../middleware/authenticate_device.ts';
+import type { Device } from '../models.ts';
+import type { RequestLifecycle } from '../requests/lifecycle.ts';
+import { requestForDevice } from './requests.ts';
+
+/** Checks the signature and claims of a signed decision; returns its payload. */
+export async function verifyDecision(signed: unknown, device: Device, requestId: string): Promise<DecisionPayload> {
+  if (typeof signed !== 'string' || signed.length > 4096) throw new InvalidRequest('signed is required: a compact JWS');
+  let payload: DecisionPayload;
+  try {
+    const key = await importJWK(device.public_key, 'ES256');
+    const { payload: bytes } = await compactVerify(signed, key, { algorithms: ['ES256'] });
+    payload = JSON.parse(new TextDecoder().decode(bytes)) as DecisionPayload;
+  } catch {
+    throw new InvalidDecision('the decision signature does not verify with this device key');
+  }
+  if (payload?.request_id !== requestId) throw new InvalidDecision('the decision is for another request');
+  if (payload.device_id !== device.device_id) throw new InvalidDecision('the decision names another device');
+  if (typeof payload.iat !== 'number' || Math.abs(nowSeconds() - payload.iat) > defaults.decisionMaxAge) {
+    throw new InvalidDecision('the decision is not fresh (iat)');
+  }
+  if (payload.decision !== 'approve' && payload.decision !== 'deny') throw new InvalidDecision('decision must be approve or deny');
+  if (payload.reason !== undefined && (payload.decision !== 'deny' || (payload.reason !== 'not_me' && payload.reason !== 'changed_mind'))) {
+    throw new InvalidDecision('reason must be not_me or changed_mind, on a denial');
+  }
+  return payload;
+}
+
+export function decisionEndpoint(ctx: ServerContext, lifecycle: RequestLifecycle): RequestHandler {
+  return async (req, res) => {
+    const device = currentDevice(res);
+    const r = await requestForDevice(ctx, String(req.params.id), res);
+    const payload = await verifyDecision((req.body as Record<string, unknown> | undefined)?.signed, device, r.id);
+    const settled = await lifecycle.decide(r, { decision: payload.decision, ...(payload.reason ? { reason: payload.reason } : {}), by: device.device_id });
+    const answer: DecisionResponse = { id: settled.id, status: settled.status };
+    res.set('Cache-Control', 'no-store').json(answer);
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The entity's collections in the Store, with their indexes. Every record kind is listed here.
+ *
+ * Identity: a device is bound to its user at the enroll issuer by `sub` and by username
+ * (`preferred_username`, lower-cased). A delegation reaches the devices of its issuer whose `sub`
+ * equals the token's `sub` or whose username equals `login_hint` (lower-cased): Keycloak puts the
+ * user id in `sub` and the username in `login_hint`.
+ */
+import type { Collection, Store } from '../shared/store/store.ts';
+import type { CallbackStatus } from '../shared/constants.ts';
+import type { RequestStatus } from '../shared/entity-api.ts';
+
+/** `issuer \n sub`: one user at one issuer. */
+export const userKey = (issuer: string, sub: string) => `${issuer}\n${sub}`;
+/** `issuer \n username`, lower-cased username. */
+export const nameKey = (issuer: string, username: string) => `${issuer}\n${username.toLowerCase()}`;
+
+export interface PublicJwk {
+  readonly kty: 'EC';
+  readonly crv: 'P-256';
+  readonly x: string;
+  readonly y: string;
+}
+
+export interface Device {
+  readonly device_id: string;
+  readonly issuer: string;
+  readonly sub: string;
+  readonly username: string;
+  readonly user_name?: string;
+  readonly name: string;
+  readonly public_key: PublicJwk;
+  readonly created_at: number;
+  readonly last_seen_at?: number;
+  readonly userKey: string;
+  readonly nameKey: string;
+}
+
+/** A device session, keyed by the SHA-256 of its bearer token (the token itself is never stored). */
+export interface DeviceSession {
+  readonly deviceId: string;
+  /** Epoch seconds of the last renewal. */
+  readonly renewedAt: number;
+}
+
+export interface StoredDecision {
+  readonly status: CallbackStatus;
+  readonly device_id: string;
+  readonly reason?: string;
+  readonly at: number;
+}
+
+export interface CallbackState {
+  readonly state: 'pending' | 'delivered' | 'failed';
+  readonly attempts: number;
+  readonly last_error?: string;
+  readonly delivered_at?: number;
+}
+
+/** A delegated authentication request. Kept until `expires_at` + settledRetention. */
+export interface PendingRequest {
+  readonly id: string;
+  readonly issuer: string;
+  /** The provider's bearer token, sent back on the callback. Never leaves the entity otherwise. */
+  readonly token: string;
+  readonly jti: string;
+  readonly sub?: string;
+  readonly login_hint: string;
+  readonly scope: string;
+  readonly is_consent_required: boolean;
+  readonly binding_message?: string;
+  readonly acr_values?: string;
+  readonly client_id?: string;
+  readonly client_name?: string;
+  readonly created_at: number;
+  readonly expires_at: number;
+  readonly status: RequestStatus;
+  readonly decided_by?: string;
+  readonly decision?: StoredDecision;
+  readonly callback?: CallbackState;
+  readonly userKey?: string;
+  readonly nameKey: string;
+}
+
+/** First answer wins: a marker per request, consumed by the first decision or by expiry. */
+export interface Settlement {
+  readonly issuer: string;
+}
+
+/** A delegation token's jti, remembered until the token expires (single use). */
+export interface SeenJti {
+  readonly at: number;
+}
+
+export interface PushSubscriptionRecord {
+  readonly subscription: { readonly endpoint: string; readonly keys: { readonly p256dh: string; readonly auth: string } };
+  readonly created_at: number;
+  readonly last_push_at?: number;
+  readonly last_error?: string;
+}
+
+export interface Models {
+  readonly devices: Collection<Device>;
+  readonly sessions: Collection<DeviceSession>;
+  readonly requests: Collection<PendingRequest>;
+  readonly settlements: Collection<Settlement>;
+  readonly jtis: Collection<SeenJti>;
+  /** Keyed by device id. */
+  readonly push: Collection<PushSubscriptionRecord>;
+}
+
+export function openModels(store: Store): Models {
+  return {
+    devices: store.collection<Device>('devices', { indexes: ['userKey', 'nameKey'] }),
+    sessions: store.collection<DeviceSession>('sessions', { indexes: ['deviceId'] }),
+    requests: store.collection<PendingRequest>('requests', { indexes: ['userKey', 'nameKey'] }),
+    settlements: store.collection<Settlement>('settlements'),
+    jtis: store.collection<SeenJti>('jtis'),
+    push: store.collection<PushSubscriptionRecord>('push'),
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The WebSocket channel of the open app (`ws`, upgraded on /ws). The first message must be
+ * `{type: 'auth', device_token}` within `wsAuthTimeoutMs`; then the socket gets `ready`, the
+ * pending requests, and live `request` / `settled` messages, in order. Idle sockets are cheap:
+ * no compression, a small max payload, and one keep-alive timer for all of them.
+ * @see https://www.rfc-editor.org/rfc/rfc6455
+ */
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ClientMessage, ServerMessage } from '../../shared/entity-api.ts';
+import { ENTITY_API } from '../../shared/entity-api.ts';
+import type { ServerContext } from '../context.ts';
+import { defaults } from '../defaults.ts';
+import { authenticateDeviceToken } from '../devices/sessions.ts';
+import { deviceRequestView } from '../devices/view.ts';
+import { pendingForDevice } from '../requests/queries.ts';
+
+/** Close codes (4000-4999 are the application's). */
+export const WS_CLOSE = { unauthorized: 4401, authTimeout: 4408, badMessage: 4400, revoked: 4403 } as const;
+
+interface Connection {
+  readonly ws: WebSocket;
+  deviceId?: string;
+  alive: boolean;
+  authTimer?: NodeJS.Timeout;
+  /** Live messages held while the catch-up list is being read, so order is kept. */
+  backlog?: ServerMessage[];
+}
+
+export class WsHub {
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: defaults.wsMaxPayload, clientTracking: false });
+  private readonly all = new Set<Connection>();
+  private readonly byDevice = new Map<string, Set<Connection>>();
+  private readonly keepAlive: NodeJS.Timeout;
+
+  constructor(private readonly ctx: ServerContext) {
+    this.keepAlive = setInterval(() => this.ping(), defaults.wsPingIntervalMs);
+    this.keepAlive.unref();
+  }
+
+  /** Takes over `upgrade` requests for /ws on the HTTP server; other paths are refused. */
+  attach(server: Server): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== ENTITY_API.ws) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws));
+    });
+  }
+
+  /** Connected, authenticated sockets. */
+  get size(): number {
+    let n = 0;
+    for (const set of this.byDevice.values()) n += set.size;
+    return n;
+  }
+
+  private open(ws: WebSocket): void {
+    const conn: Connection = { ws, alive: true };
+    this.all.add(conn);
+    conn.authTimer = setTimeout(() => this.close(conn, WS_CLOSE.authTimeout, 'auth timeout'), defaults.wsAuthTimeoutMs);
+    ws.on('pong', () => void (conn.alive = true));
+    ws.on('message', (data, isBinary) => void this.receive(conn, isBinary ? '' : data.toString()));
+    ws.on('close', () => this.forget(conn));
+    ws.on('error', () => this.forget(conn));
+  }
+
+  private async receive(conn: Connection, text: string): Promise<void> {
+    conn.alive = true;
+    let msg: ClientMessage;
+    try {
+      msg = JSON.parse(text) as ClientMessage;
+    } catch {
+      return this.close(conn, WS_CLOSE.badMessage, 'messages are JSON');
+    }
+    if (msg?.type === 'pong') return;
+    if (msg?.type !== 'auth' || conn.deviceId !== undefined || conn.authTimer === undefined) {
+      return this.close(conn, WS_CLOSE.badMessage, 'unexpected message');
+    }
+    clearTimeout(conn.authTimer);
+    conn.authTimer = undefined;
+    const auth = await authenticateDeviceToken(this.ctx, msg.device_token).catch(() => undefined);
+    if (!auth) {
+      this.send(conn, { type: 'error', error: 'invalid_token', error_description: 'the device session is invalid, expired or revoked' });
+      return this.close(conn, WS_CLOSE.unauthorized, 'unauthorized');
+    }
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    const { device } = auth;
+    conn.deviceId = device.device_id;
+    conn.backlog = [];
+    let set = this.byDevice.get(device.device_id);
+    if (!set) this.byDevice.set(device.device_id, (set = new Set()));
+    set.add(conn);
+    const pending = await pendingForDevice(this.ctx, device).catch(() => []);
+    const backlog = conn.backlog;
+    conn.backlog = undefined;
+    this.send(conn, { type: 'ready', device_id: device.device_id });
+    const sent = new Set<string>();
+    for (const r of pending) {
+      sent.add(r.id);
+      this.send(conn, { type: 'request', request: deviceRequestView(r) });
+    }
+    for (const m of backlog) if (!(m.type === 'request' && sent.has(m.request.id))) this.send(conn, m);
+  }
+
+  /** Sends a message to every open socket of a device; returns how many got it. */
+  sendToDevice(deviceId: string, msg: ServerMessage): number {
+    const set = this.byDevice.get(deviceId);
+    if (!set) return 0;
+    for (const conn of set) this.send(conn, msg);
+    return set.size;
+  }
+
+  /** Closes every socket of a device (removed or signed out). */
+  closeDevice(deviceId: string): void {
+    for (const conn of this.byDevice.get(deviceId) ?? []) this.close(conn, WS_CLOSE.revoked, 'device removed');
+  }
+
+  private send(conn: Connection, msg: ServerMessage): void {
+    if (conn.backlog) return void conn.backlog.push(msg);
+    if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(msg));
+  }
+
+  private ping(): void {
+    for (const conn of this.all) {
+      if (!conn.alive) {
+        conn.ws.terminate();
+        this.forget(conn);
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+      if (conn.deviceId) this.send(conn, { type: 'ping' });
+    }
+  }
+
+  private close(conn: Connection, code: number, reason: string): void {
+    this.forget(conn);
+    if (conn.ws.readyState === conn.ws.OPEN || conn.ws.readyState === conn.ws.CONNECTING) conn.ws.close(code, reason);
+  }
+
+  private forget(conn: Connection): void {
+    if (conn.authTimer) clearTimeout(conn.authTimer);
+    conn.authTimer = undefined;
+    this.all.delete(conn);
+    if (conn.deviceId) {
+      const set = this.byDevice.get(conn.deviceId);
+      set?.delete(conn);
+      if (set?.size === 0) this.byDevice.delete(conn.deviceId);
+    }
+  }
+
+  /** Stops the keep-alive timer and drops every socket. */
+  shutdown(): void {
+    clearInterval(this.keepAlive);
+    for (const conn of this.all) conn.ws.terminate();
+    this.all.clear();
+    this.byDevice.clear();
+    this.wss.close();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The callback to the provider: `POST {iss}/protocol/openid-connect/ext/ciba/auth/callback`
+ * with the delegation's own bearer token and `{status}`. Only a 200 counts as done. Network
+ * errors and other answers are retried with backoff until the request expires, except 400, 401
+ * and 403: the provider has refused this token or decision, and a retry cannot change that.
+ */
+import { CIBA_CALLBACK_PATH } from '../../shared/constants.ts';
+import type { CallbackRequest } from '../../shared/wire.ts';
+import { nowSeconds, type ServerContext } from '../context.ts';
+import { defaults } from '../defaults.ts';
+import { strip } from '../devices/sessions.ts';
+import type { CallbackState } from '../models.ts';
+
+type Outcome = { done: true } | { done: false; final: boolean; error: string };
+
+async function attempt(url: string, token: string, body: CallbackRequest): Promise<Outcome> {
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(defaults.callbackTimeoutMs),
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    if (res.status === 200) return { done: true };
+    return { done: false, final: [400, 401, 403].includes(res.status), error: `HTTP ${res.status}` };
+  } catch (e) {
+    return { done: false, final: false, error: (e as Error).message };
+  }
+}
+
+/** Delivers the stored decision of request `id`, retrying until done, refused, expired or stopped. */
+export class CallbackSender {
+  private readonly running = new Set<string>();
+  private readonly sleeping = new Map<string, { timer: NodeJS.Timeout; wake: () => void }>();
+  private stopped = false;
+
+  constructor(private readonly ctx: ServerContext) {}
+
+  /** Starts delivery in the background (once per request at a time). */
+  start(id: string): void {
+    if (this.stopped || this.running.has(id)) return;
+    this.running.add(id);
+    this.run(id)
+      .catch((e) => this.ctx.log.error('callback.crashed', { request_id: id, message: (e as Error).message }))
+      .finally(() => this.running.delete(id));
+  }
+
+  private async run(id: string): Promise<void> {
+    const { ctx } = this;
+    let delay: number = defaults.callbackRetryInitialMs;
+    for (let attempts = 1; !this.stopped; attempts++) {
+      const r = await ctx.models.requests.find(id);
+      if (!r?.decision || r.callback?.state !== 'pending') return;
+      const outcome = await attempt(`${r.issuer}${CIBA_CALLBACK_PATH}`, r.token, { status: r.decision.status });
+      const current = await ctx.models.requests.find(id);
+      if (!current) return;
+      const ttl = Math.max(1, (current.expiresAt ?? nowSeconds()) - nowSeconds());
+      const expired = nowSeconds() >= r.expires_at;
+      const error = outcome.done ? '' : outcome.error;
+      let callback: CallbackState;
+      if (outcome.done) {
+        callback = { state: 'delivered', attempts, delivered_at: nowSeconds() };
+      } else if (outcome.final || expired) {
+        callback = { state: 'failed', attempts, last_error: error };
+      } else {
+        callback = { state: 'pending', attempts, last_error: error };
+      }
+      await ctx.models.requests.upsert(id, { ...strip(current), callback }, ttl, { durable: callback.state !== 'pending' });
+      if (callback.state === 'delivered') {
+        ctx.log.info('request.delivered', { request_id: id, issuer: r.issuer, status: r.decision.status, attempts });
+        ctx.events.emit('request.delivered', { id, status: r.decision.status, attempts });
+        return;
+      }
+      if (callback.state === 'failed') {
+        ctx.log.warn('request.callback_failed', { request_id: id, issuer: r.issuer, attempts, error, expired });
+        ctx.events.emit('request.callback_failed', { id, error, attempts });
+        return;
+      }
+      ctx.log.info('request.callback_retry', { request_id: id, attempts, error, retry_in_ms: delay });
+      const untilExpiry = r.expires_at * 1000 - Date.now();
+      await this.sleep(id, Math.max(0, Math.min(delay, untilExpiry)));
+      delay = Math.min(delay * 2, defaults.callbackRetryMaxMs);
+    }
+  }
+
+  private sleep(id: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.sleeping.delete(id);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleeping.set(id, { timer, wake });
+    });
+  }
+
+  /** Stops every retry loop (the decisions stay stored; the next start resumes them). */
+  stop(): void {
+    this.stopped = true;
+    for (const { timer, wake } of this.sleeping.values()) {
+      clearTimeout(timer);
+      wake();
+    }
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * A delegated request's life: accepted (stored, devices told), then settled exactly once, by
+ * the first decision or by expiry; a decision is stored before its callback is first attempted.
+ * The `settlements` marker, consumed atomically, is what makes the first answer win.
+ */
+import { randomBytes } from 'node:crypto';
+import type { CallbackStatus } from '../../shared/constants.ts';
+import type { DenyReason, RequestStatus } from '../../shared/entity-api.ts';
+import { nowSeconds, type ServerContext } from '../context.ts';
+import { defaults } from '../defaults.ts';
+import { strip } from '../devices/sessions.ts';
+import { deviceRequestView } from '../devices/view.ts';
+import { AlreadySettled, RequestExpired } from '../errors.ts';
+import type { PendingRequest } from '../models.ts';
+import { pushToDevice, pushTopic } from '../notify/web_push.ts';
+import type { WsHub } from '../notify/ws_hub.ts';
+import { CallbackSender } from './callback.ts';
+import { devicesForRequest } from './queries.ts';
+
+export type NewRequest = Omit<PendingRequest, 'id' | 'status' | 'created_at' | 'decision' | 'callback' | 'decided_by'>;
+
+export interface Decision {
+  readonly decision: 'approve' | 'deny';
+  readonly reason?: DenyReason;
+  /** Device id, or `auto-approve` for the demo hook. */
+  readonly by: string;
+}
+
+/** approve → SUCCEED; deny "not me" (or no reason) → UNAUTHORIZED; deny "changed my mind" → CANCELLED. */
+export function callbackStatusOf(d: Pick<Decision, 'decision' | 'reason'>): { status: CallbackStatus; shown: RequestStatus } {
+  if (d.decision === 'approve') return { status: 'SUCCEED', shown: 'approved' };
+  if (d.reason === 'changed_mind') return { status: 'CANCELLED', shown: 'cancelled' };
+  return { status: 'UNAUTHORIZED', shown: 'denied' };
+}
+
+export class RequestLifecycle {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  readonly callbacks: CallbackSender;
+
+  constructor(private readonly ctx: ServerContext, private readonly hub: WsHub) {
+    this.callbacks = new CallbackSender(ctx);
+  }
+
+  /** Stores a new request durably, then tells its devices; returns the stored record. */
+  async accept(input: NewRequest): Promise<PendingRequest> {
+    const { ctx } = this;
+    const record: PendingRequest = { ...input, id: randomBytes(16).toString('base64url'), status: 'pending', created_at: nowSeconds() };
+    const ttl = record.expires_at - nowSeconds() + defaults.settledRetention;
+    await Promise.all([
+      ctx.models.requests.upsert(record.id, record, ttl),
+      ctx.models.settlements.upsert(record.id, { issuer: record.issuer }, ttl),
+    ]);
+    this.arm(record);
+    ctx.log.info('request.received', {
+      request_id: record.id, issuer: record.issuer, client_id: record.client_id, login_hint: record.login_hint, expires_at: record.expires_at,
+    });
+    ctx.events.emit('request.received', record.id);
+    void this.notifyNew(record);
+    return record;
+  }
+
+  private async notifyNew(r: PendingRequest): Promise<void> {
+    const { ctx } = this;
+    try {
+      const devices = await devicesForRequest(ctx, r);
+      const view = deviceRequestView(r);
+      let ws = 0;
+      for (const d of devices) ws += this.hub.sendToDevice(d.device_id, { type: 'request', request: view }) > 0 ? 1 : 0;
+      const ttl = r.expires_at - nowSeconds();
+      const pushed = await Promise.all(
+        devices.map((d) => pushToDevice(ctx, d.device_id, { type: 'request', request_id: r.id, title: defaults.pushTitle }, { ttl, topic: pushTopic(r.id), urgency: 'high' })),
+      );
+      const push = pushed.filter(Boolean).length;
+      const level = devices.length === 0 ? 'warn' : 'info';
+      ctx.log[level]('request.notified', { request_id: r.id, devices: devices.length, ws, push });
+      ctx.events.emit('request.notified', { id: r.id, devices: devices.length, ws, push });
+    } catch (e) {
+      ctx.log.error('request.notify_failed', { request_id: r.id, message: (e as Error).message });
+    }
+  }
+
+  /**
+   * Settles a pending request with a decision: the first caller wins, a later one gets 409 (or
+   * 410 once expired). The decision is stored durably, then the callback starts.
+   */
+  async decide(r: PendingRequest, d: Decision): Promise<PendingRequest> {
+    const { ctx } = this;
+    if (nowSeconds() >= r.expires_at) throw new RequestExpired();
+    const marker = await ctx.models.settlements.consume(r.id);
+    if (!marker) throw new RequestExpired();
+    if (marker.consumed !== undefined) {
+      const now = await ctx.models.requests.find(r.id);
+      throw now?.status === 'expired' || nowSeconds() >= r.expires_at ? new RequestExpired() : new AlreadySettled();
+    }
+    this.disarm(r.id);
+    const { status, shown } = callbackStatusOf(d);
+    const current = (await ctx.models.requests.find(r.id)) ?? r;
+    const settled: PendingRequest = {
+      ...strip(current),
+      status: shown,
+      decided_by: d.by,
+      decision: { status, device_id: d.by, ...(d.reason ? { reason: d.reason } : {}), at: nowSeconds() },
+      callback: { state: 'pending', attempts: 0 },
+    };
+    await ctx.models.requests.upsert(r.id, settled, this.ttlOf(current));
+    ctx.log.info('request.decided', { request_id: r.id, status, device_id: d.by, ...(d.reason ? { reason: d.reason } : {}) });
+    if (d.decision === 'deny' && d.reason === 'not_me') {
+      ctx.log.warn('request.suspected_fraud', {
+        request_id: r.id, issuer: r.issuer, client_id: r.client_id, login_hint: r.login_hint, device_id: d.by,
+      });
+    }
+    ctx.events.emit('request.decided', { id: r.id, status });
+    this.callbacks.start(r.id);
+    await this.notifySettled(settled);
+    return settled;
+  }
+
+  /** Marks a request expired (if nothing settled it first) and withdraws it from the devices. */
+  async expire(id: string): Promise<void> {
+    const { ctx } = this;
+    this.disarm(id);
+    const marker = await ctx.models.settlements.consume(id);
+    if (!marker || marker.consumed !== undefined) return;
+    const current = await ctx.models.requests.find(id);
+    if (!current) return;
+    const expired: PendingRequest = { ...strip(current), status: 'expired' };
+    await ctx.models.requests.upsert(id, expired, this.ttlOf(current));
+    ctx.log.info('request.expired', { request_id: id, issuer: current.issuer });
+    ctx.events.emit('request.expired', { id });
+    await this.notifySettled(expired);
+  }
+
+  private async notifySettled(r: PendingRequest): Promise<void> {
+    const devices = await devicesForRequest(this.ctx, r);
+    for (const d of devices) {
+      this.hub.sendToDevice(d.device_id, { type: 'settled', id: r.id, status: r.status, ...(r.decided_by ? { decided_by: r.decided_by } : {}) });
+    }
+  }
+
+  /** After a restart: re-arms expiry timers, expires what lapsed meanwhile, resumes callbacks. */
+  async resume(): Promise<void> {
+    const now = nowSeconds();
+    for (const r of await this.ctx.models.requests.all()) {
+      if (r.status === 'pending') {
+        if (r.expires_at <= now) await this.expire(r.id);
+        else this.arm(r);
+      } else if (r.decision && r.callback?.state === 'pending') {
+        this.callbacks.start(r.id);
+      }
+    }
+  }
+
+  private ttlOf(r: PendingRequest & { expiresAt?: number }): number {
+    return Math.max(1, (r.expiresAt ?? nowSeconds() + defaults.settledRetention) - nowSeconds());
+  }
+
+  private arm(r: PendingRequest): void {
+    const ms = Math.max(0, r.expires_at * 1000 - Date.now());
+    const timer = setTimeout(() => void this.expire(r.id).catch((e) => this.ctx.log.error('request.expire_failed', { request_id: r.id, message: (e as Error).message })), ms);
+    timer.unref();
+    this.timers.set(r.id, timer);
+  }
+
+  private disarm(id: string): void {
+    const t = this.timers.get(id);
+    if (t) clearTimeout(t);
+    this.timers.delete(id);
+  }
+
+  /** Stops timers and callback retries. */
+  stop(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.callbacks.stop();
+  }
+}
