@@ -1,31 +1,35 @@
-/** The loud demo-mode banner: demo credentials exist only in demo mode, and say so. */
+/**
+ * The one banner `nod` prints once everything listens: URLs, the demo users and clients (only in
+ * demo mode, and loudly marked as public), and the next step.
+ */
 import { DEMO_USERS } from '../provider/demo.ts';
 
 export interface BannerInput {
-  readonly issuer: string;
+  readonly issuer?: string;
   readonly entityUrl?: string;
   readonly dataDir: string;
+  readonly demo: boolean;
 }
 
-export function demoBanner(input: BannerInput): string {
-  const line = '═'.repeat(72);
-  const users = DEMO_USERS.map((u) => `${u.username} / ${u.password}`).join('   ');
-  return [
-    line,
-    '  NOD IS RUNNING IN DEMO MODE: demo users and clients with PUBLIC passwords.',
-    '  Never expose this instance. Start with a fresh NOD_DATA_DIR and NOD_DEMO=0 for real use.',
-    line,
-    `  Provider (OpenID issuer)  ${input.issuer}`,
-    ...(input.entityUrl ? [`  Device app + entity       ${input.entityUrl}`] : []),
-    `  Data directory            ${input.dataDir}`,
-    `  Users                     ${users}`,
-    '  Clients                   demo-web / demo-web-secret      (code, implicit, hybrid, refresh)',
-    '                            demo-spa (public, PKCE)         demo-service / demo-service-secret',
-    '                            demo-bank / demo-bank-secret    (CIBA poll)',
-    '                            demo-callcenter / demo-callcenter-secret (CIBA ping)',
-    '                            demo-push / demo-push-secret    (CIBA push)',
-    '                            demo-tv (public, device code)   nod-device-app (the phone app)',
-    ...(input.entityUrl ? [`  Next: open ${input.entityUrl} on your phone or in a browser and sign in as alice`] : []),
-    line,
-  ].join('\n');
+export function banner(input: BannerInput): string {
+  const line = '─'.repeat(78);
+  const users = DEMO_USERS.map((u) => `${u.username} / ${u.password}`).join(', ');
+  const rows: string[] = [line];
+  if (input.issuer) rows.push(`  Provider (issuer)   ${input.issuer}`);
+  if (input.entityUrl) rows.push(`  Device app, entity  ${input.entityUrl}`);
+  rows.push(`  Data                ${input.dataDir}`);
+  if (input.demo) {
+    rows.push(
+      `  DEMO MODE: public passwords, never expose this instance (fresh NOD_DATA_DIR + NOD_DEMO=0 for real use)`,
+      `  Users               ${users}`,
+      '  Clients             demo-bank (CIBA poll)   demo-callcenter (ping)   demo-push (push)',
+      '                      demo-tv (device code)   demo-web, demo-spa, demo-service; secrets are <id>-secret',
+    );
+  }
+  if (input.entityUrl) {
+    rows.push(`  Next: open ${input.entityUrl} on your phone or in a browser and sign in as ${input.demo ? 'alice' : 'a user'},`);
+    if (input.demo) rows.push('        then run `npm run ciba` (or `npm run tv`, `npm run call-center`) in another terminal.');
+  }
+  rows.push('  Stop: Ctrl-C', line);
+  return rows.join('\n');
 }

@@ -1,50 +1,92 @@
 /**
- * `nod <command>`: the main job and each part alone.
- *   nod start      the whole system (provider, and the entity with the device app when present)
- *   nod provider   the provider alone
+ * `nod <command>`: the whole system, each part alone, and the scenario clients.
  * Configuration: NOD_ environment variables (see README). Ctrl-C / SIGTERM stop cleanly,
  * flushing pending writes.
  */
-import { startProvider, type RunningProvider } from '../provider/app.ts';
-import { demoBanner } from './banner.ts';
+import { banner } from './banner.ts';
+import { ensureAppBuilt } from './app-build.ts';
+import { stopOnSignals } from './signals.ts';
 
-interface Stoppable {
-  close(): Promise<void>;
+const USAGE = `Usage: nod <command> [options]
+
+  start         the provider (:3000) and the entity with the device app (:3001), in one process
+  provider      the provider alone
+  server        the authentication entity (and the device app) alone
+  ciba          phone approval: CIBA poll client          (npm run ciba -- --help)
+  tv            smart TV: device authorization client     (npm run tv -- --help)
+  call-center   agent console: CIBA ping client           (npm run call-center -- --help)
+
+Configuration is by NOD_ environment variables; see README.md.`;
+
+/** Logs read as lines on a terminal unless NOD_LOG_FORMAT says otherwise. */
+function preferPrettyLogs(): void {
+  if (process.stdout.isTTY && !process.env.NOD_LOG_FORMAT) process.env.NOD_LOG_FORMAT = 'pretty';
 }
 
-function stopOnSignals(parts: Stoppable[]): void {
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`\n${signal}: stopping, flushing pending writes...\n`);
-    for (const p of [...parts].reverse()) await p.close().catch((e: unknown) => process.stderr.write(`${String(e)}\n`));
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+async function start(): Promise<void> {
+  preferPrettyLogs();
+  await ensureAppBuilt();
+  const { startSystem } = await import('./system.ts');
+  const system = await startSystem();
+  stopOnSignals([system]);
+  const { provider, server } = system;
+  process.stdout.write(`${banner({ issuer: provider.issuer, entityUrl: server.url, dataDir: provider.ctx.config.dataDir, demo: provider.demo })}\n`);
 }
 
-async function provider(): Promise<RunningProvider> {
-  return startProvider();
+async function provider(): Promise<void> {
+  preferPrettyLogs();
+  const { startProvider } = await import('../provider/app.ts');
+  const p = await startProvider();
+  stopOnSignals([p]);
+  process.stdout.write(`${banner({ issuer: p.issuer, dataDir: p.ctx.config.dataDir, demo: p.demo })}\n`);
 }
 
-async function main(command: string | undefined): Promise<void> {
+async function server(): Promise<void> {
+  preferPrettyLogs();
+  await ensureAppBuilt();
+  const { startServer } = await import('../server/app.ts');
+  const s = await startServer();
+  stopOnSignals([s]);
+  process.stdout.write(`${banner({ entityUrl: s.url, dataDir: s.ctx.config.dataDir, demo: false })}\n`);
+  process.stdout.write(`  Trusted issuers: ${s.ctx.config.trustedIssuers.join(', ')}; delegation URL: ${s.delegationUrl}\n`);
+}
+
+/** A scenario client: its module exports one function named like the command. */
+async function client(name: 'ciba' | 'tv' | 'call-center', argv: string[]): Promise<void> {
+  const { runCommand } = await import('./cli/errors.ts');
+  const load = {
+    ciba: async () => (await import('./cli/ciba.ts')).ciba,
+    tv: async () => (await import('./cli/tv.ts')).tv,
+    'call-center': async () => (await import('./cli/call-center.ts')).callCenter,
+  }[name];
+  const run = await load();
+  await runCommand(() => run(argv));
+}
+
+async function main([command, ...argv]: string[]): Promise<void> {
   switch (command) {
     case 'start':
-    case 'provider': {
-      const p = await provider();
-      stopOnSignals([p]);
-      if (p.demo) process.stdout.write(`${demoBanner({ issuer: p.issuer, dataDir: p.ctx.config.dataDir })}\n`);
+      return start();
+    case 'provider':
+      return provider();
+    case 'server':
+      return server();
+    case 'ciba':
+    case 'tv':
+    case 'call-center':
+      return client(command, argv);
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
       return;
-    }
     default:
-      process.stderr.write('usage: nod start | provider\n');
-      process.exit(1);
+      process.stderr.write(`${command ? `unknown command: ${command}\n\n` : ''}${USAGE}\n`);
+      process.exitCode = 2;
   }
 }
 
-main(process.argv[2]).catch((e: unknown) => {
+main(process.argv.slice(2)).catch((e: unknown) => {
   process.stderr.write(`nod: ${(e as Error).message ?? String(e)}\n`);
   process.exit(1);
 });

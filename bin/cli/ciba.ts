@@ -1,0 +1,56 @@
+/**
+ * `nod ciba`: phone approval of a login. Starts CIBA (poll mode) for a user, prints the binding
+ * message big, polls with a countdown, prints the ID token claims, or the error.
+ * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.7
+ */
+import * as client from 'openid-client';
+import { parseCommand, intOption } from './options.ts';
+import { connect, pollSignal } from './oidc.ts';
+import { bigText } from './big-text.ts';
+import { printTokens, say } from './print.ts';
+import { randomCode, withCountdown } from './wait.ts';
+
+const USAGE = `Usage: nod ciba [options]      (npm run ciba -- [options])
+
+Phone approval: asks the user's phone to approve a login (CIBA, poll mode) and waits.
+
+  --login-hint <user>        who signs in (default alice)
+  --binding-message <text>   the code shown here and on the phone (default: a random 4-character code)
+  --requested-expiry <s>     ask for this lifetime in seconds
+  --acr-values <values>      requested authentication context
+  --user-code <code>         the user's CIBA user code, for clients that require one
+
+Exit code 0 when approved (the ID token claims are printed); 1 when denied, expired or failed.`;
+
+export async function ciba(argv: string[]): Promise<void> {
+  const parsed = parseCommand(argv, {
+    usage: USAGE,
+    defaults: { clientId: 'demo-bank', clientSecret: 'demo-bank-secret', scope: 'openid profile email' },
+    options: {
+      'login-hint': { type: 'string' },
+      'binding-message': { type: 'string' },
+      'requested-expiry': { type: 'string' },
+      'acr-values': { type: 'string' },
+      'user-code': { type: 'string' },
+    },
+  });
+  if (!parsed) return;
+  const { common, values } = parsed;
+  const loginHint = values['login-hint'] ?? 'alice';
+  const bindingMessage = values['binding-message'] ?? randomCode();
+  const params: Record<string, string> = { scope: common.scope, login_hint: loginHint, binding_message: bindingMessage };
+  if (values['requested-expiry']) params.requested_expiry = String(intOption('requested-expiry', values['requested-expiry'], 0));
+  if (values['acr-values']) params.acr_values = values['acr-values'];
+  if (values['user-code']) params.user_code = values['user-code'];
+
+  const config = await connect(common);
+  const started = await client.initiateBackchannelAuthentication(config, params);
+  say(`Asked ${loginHint} to approve a sign-in to ${common.clientId} at ${common.issuer}.`);
+  say('Their phone shows this code; approve only if it matches:');
+  say(bigText(bindingMessage));
+  const tokens = await withCountdown(`Waiting for ${loginHint} to approve...`, started.expires_in, () =>
+    client.pollBackchannelAuthenticationGrant(config, started, undefined, { signal: pollSignal(started.expires_in, started.interval ?? 5) }),
+  );
+  say(`Approved: ${loginHint} signed in.`);
+  printTokens(tokens);
+}
