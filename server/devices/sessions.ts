@@ -42,7 +42,7 @@ export async function removeDevice(ctx: ServerContext, deviceId: string): Promis
 }
 
 /** A stored record without the store's metadata fields, ready to upsert again. */
-export function strip<T extends object>(record: T & { consumed?: number; expiresAt?: number; id?: string }): T {
-  const { consumed: _c, expiresAt: _e, id: _i, ...rest } = record;
+export function strip<T extends object>(record: T & { consumed?: number; expiresAt?: number }): T {
+  const { consumed: _c, expiresAt: _e, ...rest } = record;
   return rest as T;
 }

@@ -6,14 +6,20 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID, webcrypto } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CompactSign, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import WebSocket from 'ws';
 import { startServer, type RunningServer, type StartServerOptions } from '../../server/app.ts';
-import { tempDir } from '../helpers/provider.ts';
 import type { DecisionPayload, DenyReason, EnrollResponse, ServerMessage } from '../../shared/entity-api.ts';
 import { ENTITY_API } from '../../shared/entity-api.ts';
 import { CIBA_CALLBACK_PATH } from '../../shared/constants.ts';
+
+/** A fresh temporary directory (not importing the provider helper keeps these tests provider-free). */
+export function tempDir(prefix = 'nod-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
 
 export interface TestServer extends RunningServer {
   readonly dataDir: string;
