@@ -16,6 +16,10 @@ import { endpointUrls, PATHS, type ProviderContext } from './context.ts';
 import { defaults } from './defaults.ts';
 import { renderHtmlError, renderJsonError } from './middleware/render_error.ts';
 import { loginPage, loginSubmit } from './endpoints/login.ts';
+import { authorizationEndpoint, resumeEndpoint } from './endpoints/authorization/index.ts';
+import { resumePath } from './endpoints/authorization/interaction.ts';
+import { consentPage, consentSubmit } from './endpoints/consent.ts';
+import { endSessionEndpoint } from './endpoints/end_session.ts';
 import { STYLESHEET_PATH, stylesheetEndpoint } from './views/stylesheet.ts';
 import { discoveryEndpoint } from './endpoints/discovery.ts';
 import { jwksEndpoint } from './endpoints/jwks.ts';
@@ -55,6 +59,13 @@ export function buildApp(ctx: ProviderContext): express.Express {
   pages.get(STYLESHEET_PATH, stylesheetEndpoint());
   pages.get(PATHS.login, loginPage(ctx));
   pages.post(PATHS.login, form, loginSubmit(ctx));
+  pages.get(PATHS.authorization, authorizationEndpoint(ctx));
+  pages.post(PATHS.authorization, form, authorizationEndpoint(ctx));
+  pages.get(resumePath(':id'), resumeEndpoint(ctx));
+  pages.get(`${PATHS.consent}/:id`, consentPage(ctx));
+  pages.post(`${PATHS.consent}/:id`, form, consentSubmit(ctx));
+  pages.get(PATHS.endSession, endSessionEndpoint(ctx));
+  pages.post(PATHS.endSession, form, endSessionEndpoint(ctx));
   pages.use(renderHtmlError(ctx.log));
   app.use(pages);
 

@@ -6,6 +6,9 @@ import { envBool, envInt, envString } from '../shared/env.ts';
 import { DEFAULT_PROVIDER_PORT, DEFAULT_SERVER_PORT, DELEGATION_PATH } from '../shared/constants.ts';
 import { defaults } from './defaults.ts';
 
+/** Lifetimes in defaults.ts that a provider instance may override (tests shorten them). */
+export type TtlName = 'authorizationCodeTtl' | 'interactionTtl' | 'frontChannelAccessTokenTtl';
+
 export interface ProviderConfig {
   /** Public issuer URL; no trailing slash. `NOD_ISSUER`, default http://localhost:3000. */
   readonly issuer: string;
@@ -25,6 +28,13 @@ export interface ProviderConfig {
   readonly secureCookies: boolean;
   /** CIBA lifetimes and poll interval, seconds: `NOD_CIBA_EXPIRES_IN`, `NOD_CIBA_MAX_EXPIRES_IN`, `NOD_CIBA_INTERVAL` (see defaults.ts). */
   readonly ciba: { readonly expiresIn: number; readonly maxExpiresIn: number; readonly interval: number };
+  /** Per-instance overrides of some lifetimes in defaults.ts, seconds. Not read from the environment. */
+  readonly ttls?: Readonly<Partial<Record<TtlName, number>>>;
+}
+
+/** A lifetime in seconds: the instance's override, else the default. */
+export function ttlOf(config: ProviderConfig, name: TtlName): number {
+  return config.ttls?.[name] ?? defaults[name];
 }
 
 /** Reads the configuration from the environment, with overrides on top. */
@@ -47,5 +57,6 @@ export function loadProviderConfig(overrides: Partial<ProviderConfig> = {}, env 
       maxExpiresIn: envInt('NOD_CIBA_MAX_EXPIRES_IN', defaults.cibaMaxExpiresIn, env),
       interval: envInt('NOD_CIBA_INTERVAL', defaults.cibaInterval, env),
     },
+    ...(overrides.ttls ? { ttls: overrides.ttls } : {}),
   };
 }

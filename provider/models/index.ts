@@ -5,6 +5,7 @@
 import type { Collection, Store } from '../../shared/store/store.ts';
 import type { Client } from './client.ts';
 import type { User } from './user.ts';
+import type { Interaction } from './interaction.ts';
 import type { CibaDelegation, CibaRequest } from '../ciba/request.ts';
 
 /** What the user approved for a client: the root every token of a login hangs from. */
@@ -78,6 +79,8 @@ export interface Models {
   readonly refreshTokens: Collection<RefreshToken>;
   readonly sessions: Collection<Session>;
   readonly consents: Collection<Consent>;
+  /** Authorization requests waiting for the user's sign-in and consent. */
+  readonly interactions: Collection<Interaction>;
   readonly revocations: Collection<Revocation>;
   readonly seenJtis: Collection<SeenJti>;
   /** Provider-wide settings (CIBA policy, ...), one record per setting group. */
@@ -98,6 +101,7 @@ export function openModels(store: Store): Models {
     refreshTokens: store.collection<RefreshToken>('RefreshToken', { indexes: ['grantId', 'familyId'] }),
     sessions: store.collection<Session>('Session', { indexes: ['sub'] }),
     consents: store.collection<Consent>('Consent'),
+    interactions: store.collection<Interaction>('Interaction'),
     revocations: store.collection<Revocation>('Revocation'),
     seenJtis: store.collection<SeenJti>('SeenJti'),
     settings: store.collection<Record<string, unknown>>('Setting'),

@@ -1,0 +1,67 @@
+/**
+ * Sends an authorization response (success or error) back to the client's redirect URI in the
+ * request's response mode, always with `iss` (RFC 9207) and `state` when the client sent one.
+ * @see https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html#ResponseModes
+ * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html
+ * @see https://www.rfc-editor.org/rfc/rfc9207#section-2
+ */
+import type { Response } from 'express';
+import type { OAuthError } from '../../../shared/errors.ts';
+import type { ProviderContext } from '../../context.ts';
+import { randomId } from '../../tokens/random.ts';
+import { html } from '../../views/html.ts';
+import { sendPage } from '../../views/layout.ts';
+import type { ResponseMode } from './response_types.ts';
+
+/** Where and how a response goes. */
+export interface ResponseTarget {
+  readonly redirectUri: string;
+  readonly mode: ResponseMode;
+  readonly state?: string;
+}
+
+/** Sends `params` plus iss and state to the client. */
+export function sendAuthorizationResponse(ctx: ProviderContext, res: Response, target: ResponseTarget, params: Record<string, string>): void {
+  const all: Record<string, string> = { ...params, ...(target.state !== undefined ? { state: target.state } : {}), iss: ctx.config.issuer };
+  res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+  if (target.mode === 'form_post') return sendFormPost(res, target.redirectUri, all);
+  if (target.mode === 'fragment') return redirect(res, `${target.redirectUri}#${new URLSearchParams(all)}`);
+  const url = new URL(target.redirectUri);
+  for (const [k, v] of Object.entries(all)) url.searchParams.append(k, v);
+  redirect(res, url.href);
+}
+
+/** A 303 without a body (express's default body would repeat the tokens in the URL). */
+function redirect(res: Response, location: string): void {
+  res.status(303).set('Location', location).end();
+}
+
+/** Sends a protocol error to the client. @see https://openid.net/specs/openid-connect-core-1_0.html#AuthError */
+export function sendAuthorizationError(ctx: ProviderContext, res: Response, target: ResponseTarget, error: OAuthError): void {
+  ctx.log.debug('authorization.refused', { error: error.error, detail: error.detail ?? error.description });
+  sendAuthorizationResponse(ctx, res, target, { error: error.error, error_description: error.description });
+}
+
+/** The CSP source that lets a form post to `uri`: its origin, or its scheme for private-use URIs. */
+function formActionSource(uri: string): string {
+  const u = new URL(uri);
+  return u.origin !== 'null' ? u.origin : u.protocol;
+}
+
+/** An auto-submitting form (with a visible Continue button for browsers without scripts). */
+function sendFormPost(res: Response, action: string, fields: Record<string, string>): void {
+  const nonce = randomId(16);
+  sendPage(res, {
+    title: 'Continue',
+    csp: `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'self'; form-action ${formActionSource(action)}; frame-ancestors 'none'; base-uri 'none'`,
+    body: html`<section class="card" aria-labelledby="t">
+<h1 id="t">Returning to the app</h1>
+<p class="muted">If nothing happens, select Continue.</p>
+<form method="post" action="${action}" id="response">
+${Object.entries(fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
+<div class="actions"><button type="submit" class="primary">Continue</button></div>
+</form>
+</section>
+<script nonce="${nonce}">document.getElementById('response').submit()</script>`,
+  });
+}

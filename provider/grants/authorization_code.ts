@@ -1,0 +1,49 @@
+/**
+ * The authorization code grant: the code is single use, bound to its client and exact
+ * redirect_uri, checked against its PKCE challenge (S256), and short-lived. A second use fails
+ * and revokes everything the first use issued (the code was stolen or replayed).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#TokenRequestValidation
+ */
+import { InvalidGrant } from '../../shared/errors.ts';
+import { required } from '../middleware/params.ts';
+import { isLocked } from '../models/user.ts';
+import { issueTokenSet, revokeGrant, saveGrant } from '../tokens/issue.ts';
+import { pkceMatches } from '../endpoints/authorization/check_pkce.ts';
+import type { GrantType } from './grant.ts';
+
+export const authorizationCode: GrantType = {
+  grantType: 'authorization_code',
+  parameters: ['code', 'redirect_uri', 'code_verifier'],
+  async handle(ctx, client, params) {
+    const code = required(params, 'code');
+    const record = await ctx.models.codes.find(code);
+    if (!record || record.clientId !== client.client_id) throw new InvalidGrant('authorization code is invalid or expired');
+    if (record.consumed !== undefined) {
+      await revokeGrant(ctx, record.grantId);
+      ctx.log.warn('authorization_code.reuse', { clientId: client.client_id, grantId: record.grantId });
+      throw new InvalidGrant('authorization code was already used; the tokens issued for it have been revoked');
+    }
+    if (params.redirect_uri !== record.redirectUri) throw new InvalidGrant('redirect_uri does not match the one of the authorization request');
+    const verifier = params.code_verifier;
+    if (record.codeChallenge !== undefined) {
+      if (verifier === undefined) throw new InvalidGrant('code_verifier is required (PKCE was used in the authorization request)');
+      if (!pkceMatches(verifier, record.codeChallenge)) throw new InvalidGrant('PKCE verification failed: code_verifier does not match code_challenge');
+    } else if (verifier !== undefined) {
+      throw new InvalidGrant('code_verifier was sent but the authorization request had no code_challenge');
+    }
+    const before = await ctx.models.codes.consume(code);
+    if (!before) throw new InvalidGrant('authorization code is invalid or expired');
+    if (before.consumed !== undefined) {
+      await revokeGrant(ctx, record.grantId);
+      throw new InvalidGrant('authorization code was already used; the tokens issued for it have been revoked');
+    }
+    const user = await ctx.models.users.find(record.grant.sub);
+    if (!user || isLocked(user)) throw new InvalidGrant('the user can no longer sign in');
+    const grant = await saveGrant(ctx, record.grant);
+    const tokens = await issueTokenSet(ctx, { client, grant, nonce: record.nonce });
+    ctx.events.emit('grant.success', { grantType: 'authorization_code', clientId: client.client_id, grantId: grant.grantId });
+    return tokens;
+  },
+};
