@@ -274,3 +274,12 @@ export function nextEvent<T = unknown>(s: RunningServer, event: string, match: (
     s.ctx.events.on(event, on);
   });
 }
+
+/** A free loopback port (for servers that must know each other's URL before starting). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
