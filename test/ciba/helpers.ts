@@ -56,7 +56,7 @@ export class Receiver {
       else r.untaken.push(got);
       const status = r.answer(got);
       if (status === 'hang') return;
-      res.writeHead(status, status >= 300 && status < 400 ? { Location: 'http://127.0.0.1:9/elsewhere' } : {}).end();
+      res.writeHead(status, status >= 300 && status < 400 ? { Location: `${r.url}/followed` } : {}).end();
     });
     return r;
   }
