@@ -137,7 +137,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       delegationUrl: `${url}${config.delegationPath}`,
       async close() {
         removeHook?.();
-        lifecycle.stop();
+        await lifecycle.stop();
         hub.shutdown();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -13,14 +13,14 @@ import type { CallbackState } from '../models.ts';
 
 type Outcome = { done: true } | { done: false; final: boolean; error: string };
 
-async function attempt(url: string, token: string, body: CallbackRequest): Promise<Outcome> {
+async function attempt(url: string, token: string, body: CallbackRequest, stop: AbortSignal): Promise<Outcome> {
   try {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(body),
       redirect: 'manual',
-      signal: AbortSignal.timeout(defaults.callbackTimeoutMs),
+      signal: AbortSignal.any([AbortSignal.timeout(defaults.callbackTimeoutMs), stop]),
     });
     await res.arrayBuffer().catch(() => undefined);
     if (res.status === 200) return { done: true };
@@ -32,7 +32,8 @@ async function attempt(url: string, token: string, body: CallbackRequest): Promi
 
 /** Delivers the stored decision of request `id`, retrying until done, refused, expired or stopped. */
 export class CallbackSender {
-  private readonly running = new Set<string>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly abort = new AbortController();
   private readonly sleeping = new Map<string, { timer: NodeJS.Timeout; wake: () => void }>();
   private stopped = false;
 
@@ -41,10 +42,10 @@ export class CallbackSender {
   /** Starts delivery in the background (once per request at a time). */
   start(id: string): void {
     if (this.stopped || this.running.has(id)) return;
-    this.running.add(id);
-    this.run(id)
+    const run = this.run(id)
       .catch((e) => this.ctx.log.error('callback.crashed', { request_id: id, message: (e as Error).message }))
       .finally(() => this.running.delete(id));
+    this.running.set(id, run);
   }
 
   private async run(id: string): Promise<void> {
@@ -53,7 +54,8 @@ export class CallbackSender {
     for (let attempts = 1; !this.stopped; attempts++) {
       const r = await ctx.models.requests.find(id);
       if (!r?.decision || r.callback?.state !== 'pending') return;
-      const outcome = await attempt(`${r.issuer}${CIBA_CALLBACK_PATH}`, r.token, { status: r.decision.status });
+      const outcome = await attempt(`${r.issuer}${CIBA_CALLBACK_PATH}`, r.token, { status: r.decision.status }, this.abort.signal);
+      if (this.stopped) return; // the next start resumes from the stored decision
       const current = await ctx.models.requests.find(id);
       if (!current) return;
       const ttl = Math.max(1, (current.expiresAt ?? nowSeconds()) - nowSeconds());
@@ -96,12 +98,14 @@ export class CallbackSender {
     });
   }
 
-  /** Stops every retry loop (the decisions stay stored; the next start resumes them). */
-  stop(): void {
+  /** Stops every retry loop and waits for them (the decisions stay stored; the next start resumes them). */
+  async stop(): Promise<void> {
     this.stopped = true;
+    this.abort.abort();
     for (const { timer, wake } of this.sleeping.values()) {
       clearTimeout(timer);
       wake();
     }
+    await Promise.all(this.running.values());
   }
 }

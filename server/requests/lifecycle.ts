@@ -167,10 +167,10 @@ export class RequestLifecycle {
     this.timers.delete(id);
   }
 
-  /** Stops timers and callback retries. */
-  stop(): void {
+  /** Stops timers and callback retries (waiting for attempts in flight). */
+  async stop(): Promise<void> {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    this.callbacks.stop();
+    await this.callbacks.stop();
   }
 }
