@@ -1,0 +1,64 @@
+/** What every row of the benchmark gets: the processes under test and the load settings. */
+import type { Child } from './child.ts';
+import type { SideResult } from './compare.ts';
+import type { NodInfo } from '../servers/nod.ts';
+import type { PanvaInfo } from '../servers/panva.ts';
+
+export interface BenchContext {
+  readonly quick: boolean;
+  /** Concurrent connections of the load generator (same for both sides). */
+  readonly connections: number;
+  /** Seconds per measured round. */
+  readonly duration: number;
+  /** Measured rounds per side. */
+  readonly rounds: number;
+  /** Seconds of warm-up per side. */
+  readonly warmup: number;
+  readonly load: Child<unknown>;
+  readonly nod: Child<NodInfo>;
+  readonly panva: Child<PanvaInfo>;
+  log(message: string): void;
+}
+
+/** One side-by-side line of the table. */
+export interface CompareRow {
+  readonly kind: 'compare';
+  readonly name: string;
+  readonly ours: SideResult;
+  readonly theirs?: SideResult;
+  /** ours rps / theirs rps (> 1: we serve more). */
+  readonly ratio?: number;
+  readonly note?: string;
+}
+
+/** A row whose feature is missing in this tree. */
+export interface SkippedRow {
+  readonly kind: 'skipped';
+  readonly name: string;
+  readonly reason: string;
+}
+
+export const FORM = 'application/x-www-form-urlencoded';
+
+/** HTTP Basic header for client_secret_basic (RFC 6749 section 2.3.1 encoding). */
+export function basic(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}
+
+/** One POST with a form body, answer parsed as JSON. */
+export async function postForm(url: string, body: string, authorization?: string): Promise<{ status: number; json: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': FORM, ...(authorization ? { authorization } : {}) }, body });
+  const text = await res.text();
+  let json: unknown;
+  try { json = JSON.parse(text); } catch { json = { raw: text.slice(0, 200) }; }
+  return { status: res.status, json };
+}
+
+/** Discovery document of an issuer. */
+export async function discover(issuer: string): Promise<Record<string, any>> {
+  const res = await fetch(`${issuer}/.well-known/openid-configuration`);
+  return (await res.json()) as Record<string, any>;
+}
+
+/** Thrown by a row whose feature is not in this tree (yet): the row is printed as "not available". */
+export class NotAvailable extends Error {}
