@@ -1,0 +1,225 @@
+/** Every error code of the backchannel authentication endpoint, the CIBA grant and the callback, provoked at least once. */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { CIBA_GRANT_TYPE } from '../../shared/constants.ts';
+import { newUser } from '../../provider/models/user.ts';
+import { setCibaPolicy } from '../../provider/ciba/policy.ts';
+import { setCibaUserCode } from '../../provider/ciba/user_code.ts';
+import { backchannel, cibaClient, decide, poll, post, startCiba, type CibaSetup } from './helpers.ts';
+
+let s: CibaSetup;
+let bank: { client_id: string; secret: string };
+let ping: { client_id: string; secret: string };
+let coded: { client_id: string; secret: string };
+
+/** A fresh user, so the per-user anti-fatigue limit of one test does not touch another. */
+async function user(username: string, claims: Record<string, unknown> = {}) {
+  const u = await newUser(username, 'password1', claims);
+  await s.provider.ctx.models.users.upsert(u.sub, u);
+  return u;
+}
+
+before(async () => {
+  s = await startCiba({ fatigueLimit: 3 });
+  bank = await cibaClient(s, 'err-bank');
+  ping = await cibaClient(s, 'err-ping', { backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: 'http://127.0.0.1:9/notify' });
+  coded = await cibaClient(s, 'err-coded', { backchannel_user_code_parameter: true });
+});
+after(() => s.stop());
+
+async function refused(client: { client_id: string; secret: string }, form: Record<string, string>, error: string, status = 400) {
+  const r = await backchannel(s, client, form);
+  assert.equal(r.body.error, error, `${JSON.stringify(form)} → ${JSON.stringify(r.body)}`);
+  assert.equal(r.status, status);
+  assert.equal(typeof r.body.error_description, 'string');
+  return r;
+}
+
+test('invalid_client (401): wrong secret, unknown client, no authentication', async () => {
+  await refused({ client_id: bank.client_id, secret: 'wrong-secret' }, { scope: 'openid', login_hint: 'alice' }, 'invalid_client', 401);
+  await refused({ client_id: 'nobody', secret: 'whatever1' }, { scope: 'openid', login_hint: 'alice' }, 'invalid_client', 401);
+  const r = await post(s.provider.ctx.urls.backchannelAuthentication, { scope: 'openid', login_hint: 'alice' });
+  assert.equal(r.status, 401);
+});
+
+test('unauthorized_client: a client not registered for the CIBA grant, at both endpoints', async () => {
+  const service = { client_id: 'demo-service', secret: 'demo-service-secret' };
+  await refused(service, { scope: 'openid', login_hint: 'alice' }, 'unauthorized_client');
+  const r = await post(s.provider.ctx.urls.token, { grant_type: CIBA_GRANT_TYPE, auth_req_id: 'x' }, service);
+  assert.equal(r.body.error, 'unauthorized_client');
+});
+
+test('invalid_request: hints (none, two), scope (missing, without openid), requested_expiry, notification token, repeated parameter', async () => {
+  await refused(bank, { scope: 'openid' }, 'invalid_request');
+  await refused(bank, { scope: 'openid', login_hint: 'alice', id_token_hint: 'x.y.z' }, 'invalid_request');
+  await refused(bank, { login_hint: 'alice' }, 'invalid_request');
+  await refused(bank, { scope: 'profile', login_hint: 'alice' }, 'invalid_request');
+  for (const requested_expiry of ['abc', '0', '-5', '1.5', '1e3']) await refused(bank, { scope: 'openid', login_hint: 'alice', requested_expiry }, 'invalid_request');
+  await refused(ping, { scope: 'openid', login_hint: 'alice' }, 'invalid_request');
+  await refused(ping, { scope: 'openid', login_hint: 'alice', client_notification_token: 'has spaces in it' }, 'invalid_request');
+  await refused(ping, { scope: 'openid', login_hint: 'alice', client_notification_token: 'a'.repeat(1025) }, 'invalid_request');
+  const repeated = await fetch(s.provider.ctx.urls.backchannelAuthentication, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${bank.client_id}:${bank.secret}`).toString('base64')}` },
+    body: 'scope=openid&login_hint=alice&login_hint=bob',
+  });
+  assert.equal(((await repeated.json()) as { error: string }).error, 'invalid_request');
+});
+
+test('requested_expiry as a numeric string is honoured, and cut to the configured maximum', async () => {
+  await user('expiry-user');
+  const r = await backchannel(s, bank, { scope: 'openid', login_hint: 'expiry-user', requested_expiry: '30' });
+  assert.equal(r.body.expires_in, 30);
+  await s.entity.next();
+  const long = await backchannel(s, bank, { scope: 'openid', login_hint: 'expiry-user', requested_expiry: '99999' });
+  assert.equal(long.body.expires_in, 600);
+  await s.entity.next();
+});
+
+test('invalid_scope: a scope the client may not request', async () => {
+  await refused(bank, { scope: 'openid api', login_hint: 'alice' }, 'invalid_scope');
+});
+
+test('unknown_user_id: login_hint, login_hint_token and id_token_hint that name nobody', async () => {
+  await refused(bank, { scope: 'openid', login_hint: 'nobody-here' }, 'unknown_user_id');
+  const idToken = await s.provider.ctx.keys.sign({ iss: s.issuer, aud: bank.client_id, sub: 'no-such-sub', iat: 1, exp: 2 }, 'RS256');
+  await refused(bank, { scope: 'openid', id_token_hint: idToken }, 'unknown_user_id');
+});
+
+test('id_token_hint: an expired ID token of this provider for this client is fine; one for another client or forged is not', async () => {
+  const u = await user('hinted-user');
+  const iat = Math.floor(Date.now() / 1000) - 7200;
+  const expired = await s.provider.ctx.keys.sign({ iss: s.issuer, aud: bank.client_id, sub: u.sub, iat, exp: iat + 60 }, 'RS256');
+  const r = await backchannel(s, bank, { scope: 'openid', id_token_hint: expired });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal((await s.entity.next()).body.login_hint, 'hinted-user');
+  const forOther = await s.provider.ctx.keys.sign({ iss: s.issuer, aud: 'someone-else', sub: u.sub, iat, exp: iat + 60 }, 'RS256');
+  await refused(bank, { scope: 'openid', id_token_hint: forOther }, 'invalid_request');
+  const { privateKey } = await generateKeyPair('RS256');
+  const forged = await new SignJWT({ sub: u.sub }).setProtectedHeader({ alg: 'RS256' }).setIssuer(s.issuer).setAudience(bank.client_id).setIssuedAt().setExpirationTime('1h').sign(privateKey);
+  await refused(bank, { scope: 'openid', id_token_hint: forged }, 'invalid_request');
+});
+
+test('login_hint_token from a trusted issuer; expired → expired_login_hint_token; untrusted → invalid_request', async () => {
+  const u = await user('token-user', { email: 'token-user@example.com' });
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+  await setCibaPolicy(s.provider.ctx, { loginHintTokenIssuers: [{ issuer: 'https://directory.example', jwks: { keys: [jwk] } }, { issuer: 'https://crm.example', jwks: { keys: [jwk] }, subject_claim: 'email' }], loginHintFields: ['username', 'email'] });
+  const make = (iss: string, claims: Record<string, unknown>, exp: string | number = '5m') =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(iss).setIssuedAt().setExpirationTime(exp).sign(privateKey);
+  const good = await backchannel(s, bank, { scope: 'openid', login_hint_token: await make('https://directory.example', { sub: u.sub }) });
+  assert.equal(good.status, 200, JSON.stringify(good.body));
+  assert.equal((await s.entity.next()).body.login_hint, 'token-user');
+  const byEmail = await backchannel(s, bank, { scope: 'openid', login_hint_token: await make('https://crm.example', { email: 'token-user@example.com' }) });
+  assert.equal(byEmail.status, 200, JSON.stringify(byEmail.body));
+  await s.entity.next();
+  await refused(bank, { scope: 'openid', login_hint_token: await make('https://directory.example', { sub: u.sub }, Math.floor(Date.now() / 1000) - 60) }, 'expired_login_hint_token');
+  await refused(bank, { scope: 'openid', login_hint_token: await make('https://evil.example', { sub: u.sub }) }, 'invalid_request');
+  await refused(bank, { scope: 'openid', login_hint_token: await make('https://directory.example', { sub: 'nobody' }) }, 'unknown_user_id');
+  await refused(bank, { scope: 'openid', login_hint_token: 'not-a-jwt' }, 'invalid_request');
+  await setCibaPolicy(s.provider.ctx, { loginHintTokenIssuers: [], loginHintFields: ['username'] });
+});
+
+test('invalid_binding_message: too long, control characters, line breaks, bidi overrides; any script is fine', async () => {
+  await user('binding-user');
+  for (const binding_message of ['x'.repeat(51), 'bell\u0007', 'two\nlines', '\u202Eevil', 'zero\u200Bwidth', 'tab\there']) {
+    await refused(bank, { scope: 'openid', login_hint: 'alice', binding_message }, 'invalid_binding_message');
+  }
+  await setCibaPolicy(s.provider.ctx, { fatigueLimit: 10 });
+  for (const binding_message of ['Код 4F2K', '確認コード 12', 'رمز ٤٥', 'कोड १२', 'OK 👍', 'x'.repeat(50)]) {
+    const r = await backchannel(s, bank, { scope: 'openid', login_hint: 'binding-user', binding_message });
+    assert.equal(r.status, 200, `${binding_message}: ${JSON.stringify(r.body)}`);
+    assert.equal((await s.entity.next()).body.binding_message, binding_message);
+  }
+  await setCibaPolicy(s.provider.ctx, { fatigueLimit: 3 });
+});
+
+test('missing_user_code, invalid_user_code, then too many wrong codes are refused', async () => {
+  await user('coded-user');
+  await setCibaUserCode(s.provider.ctx, 'coded-user', '4711');
+  await refused(coded, { scope: 'openid', login_hint: 'coded-user' }, 'missing_user_code');
+  await refused(coded, { scope: 'openid', login_hint: 'coded-user', user_code: '1234' }, 'invalid_user_code');
+  const ok = await backchannel(s, coded, { scope: 'openid', login_hint: 'coded-user', user_code: '4711' });
+  assert.equal(ok.status, 200);
+  await s.entity.next();
+  await user('no-code-user');
+  await refused(coded, { scope: 'openid', login_hint: 'no-code-user', user_code: '4711' }, 'invalid_user_code');
+  for (let i = 0; i < 4; i++) await refused(coded, { scope: 'openid', login_hint: 'coded-user', user_code: `000${i}` }, 'invalid_user_code');
+  const blocked = await refused(coded, { scope: 'openid', login_hint: 'coded-user', user_code: '4711' }, 'too_many_requests', 429);
+  assert.ok(Number(blocked.headers.get('retry-after')) > 0);
+});
+
+test('access_denied (403): a locked account cannot be asked', async () => {
+  const u = await user('locked-user');
+  await s.provider.ctx.models.users.upsert(u.sub, { ...u, locked_until: Math.floor(Date.now() / 1000) + 600 });
+  await refused(bank, { scope: 'openid', login_hint: 'locked-user' }, 'access_denied', 403);
+});
+
+test('a SUCCEED for an account locked meanwhile is refused (403) and the request ends denied', async () => {
+  const u = await user('locked-later');
+  const r = await backchannel(s, bank, { scope: 'openid', login_hint: 'locked-later' });
+  const delegation = await s.entity.next();
+  await s.provider.ctx.models.users.upsert(u.sub, { ...u, locked_until: Math.floor(Date.now() / 1000) + 600 });
+  const d = await decide(s, delegation.bearer, 'SUCCEED');
+  assert.equal(d.status, 403);
+  assert.equal(d.body.error, 'access_denied');
+  assert.equal((await poll(s, bank, r.body.auth_req_id as string)).body.error, 'access_denied');
+});
+
+test('anti-fatigue: beyond the per-user limit of pending and recent requests → too_many_requests with Retry-After', async () => {
+  await user('busy-user');
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await backchannel(s, bank, { scope: 'openid', login_hint: 'busy-user' })).status, 200);
+    await s.entity.next();
+  }
+  const r = await refused(bank, { scope: 'openid', login_hint: 'busy-user' }, 'too_many_requests', 429);
+  const retry = Number(r.headers.get('retry-after'));
+  assert.ok(retry > 60 && retry <= 120, `Retry-After ${retry}: pending requests count until they expire`);
+  await refused(bank, { scope: 'openid', login_hint: 'busy-user' }, 'too_many_requests', 429);
+  assert.equal(s.entity.receiver.received.filter((d) => d.body.login_hint === 'busy-user').length, 3, 'the phone was not asked again');
+});
+
+test('token endpoint: authorization_pending, slow_down, access_denied, expired_token, invalid_grant, invalid_request', async () => {
+  await user('poll-user');
+  const pending = await backchannel(s, bank, { scope: 'openid', login_hint: 'poll-user', requested_expiry: '1' });
+  await s.entity.next();
+  const id = pending.body.auth_req_id as string;
+  assert.equal((await poll(s, bank, id)).body.error, 'authorization_pending');
+  assert.equal((await poll(s, bank, id)).body.error, 'slow_down');
+  await new Promise((r) => setTimeout(r, 1100));
+  assert.equal((await poll(s, bank, id)).body.error, 'expired_token');
+  assert.equal((await poll(s, bank, 'unknown')).body.error, 'invalid_grant');
+  const denied = await backchannel(s, bank, { scope: 'openid', login_hint: 'poll-user' });
+  await decide(s, (await s.entity.next()).bearer, 'UNAUTHORIZED');
+  const d = await poll(s, bank, denied.body.auth_req_id as string);
+  assert.equal(d.body.error, 'access_denied');
+  assert.equal(d.status, 400);
+  assert.equal((await post(s.provider.ctx.urls.token, { grant_type: CIBA_GRANT_TYPE }, bank)).body.error, 'invalid_request');
+});
+
+test('callback: missing, malformed, foreign and non-delegation bearer tokens → 401; a bad body → 400; nothing changes', async () => {
+  await user('callback-user');
+  const r = await backchannel(s, bank, { scope: 'openid', login_hint: 'callback-user' });
+  const delegation = await s.entity.next();
+  const url = s.provider.ctx.urls.cibaCallback;
+  const none = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"status":"SUCCEED"}' });
+  assert.equal(none.status, 401);
+  assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer/);
+  assert.equal((await decide(s, 'garbage', 'SUCCEED')).status, 401);
+  const { privateKey } = await generateKeyPair('RS256');
+  const claims = JSON.parse(Buffer.from(delegation.bearer.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+  const foreign = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
+  assert.equal((await decide(s, foreign, 'SUCCEED')).status, 401);
+  const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${delegation.bearer.split('.')[1]}.`;
+  assert.equal((await decide(s, unsigned, 'SUCCEED')).status, 401);
+  const idToken = await s.provider.ctx.keys.sign({ iss: s.issuer, aud: bank.client_id, sub: claims.sub as string, jti: claims.jti as string, azp: bank.client_id, exp: claims.exp as number }, 'RS256');
+  assert.equal((await decide(s, idToken, 'SUCCEED')).status, 401, 'a token for another audience is not a delegation token');
+  const bad = await decide(s, delegation.bearer, 'MAYBE');
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error, 'invalid_request');
+  const notJson = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${delegation.bearer}` }, body: 'SUCCEED' });
+  assert.equal(notJson.status, 400);
+  assert.equal((await poll(s, bank, r.body.auth_req_id as string)).body.error, 'authorization_pending');
+  assert.equal((await decide(s, delegation.bearer, 'SUCCEED')).status, 200, 'the real decision still goes through');
+});
