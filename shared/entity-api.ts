@@ -10,17 +10,17 @@
 export const ENTITY_API = {
   /** GET: public bootstrap for the app. */
   config: '/api/config',
-  /** POST: enroll this device (Authorization: Bearer <provider access token>). */
+  /** POST: enroll this device (Authorization: Bearer <provider access token>) → 201 EnrollResponse. GET: DeviceInfo[] of the user. */
   devices: '/api/devices',
-  /** PATCH {name} / DELETE: one device of the signed-in user (DELETE of the own device = sign out). */
+  /** PATCH {name} → DeviceInfo / DELETE → 204: one device of the signed-in user (DELETE of the own device = sign out). */
   device: (id: string) => `/api/devices/${encodeURIComponent(id)}`,
-  /** GET: pending requests for the device's user. */
+  /** GET: pending requests for the device's user (DeviceRequest[], oldest first). */
   requests: '/api/requests',
   /** GET: one request (pending or settled, while it is remembered). */
   request: (id: string) => `/api/requests/${encodeURIComponent(id)}`,
   /** POST: the user's decision on a request. */
   decision: (id: string) => `/api/requests/${encodeURIComponent(id)}/decision`,
-  /** PUT {subscription} / DELETE: this device's Web Push subscription. GET: push health. */
+  /** PUT {subscription: PushSubscriptionJSON} → PushStatus / DELETE → 204: this device's Web Push subscription. GET: PushStatus. */
   push: '/api/push',
   /** POST: send a test notification to this device. */
   pushTest: '/api/push/test',
