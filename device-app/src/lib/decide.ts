@@ -1,0 +1,23 @@
+/**
+ * Sends the user's decision on a request, signed with the device key. Used by the request
+ * screen and by the service worker's notification actions.
+ */
+import { ENTITY_API, type DecisionPayload, type DecisionResponse, type DenyReason } from '../../../shared/entity-api.ts';
+import { api } from './api.ts';
+import { signDecision } from './crypto.ts';
+import type { Session } from './session.ts';
+
+export type Decision = { readonly decision: 'approve' } | { readonly decision: 'deny'; readonly reason: DenyReason };
+
+/** Signs and posts a decision; the entity answers 409 already_settled or 410 expired when too late. */
+export async function sendDecision(session: Session, requestId: string, d: Decision): Promise<DecisionResponse> {
+  const payload: DecisionPayload = {
+    request_id: requestId,
+    device_id: session.device_id,
+    decision: d.decision,
+    ...(d.decision === 'deny' ? { reason: d.reason } : {}),
+    iat: Math.floor(Date.now() / 1000),
+  };
+  const signed = await signDecision(session.keys.privateKey, payload);
+  return api<DecisionResponse>(ENTITY_API.decision(requestId), { method: 'POST', token: session.device_token, body: { signed } });
+}

@@ -1,0 +1,80 @@
+/** Words for statuses, times and devices, in one place. */
+import type { RequestStatus } from '../../../shared/entity-api.ts';
+
+export const STATUS_TEXT: Record<RequestStatus, string> = {
+  pending: 'Waiting for you',
+  approved: 'Approved',
+  denied: 'Denied',
+  cancelled: 'Cancelled',
+  expired: 'Expired',
+  withdrawn: 'Withdrawn by the requester',
+};
+
+/** "1:05" for 65 seconds; "0:00" at or past zero. */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** "1 minute 5 seconds" for screen readers and summaries. */
+export function duration(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  const m = Math.floor(s / 60), r = s % 60;
+  const parts: string[] = [];
+  if (m) parts.push(`${m} minute${m === 1 ? '' : 's'}`);
+  if (r || !m) parts.push(`${r} second${r === 1 ? '' : 's'}`);
+  return parts.join(' ');
+}
+
+const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const timeFmt = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
+
+/** A date and time from epoch seconds. */
+export function when(epochSeconds: number): string {
+  return dateFmt.format(new Date(epochSeconds * 1000));
+}
+
+/** Only the time (today's events) from epoch seconds. */
+export function at(epochSeconds: number): string {
+  return timeFmt.format(new Date(epochSeconds * 1000));
+}
+
+/** The issuer's host, which is what a person recognises. */
+export function host(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+/** Plain-word fallback when the entity sends no description for a scope. */
+const SCOPE_WORDS: Record<string, string> = {
+  openid: 'Confirm who you are',
+  profile: 'Your name and profile details',
+  email: 'Your email address',
+  phone: 'Your phone number',
+  address: 'Your postal address',
+  offline_access: 'Stay signed in when you are away',
+};
+
+export function scopeWords(scope: string): string {
+  return SCOPE_WORDS[scope] ?? scope;
+}
+
+/** A default name for this device, e.g. "Chrome on Android". */
+export function guessDeviceName(): string {
+  const ua = navigator.userAgent;
+  const os = /iPhone/.test(ua) ? 'iPhone' : /iPad/.test(ua) ? 'iPad' : /Android/.test(ua) ? 'Android'
+    : /Mac OS X/.test(ua) ? 'Mac' : /Windows/.test(ua) ? 'Windows' : /CrOS/.test(ua) ? 'Chromebook' : /Linux/.test(ua) ? 'Linux' : 'this device';
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome'
+    : /Safari\//.test(ua) ? 'Safari' : 'Browser';
+  return `${browser} on ${os}`;
+}
+
+/** True on iPhone/iPad Safari when the app is not opened from the Home Screen. */
+export function needsIosInstall(): boolean {
+  const nav = navigator as Navigator & { standalone?: boolean };
+  const ios = /iPhone|iPad|iPod/.test(navigator.userAgent) || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
+  return ios && nav.standalone === false;
+}

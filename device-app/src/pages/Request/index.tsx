@@ -1,0 +1,191 @@
+/**
+ * One request: who asks, the binding message large (what the user compares with the other
+ * screen), the scopes in words, the issuer and the time left; Approve, or Deny with a reason.
+ * Once it is expired or settled (here or on another device) the screen says so and the buttons go.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { ENTITY_API, type DenyReason, type DeviceRequest, type RequestStatus } from '../../../../shared/entity-api.ts';
+import { Countdown } from '../../components/Countdown.tsx';
+import { Icon } from '../../components/Icon.tsx';
+import { Link } from '../../components/Link.tsx';
+import { Notice, type Tone } from '../../components/Notice.tsx';
+import { api, ApiError, describeError } from '../../lib/api.ts';
+import { sendDecision, type Decision } from '../../lib/decide.ts';
+import { host, scopeWords, STATUS_TEXT, when } from '../../lib/format.ts';
+import { useEnrolled } from '../../lib/use-app.ts';
+import { useFeed } from '../../lib/use-feed.ts';
+import { useNow } from '../../lib/use-now.ts';
+import { useTitle } from '../../lib/use-title.ts';
+
+export function Request({ id }: { id: string }) {
+  useTitle('Request');
+  const { feed, session } = useEnrolled();
+  useFeed(feed);
+  const r = feed.get(id);
+  const [loadError, setLoadError] = useState<ApiError | Error>();
+
+  // Not in the live list (opened from a notification, or settled): fetch it.
+  useEffect(() => {
+    if (feed.get(id)) return;
+    api<DeviceRequest>(ENTITY_API.request(id), { token: session.device_token })
+      .then((req) => feed.upsert(req), (e: unknown) => setLoadError(e instanceof Error ? e : new Error(String(e))));
+  }, [id, feed, session]);
+
+  if (!r) {
+    if (!loadError) return <p class="spinner" role="status">Loading the request…</p>;
+    const gone = loadError instanceof ApiError && loadError.status === 404;
+    return (
+      <div>
+        <h1>{gone ? 'Request not found' : 'Couldn’t load the request'}</h1>
+        <Notice tone={gone ? 'info' : 'danger'}>
+          {gone ? 'It may have expired or been handled already. Nothing is waiting for you here.' : describeError(loadError)}
+        </Notice>
+        <Link href="/requests" class="btn">Back to requests</Link>
+      </div>
+    );
+  }
+  return <RequestView r={r} />;
+}
+
+/** What this device did, to word the outcome. */
+type Mine = { readonly decision: 'approve' } | { readonly decision: 'deny'; readonly reason: DenyReason };
+
+function RequestView({ r }: { r: DeviceRequest }) {
+  const { feed, session } = useEnrolled();
+  const [mine, setMine] = useState<Mine>();
+  const [denying, setDenying] = useState(false);
+  const [busy, setBusy] = useState<'approve' | DenyReason>();
+  const [error, setError] = useState<string>();
+  const now = useNow(1000, r.status === 'pending');
+  const expiredNow = r.status === 'pending' && now >= r.expires_at;
+  const status: RequestStatus = expiredNow ? 'expired' : r.status;
+  const open = status === 'pending';
+
+  // Move focus to the outcome when the request is settled while on screen.
+  useEffect(() => {
+    if (!open) document.getElementById('outcome')?.focus();
+  }, [open]);
+
+  async function decide(d: Decision) {
+    setBusy(d.decision === 'approve' ? 'approve' : d.reason);
+    setError(undefined);
+    try {
+      const res = await sendDecision(session, r.id, d);
+      setMine(d);
+      feed.settle(r.id, res.status, session.device_id);
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 409 || e.status === 410)) {
+        // Settled elsewhere or expired meanwhile: show how it ended.
+        try {
+          feed.upsert(await api<DeviceRequest>(ENTITY_API.request(r.id), { token: session.device_token }));
+        } catch {
+          feed.settle(r.id, e.status === 410 ? 'expired' : 'approved');
+        }
+      } else {
+        setError(describeError(e));
+      }
+    } finally {
+      setBusy(undefined);
+    }
+  }
+
+  const scopes = r.scopes.length ? r.scopes : r.scope.split(' ').filter(Boolean).map((s) => ({ scope: s, description: scopeWords(s) }));
+
+  return (
+    <article class="request" aria-labelledby="req-title">
+      <p class="eyebrow">Sign-in request</p>
+      <h1 id="req-title"><span data-testid="client">{r.client}</span> wants to sign you in</h1>
+
+      <section class="binding" aria-labelledby="binding-label">
+        <h2 id="binding-label" class="binding-label">Check this matches the other screen</h2>
+        {r.binding_message
+          ? <p class="binding-message" data-testid="binding-message">{r.binding_message}</p>
+          : <p class="binding-none">No code was sent. Approve only if you are signing in to {r.client} right now.</p>}
+      </section>
+
+      {open && <Countdown now={now} createdAt={r.created_at} expiresAt={r.expires_at} />}
+
+      <dl class="facts">
+        <div><dt>Requested by</dt><dd>{r.client}{r.client_id && r.client_id !== r.client ? <span class="muted"> ({r.client_id})</span> : null}</dd></div>
+        <div>
+          <dt>It will get</dt>
+          <dd>
+            <ul class="scopes" data-testid="scopes">
+              {scopes.map((s) => <li key={s.scope}><Icon name="check" size={16} /> {s.description}</li>)}
+            </ul>
+          </dd>
+        </div>
+        <div><dt>Account at</dt><dd data-testid="issuer">{host(r.issuer)}</dd></div>
+        {r.acr_values && <div><dt>Assurance</dt><dd>{r.acr_values}</dd></div>}
+        <div><dt>Asked at</dt><dd>{when(r.created_at)}</dd></div>
+      </dl>
+
+      {error && <Notice tone="danger" title="Your answer wasn’t sent">{error} Try again.</Notice>}
+
+      {open ? (
+        denying ? (
+          <fieldset class="deny-reasons">
+            <legend>Why are you denying?</legend>
+            <button type="button" class="btn btn-danger btn-block" disabled={busy !== undefined}
+              onClick={() => decide({ decision: 'deny', reason: 'not_me' })}>
+              {busy === 'not_me' ? 'Denying…' : 'This wasn’t me'}
+            </button>
+            <p class="hint">Tell {r.client} you did not try to sign in.</p>
+            <button type="button" class="btn btn-block" disabled={busy !== undefined}
+              onClick={() => decide({ decision: 'deny', reason: 'changed_mind' })}>
+              {busy === 'changed_mind' ? 'Denying…' : 'I changed my mind'}
+            </button>
+            <button type="button" class="btn btn-quiet btn-block" disabled={busy !== undefined} onClick={() => setDenying(false)}>Back</button>
+          </fieldset>
+        ) : (
+          <div class="decide">
+            <button type="button" class="btn btn-approve btn-block" disabled={busy !== undefined} onClick={() => decide({ decision: 'approve' })}>
+              <Icon name="check" /> {busy === 'approve' ? 'Approving…' : 'Approve'}
+            </button>
+            <button type="button" class="btn btn-deny btn-block" disabled={busy !== undefined} onClick={() => setDenying(true)}>
+              <Icon name="x" /> Deny
+            </button>
+          </div>
+        )
+      ) : (
+        <Outcome r={r} status={status} mine={mine} myDevice={session.device_id} />
+      )}
+
+      <p class="back"><Link href="/requests">Back to requests</Link></p>
+    </article>
+  );
+}
+
+function Outcome({ r, status, mine, myDevice }: { r: DeviceRequest; status: RequestStatus; mine: Mine | undefined; myDevice: string }) {
+  let tone: Tone = 'info';
+  let title: string = STATUS_TEXT[status];
+  let text: string;
+  const elsewhere = !mine && r.decided_by !== myDevice && (status === 'approved' || status === 'denied' || status === 'cancelled');
+  if (status === 'expired') {
+    tone = 'warning';
+    title = 'This request has expired';
+    text = `Nothing was signed in. If you still want to sign in to ${r.client}, start again there.`;
+  } else if (status === 'withdrawn') {
+    title = 'This request was withdrawn';
+    text = `${r.client} no longer needs an answer.`;
+  } else if (elsewhere) {
+    title = `${STATUS_TEXT[status]} on another device`;
+    text = 'This request was settled on another of your devices. Nothing more to do here.';
+  } else if (status === 'approved') {
+    tone = 'success';
+    title = 'Approved';
+    text = `You can go back to ${r.client}.`;
+  } else if (mine?.decision === 'deny' && mine.reason === 'not_me') {
+    tone = 'warning';
+    title = 'Denied: this wasn’t you';
+    text = `${r.client} was told you did not try to sign in. If you didn’t, consider changing your password.`;
+  } else {
+    title = 'Denied';
+    text = 'Nothing was signed in.';
+  }
+  return (
+    <div id="outcome" class="outcome" tabIndex={-1} data-testid="outcome" data-status={status}>
+      <Notice tone={tone} title={title}><p>{text}</p></Notice>
+    </div>
+  );
+}
