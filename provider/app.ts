@@ -27,6 +27,8 @@ import { tokenEndpoint } from './endpoints/token.ts';
 import { userinfoEndpoint } from './endpoints/userinfo.ts';
 import { introspectionEndpoint } from './endpoints/introspection.ts';
 import { revocationEndpoint } from './endpoints/revocation.ts';
+import { deviceAuthorizationEndpoint } from './endpoints/device_authorization.ts';
+import { DEVICE_CONFIRM_PATH, deviceConfirmPage, deviceConfirmSubmit, deviceEntryPage, deviceEntrySubmit } from './endpoints/device_verification.ts';
 import { backchannelAuthenticationEndpoint } from './endpoints/backchannel_authentication.ts';
 import { cibaCallbackEndpoint } from './endpoints/ciba_callback.ts';
 import { seedDemo, isNewDataDir, wasSeededForDemo } from './demo.ts';
@@ -66,6 +68,10 @@ export function buildApp(ctx: ProviderContext): express.Express {
   pages.post(`${PATHS.consent}/:id`, form, consentSubmit(ctx));
   pages.get(PATHS.endSession, endSessionEndpoint(ctx));
   pages.post(PATHS.endSession, form, endSessionEndpoint(ctx));
+  pages.get(PATHS.deviceVerification, deviceEntryPage(ctx));
+  pages.post(PATHS.deviceVerification, form, deviceEntrySubmit(ctx));
+  pages.get(DEVICE_CONFIRM_PATH, deviceConfirmPage(ctx));
+  pages.post(DEVICE_CONFIRM_PATH, form, deviceConfirmSubmit(ctx));
   pages.use(renderHtmlError(ctx.log));
   app.use(pages);
 
@@ -77,6 +83,7 @@ export function buildApp(ctx: ProviderContext): express.Express {
   app.post(PATHS.userinfo, form, userinfoEndpoint(ctx));
   app.post(PATHS.introspection, form, introspectionEndpoint(ctx));
   app.post(PATHS.revocation, form, revocationEndpoint(ctx));
+  app.post(PATHS.deviceAuthorization, form, deviceAuthorizationEndpoint(ctx));
   app.post(PATHS.backchannelAuthentication, form, backchannelAuthenticationEndpoint(ctx));
   app.post(PATHS.cibaCallback, json, cibaCallbackEndpoint(ctx));
   void json;

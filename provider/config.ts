@@ -24,6 +24,8 @@ export interface ProviderConfig {
   readonly authChannelUrl: string;
   /** `NOD_DEVICE_APP_URL`: origin of the device app (demo client redirect URIs). Default http://localhost:3001. */
   readonly deviceAppUrl: string;
+  /** Device flow lifetime and poll interval, seconds, for clients that set neither: `NOD_DEVICE_CODE_EXPIRES_IN`, `NOD_DEVICE_CODE_INTERVAL` (see defaults.ts). */
+  readonly device: { readonly expiresIn: number; readonly interval: number };
   /** Set cookies with the Secure flag: `NOD_SECURE_COOKIES`, default on for https issuers. */
   readonly secureCookies: boolean;
   /** CIBA lifetimes and poll interval, seconds: `NOD_CIBA_EXPIRES_IN`, `NOD_CIBA_MAX_EXPIRES_IN`, `NOD_CIBA_INTERVAL` (see defaults.ts). */
@@ -51,6 +53,10 @@ export function loadProviderConfig(overrides: Partial<ProviderConfig> = {}, env 
     authChannelUrl:
       overrides.authChannelUrl ?? envString('NOD_AUTH_CHANNEL_URL', `http://localhost:${DEFAULT_SERVER_PORT}${DELEGATION_PATH}`, env),
     deviceAppUrl: (overrides.deviceAppUrl ?? envString('NOD_DEVICE_APP_URL', `http://localhost:${DEFAULT_SERVER_PORT}`, env)).replace(/\/+$/, ''),
+    device: overrides.device ?? {
+      expiresIn: envInt('NOD_DEVICE_CODE_EXPIRES_IN', defaults.deviceCodeExpiresIn, env),
+      interval: envInt('NOD_DEVICE_CODE_INTERVAL', defaults.deviceCodeInterval, env),
+    },
     secureCookies: overrides.secureCookies ?? envBool('NOD_SECURE_COOKIES', issuer.startsWith('https:'), env),
     ciba: overrides.ciba ?? {
       expiresIn: envInt('NOD_CIBA_EXPIRES_IN', defaults.cibaExpiresIn, env),

@@ -39,6 +39,26 @@ export const defaults = {
   clientAssertionMaxAge: 600,
   /** Public keys of a rotated-out signing key stay published for this long (longest token TTL). */
   retiredKeyTtl: 30 * 24 * 3600,
+  /** Device flow (RFC 8628): lifetime of a device_code/user_code pair when the client sets no device_code_expires_in. 10 minutes gives the user time to find a phone and sign in. `NOD_DEVICE_CODE_EXPIRES_IN`. */
+  deviceCodeExpiresIn: 600,
+  /** Device flow: minimum seconds between polls when the client sets no device_code_interval (RFC 8628's default is 5). `NOD_DEVICE_CODE_INTERVAL`. */
+  deviceCodeInterval: 5,
+  /** Device flow: user code alphabet. 20 consonants (no vowels: no words; no digits: nothing to confuse), as RFC 8628 section 6.1 suggests. */
+  userCodeAlphabet: 'BCDFGHJKLMNPQRSTVWXZ',
+  /** Device flow: user code length; 8 of 20 letters is about 34.5 bits, shown as two groups of four (WDJB-MJHT). */
+  userCodeLength: 8,
+  /** Device flow guessing (RFC 8628 section 5.1): wrong codes one browser may enter before it is slowed down... */
+  userCodeFreeFailures: 3,
+  /** ...then after each further wrong code it must wait this many seconds before the next try... */
+  userCodeFailureDelay: 2,
+  /** ...and after this many wrong codes in the window it is refused for userCodeBlockTtl. */
+  userCodeMaxFailures: 6,
+  /** Wrong codes allowed from one network address per window (many browsers behind one attacker)... */
+  userCodeAddressMaxFailures: 20,
+  /** ...the window for both counts, in seconds... */
+  userCodeFailureWindow: 15 * 60,
+  /** ...and how long a browser or address that reached its limit is refused. */
+  userCodeBlockTtl: 15 * 60,
   /** CIBA and device requests are kept this long past expiry so late polls get expired_token, not invalid_grant. */
   expiredRequestGrace: 300,
   /** CIBA: lifetime of an auth_req_id when neither the request (requested_expiry) nor the client (ciba_expires_in) says; Keycloak's default. `NOD_CIBA_EXPIRES_IN`. */

@@ -10,6 +10,7 @@ import { CLIENT_AUTH_METHODS, CLIENT_ASSERTION_ALGS } from '../middleware/authen
 import { ID_TOKEN_ALGS } from '../models/client.ts';
 import { scopeClaims, scopeDescriptions } from '../defaults.ts';
 import { RESPONSE_MODES, SUPPORTED_RESPONSE_TYPES } from './authorization/response_types.ts';
+import { deviceMetadata } from './device_authorization.ts';
 import { cibaMetadata } from '../ciba/metadata.ts';
 
 /** The metadata document (also used by tests and the CLI). */
@@ -56,7 +57,7 @@ export function discoveryDocument(ctx: ProviderContext): Record<string, unknown>
 }
 
 /** Features that live in their own modules contribute their metadata here (CIBA, device flow, sessions). */
-const extraMetadata: ReadonlyArray<(ctx: ProviderContext) => Record<string, unknown>> = [cibaMetadata];
+const extraMetadata: ReadonlyArray<(ctx: ProviderContext) => Record<string, unknown>> = [cibaMetadata, deviceMetadata];
 
 export function discoveryEndpoint(ctx: ProviderContext): RequestHandler {
   return (_req, res) => {

@@ -5,6 +5,7 @@
 import type { Collection, Store } from '../../shared/store/store.ts';
 import type { Client } from './client.ts';
 import type { User } from './user.ts';
+import type { DeviceCode } from './device_code.ts';
 import type { Interaction } from './interaction.ts';
 import type { CibaDelegation, CibaRequest } from '../ciba/request.ts';
 
@@ -83,6 +84,8 @@ export interface Models {
   readonly interactions: Collection<Interaction>;
   readonly revocations: Collection<Revocation>;
   readonly seenJtis: Collection<SeenJti>;
+  /** Device authorization requests (RFC 8628) by device_code, indexed by normalized user code. */
+  readonly deviceCodes: Collection<DeviceCode>;
   /** Provider-wide settings (CIBA policy, ...), one record per setting group. */
   readonly settings: Collection<Record<string, unknown>>;
   /** CIBA requests by auth_req_id (indexed by user for the anti-fatigue limit). */
@@ -104,6 +107,7 @@ export function openModels(store: Store): Models {
     interactions: store.collection<Interaction>('Interaction'),
     revocations: store.collection<Revocation>('Revocation'),
     seenJtis: store.collection<SeenJti>('SeenJti'),
+    deviceCodes: store.collection<DeviceCode>('DeviceCode', { indexes: ['userCode'] }),
     settings: store.collection<Record<string, unknown>>('Setting'),
     cibaRequests: store.collection<CibaRequest>('CibaRequest', { indexes: ['sub'] }),
     cibaDelegations: store.collection<CibaDelegation>('CibaDelegation'),

@@ -29,3 +29,29 @@ export async function authorize(browser: Browser, url: URL | string, options: Si
   if (isConsentPage(page)) page = await browser.submitForm(page, {}, { button: options.consent ?? 'Allow' });
   return page;
 }
+
+/** demo-web's first redirect URI (the one most tests use). */
+export const DEMO_WEB_REDIRECT = 'http://localhost:8080/callback';
+
+/** An authorization URL for demo-web (code, openid) with `params` on top; `undefined` removes a default. */
+export function authorizationUrl(issuer: string, params: Record<string, string | undefined> = {}): URL {
+  const all: Record<string, string | undefined> = { client_id: 'demo-web', redirect_uri: DEMO_WEB_REDIRECT, response_type: 'code', scope: 'openid', ...params };
+  const url = new URL('/authorize', issuer);
+  for (const [k, v] of Object.entries(all)) if (v !== undefined) url.searchParams.set(k, v);
+  return url;
+}
+
+/** POSTs a form to the provider's token endpoint (or another back-channel path) as demo-web unless `auth` says otherwise. */
+export async function backChannel(issuer: string, path: string, body: Record<string, string>, auth: string | null = basicAuth('demo-web', 'demo-web-secret')): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(new URL(path, issuer), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: auth } : {}) },
+    body: new URLSearchParams(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** An HTTP Basic header for client credentials (form-encoded first, RFC 6749 §2.3.1). */
+export function basicAuth(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}

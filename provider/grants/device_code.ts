@@ -1,0 +1,29 @@
+/**
+ * The device code grant: the device polls with its device_code until the user has approved
+ * or denied on the verification page; the shared poll path answers pending, slow_down,
+ * expired_token, access_denied and redeems an approval exactly once.
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.4
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
+ */
+import { DEVICE_CODE_GRANT_TYPE } from '../../shared/constants.ts';
+import { InvalidGrant } from '../../shared/errors.ts';
+import { required } from '../middleware/params.ts';
+import { isLocked } from '../models/user.ts';
+import { issueTokenSet, saveGrant } from '../tokens/issue.ts';
+import type { GrantType } from './grant.ts';
+import { pollRequest } from './pollable.ts';
+
+export const deviceCode: GrantType = {
+  grantType: DEVICE_CODE_GRANT_TYPE,
+  parameters: ['device_code'],
+  async handle(ctx, client, params) {
+    const record = await pollRequest(ctx.models.deviceCodes, required(params, 'device_code'), client);
+    if (!record.grant) throw new InvalidGrant('the request was approved without a grant');
+    const user = await ctx.models.users.find(record.grant.sub);
+    if (!user || isLocked(user)) throw new InvalidGrant('the user who approved the request can no longer sign in');
+    const grant = await saveGrant(ctx, record.grant);
+    const tokens = await issueTokenSet(ctx, { client, grant, scope: record.scope });
+    ctx.events.emit('grant.success', { grantType: DEVICE_CODE_GRANT_TYPE, clientId: client.client_id, grantId: grant.grantId });
+    return tokens;
+  },
+};

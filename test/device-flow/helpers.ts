@@ -1,0 +1,147 @@
+/**
+ * Test helpers for the device flow: a provider with device test clients, a cookie-jar
+ * "phone browser" that drives the real verification and login pages over HTTP, and the
+ * openid-client configuration of a device.
+ */
+import * as oidc from 'openid-client';
+import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
+import { upsertClient } from '../../provider/demo.ts';
+import { DEVICE_CODE_GRANT_TYPE } from '../../shared/constants.ts';
+
+/** Device clients the tests register besides the demo's demo-tv. */
+export const TEST_CLIENTS = {
+  /** Public, 2-second lifetime: for expiry. */
+  short: { client_id: 'test-tv-short', client_name: 'Short-lived TV', token_endpoint_auth_method: 'none', grant_types: [DEVICE_CODE_GRANT_TYPE], response_types: [], scope: 'openid profile', device_code_expires_in: 2, device_code_interval: 1 },
+  /** Confidential, with its own interval. */
+  secret: { client_id: 'test-console', client_name: 'Game Console', client_secret: 'console-secret-123', token_endpoint_auth_method: 'client_secret_basic', grant_types: [DEVICE_CODE_GRANT_TYPE, 'refresh_token'], response_types: [], scope: 'openid profile email offline_access', device_code_interval: 3 },
+  /** A client without the device grant. */
+  web: { client_id: 'test-web-only', token_endpoint_auth_method: 'none', redirect_uris: ['http://localhost/cb'], grant_types: ['authorization_code'], scope: 'openid' },
+} as const;
+
+/** A demo provider whose global device interval is 1 s (so polling tests are quick), plus the test clients. */
+export async function startDeviceProvider(): Promise<TestProvider> {
+  const p = await startTestProvider({ device: { expiresIn: 600, interval: 1 } });
+  for (const c of Object.values(TEST_CLIENTS)) await upsertClient(p.ctx, { ...c, grant_types: [...c.grant_types] } as Record<string, unknown>);
+  return p;
+}
+
+/** openid-client configuration for a device client of `issuer`. */
+export async function deviceClient(issuer: string, clientId = 'demo-tv', auth: oidc.ClientAuth = oidc.None(), metadata?: Partial<oidc.ClientMetadata>): Promise<oidc.Configuration> {
+  return oidc.discovery(new URL(issuer), clientId, metadata, auth, { execute: [oidc.allowInsecureRequests] });
+}
+
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
+const unescape = (s: string) => s.replace(/&(amp|lt|gt|quot|#39);/g, (m) => ENTITIES[m]!);
+
+export interface Page {
+  readonly status: number;
+  readonly url: string;
+  readonly html: string;
+  readonly headers: Headers;
+  /** Visible text, tags stripped, whitespace collapsed. */
+  readonly text: string;
+}
+
+/** A minimal browser: cookie jar, redirects followed (303 → GET), forms read from the HTML. */
+export class PhoneBrowser {
+  private readonly jar = new Map<string, string>();
+  constructor(readonly base: string, private readonly extraHeaders: Record<string, string> = {}) {}
+
+  async get(url: string): Promise<Page> {
+    return this.request(new URL(url, this.base).href, { method: 'GET' });
+  }
+
+  /** Posts the page's form `action` with its hidden fields plus `fields` (a submit button is a field). */
+  async submit(page: Page, action: string, fields: Record<string, string>): Promise<Page> {
+    const body = new URLSearchParams({ ...hiddenFields(page.html, action), ...fields });
+    return this.request(new URL(action, page.url).href, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  }
+
+  private async request(url: string, init: { method: string; body?: URLSearchParams; headers?: Record<string, string> }): Promise<Page> {
+    let current = url;
+    let method = init.method;
+    let body: URLSearchParams | undefined = init.body;
+    for (let hops = 0; hops < 10; hops++) {
+      const cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+      const res = await fetch(current, {
+        method,
+        body,
+        redirect: 'manual',
+        headers: { ...this.extraHeaders, ...(method === 'POST' ? init.headers : {}), ...(cookie ? { cookie } : {}) },
+      });
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(';');
+        const eq = pair!.indexOf('=');
+        const name = pair!.slice(0, eq).trim();
+        const value = pair!.slice(eq + 1).trim();
+        if (value === '' || /max-age=0/i.test(c)) this.jar.delete(name);
+        else this.jar.set(name, value);
+      }
+      const location = res.headers.get('location');
+      if (res.status >= 300 && res.status < 400 && location) {
+        await res.body?.cancel();
+        current = new URL(location, current).href;
+        method = 'GET';
+        body = undefined;
+        continue;
+      }
+      const html = await res.text();
+      const text = unescape(html.replace(/<style[\s\S]*?<\/style>/g, '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
+      return { status: res.status, url: current, html, headers: res.headers, text };
+    }
+    throw new Error(`too many redirects from ${url}`);
+  }
+}
+
+/** The hidden inputs of the form whose action is `action` (first form when not found). */
+export function hiddenFields(html: string, action: string): Record<string, string> {
+  const forms = [...html.matchAll(/<form\b[^>]*>([\s\S]*?)<\/form>/g)];
+  const form = forms.find((f) => unescape(/action="([^"]*)"/.exec(f[0])?.[1] ?? '') === action) ?? forms[0];
+  const out: Record<string, string> = {};
+  for (const m of (form?.[1] ?? '').matchAll(/<input\b[^>]*>/g)) {
+    if (!/type="hidden"/.test(m[0])) continue;
+    const name = /name="([^"]*)"/.exec(m[0])?.[1];
+    const value = /value="([^"]*)"/.exec(m[0])?.[1] ?? '';
+    if (name) out[unescape(name)] = unescape(value);
+  }
+  return out;
+}
+
+/** The value of the visible input `name` (the pre-filled code). */
+export function inputValue(html: string, name: string): string | undefined {
+  const tag = [...html.matchAll(/<input\b[^>]*>/g)].map((m) => m[0]).find((t) => t.includes(`name="${name}"`) && !t.includes('type="hidden"'));
+  const v = tag && /value="([^"]*)"/.exec(tag)?.[1];
+  return v === undefined || v === null ? undefined : unescape(v);
+}
+
+/** Types `typed` into the code form of /device and continues; returns the page that follows. */
+export async function enterCode(phone: PhoneBrowser, typed: string): Promise<Page> {
+  const form = await phone.get('/device');
+  return phone.submit(form, '/device', { user_code: typed });
+}
+
+/** Fills in the sign-in page. */
+export async function signIn(phone: PhoneBrowser, page: Page, username = 'alice', password = 'wonderland'): Promise<Page> {
+  if (!page.url.includes('/login')) throw new Error(`expected the sign-in page, got ${page.url}: ${page.text.slice(0, 200)}`);
+  return phone.submit(page, '/login', { username, password });
+}
+
+/** The whole user part: enter the code, sign in if asked, then Approve or Deny. Returns the result page. */
+export async function userDecides(phone: PhoneBrowser, typed: string, decision: 'approve' | 'deny', user?: { username: string; password: string }): Promise<Page> {
+  let page = await enterCode(phone, typed);
+  if (page.url.includes('/login')) page = await signIn(phone, page, user?.username, user?.password);
+  if (!page.url.includes('/device/confirm')) throw new Error(`expected the confirm page, got ${page.status} ${page.url}: ${page.text.slice(0, 300)}`);
+  return phone.submit(page, '/device/confirm', { decision });
+}
+
+/** Raw token request for a device_code (to see each poll's answer). */
+export async function pollOnce(issuer: string, deviceCode: string, clientId = 'demo-tv'): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, client_id: clientId }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
