@@ -57,7 +57,7 @@ export function discoveryDocument(ctx: ProviderContext): Record<string, unknown>
 }
 
 /** Features that live in their own modules contribute their metadata here (CIBA, device flow, sessions). */
-const extraMetadata: ReadonlyArray<(ctx: ProviderContext) => Record<string, unknown>> = [cibaMetadata, deviceMetadata];
+const extraMetadata: ReadonlyArray<(ctx: ProviderContext) => Record<string, unknown>> = [deviceMetadata, cibaMetadata];
 
 export function discoveryEndpoint(ctx: ProviderContext): RequestHandler {
   return (_req, res) => {

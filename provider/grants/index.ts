@@ -2,10 +2,10 @@
 import type { GrantType } from './grant.ts';
 import { clientCredentials } from './client_credentials.ts';
 import { refreshToken } from './refresh_token.ts';
-import { deviceCode } from './device_code.ts';
 import { authorizationCode } from './authorization_code.ts';
 import { ciba } from './ciba.ts';
+import { deviceCode } from './device_code.ts';
 
 export const grantTypes: ReadonlyMap<string, GrantType> = new Map(
-  [authorizationCode, clientCredentials, refreshToken, ciba, deviceCode].map((g) => [g.grantType, g]),
+  [authorizationCode, clientCredentials, refreshToken, deviceCode, ciba].map((g) => [g.grantType, g]),
 );

@@ -5,8 +5,8 @@
 import type { Collection, Store } from '../../shared/store/store.ts';
 import type { Client } from './client.ts';
 import type { User } from './user.ts';
-import type { DeviceCode } from './device_code.ts';
 import type { Interaction } from './interaction.ts';
+import type { DeviceCode } from './device_code.ts';
 import type { CibaDelegation, CibaRequest } from '../ciba/request.ts';
 
 /** What the user approved for a client: the root every token of a login hangs from. */
