@@ -53,7 +53,7 @@ export class GuessLimit {
     const blocked = [byBrowser, byAddress].filter((r) => !r.allowed).map((r) => r.retryAfterMs);
     if (blocked.length) return { allowed: false, retryAfter: seconds(Math.max(...blocked)), reason: 'blocked' };
     const failures = defaults.userCodeMaxFailures - 1 - byBrowser.remaining;
-    if (failures < defaults.userCodeFreeFailures) return { allowed: true, retryAfter: 0 };
+    if (failures <= defaults.userCodeFreeFailures) return { allowed: true, retryAfter: 0 };
     this.sweep(now);
     this.notBefore.set(browser, now + defaults.userCodeFailureDelay * 1000);
     return { allowed: false, retryAfter: defaults.userCodeFailureDelay, reason: 'wait' };
