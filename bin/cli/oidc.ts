@@ -13,7 +13,7 @@ export async function connect(options: CommonOptions): Promise<client.Configurat
       timeout: 10,
     });
   } catch (e) {
-    throw new CliError(`cannot use the provider at ${options.issuer}: ${describeError(e)}`);
+    throw new CliError(`cannot use the provider at ${options.issuer}: ${await describeError(e)}`);
   }
 }
 

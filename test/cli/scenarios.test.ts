@@ -1,0 +1,196 @@
+/**
+ * The three scenario clients against a started system (`nod start` as a child process), with a
+ * simulated device enrolled at the entity making the user's decision, and the TV's user part on
+ * the provider's verification page in a cookie-jar browser. Output and exit codes are checked.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runAdmin } from '../../bin/admin.ts';
+import { providerBrowser } from '../helpers/sign-in.ts';
+import type { Browser, Page } from '../helpers/browser-fetch.ts';
+import type { SimDevice, WsClient } from '../entity/helpers.ts';
+import type { DeviceRequest, ServerMessage } from '../../shared/entity-api.ts';
+import { demoClients } from '../../provider/demo.ts';
+import { enrollDevice, freePort, NodProcess, runNod, startNod, type System } from './helpers.ts';
+
+describe('scenario clients', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'nod-cli-test-'));
+  let system: System;
+  let device: SimDevice;
+  let ws: WsClient;
+  let notifyPort: number;
+  let seen = 0;
+
+  before(async () => {
+    // The demo call-center client, registered with a free notification port instead of 8090.
+    notifyPort = await freePort();
+    const callcenter = demoClients().find((c) => c.client_id === 'demo-callcenter')!;
+    const file = join(dataDir, 'callcenter.json');
+    writeFileSync(file, JSON.stringify({ ...callcenter, backchannel_client_notification_endpoint: `http://127.0.0.1:${notifyPort}/ciba/notify` }));
+    await runAdmin(['clients', 'add', file], { NOD_DATA_DIR: dataDir });
+    system = await startNod(dataDir, { NOD_DEMO: '1', NOD_CIBA_INTERVAL: '1', NOD_DEVICE_CODE_INTERVAL: '1' });
+    device = await enrollDevice(system.issuer, system.serverUrl);
+    ws = await device.connect();
+  });
+  after(async () => {
+    ws?.close();
+    await system?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const common = () => ['--issuer', system.issuer];
+
+  /** The next request the device is told about over its WebSocket. */
+  async function nextRequest(): Promise<DeviceRequest> {
+    const messages = await ws.until((m) => m.filter((x) => x.type === 'request').length > seen, 15_000);
+    const requests = messages.filter((x): x is Extract<ServerMessage, { type: 'request' }> => x.type === 'request');
+    return requests[seen++]!.request;
+  }
+
+  describe('ciba (phone approval)', () => {
+    it('prints the binding message, and the ID token claims once the phone approves (exit 0)', async () => {
+      const cli = new NodProcess(['ciba', ...common(), '--binding-message', 'K7QZ'], {});
+      const request = await nextRequest();
+      assert.equal(request.binding_message, 'K7QZ');
+      assert.equal(request.client, 'Acme Bank');
+      assert.equal((await device.decide(request.id, 'approve')).status, 200);
+      const exit = await cli.exited;
+      assert.equal(exit.code, 0, exit.stderr);
+      assert.match(exit.stdout, /█/, 'the binding message is drawn big');
+      assert.match(exit.stdout, /Approved: alice signed in/);
+      assert.match(exit.stdout, /ID token claims:/);
+      assert.match(exit.stdout, new RegExp(`iss\\s+${system.issuer}`));
+      assert.match(exit.stdout, /aud\s+demo-bank/);
+      assert.doesNotMatch(exit.stdout, /eyJ/, 'no token is printed');
+    });
+
+    it('exits 1 with access_denied when the phone denies', async () => {
+      const cli = new NodProcess(['ciba', ...common()], {});
+      const request = await nextRequest();
+      assert.match(request.binding_message ?? '', /^[A-Z0-9]{4}$/, 'a random short code by default');
+      assert.ok(cli.stdout.includes('Their phone shows this code') || (await cli.waitFor(/Their phone shows/)));
+      await device.decide(request.id, 'deny', 'not_me');
+      const exit = await cli.exited;
+      assert.equal(exit.code, 1);
+      assert.match(exit.stderr, /^error: access_denied/m);
+      assert.equal(exit.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).length, 1, 'one line of reason');
+    });
+
+    it('exits 1 with expired_token when nobody answers in time', async () => {
+      const cli = new NodProcess(['ciba', ...common(), '--requested-expiry', '2'], {});
+      await nextRequest();
+      const exit = await cli.exited;
+      assert.equal(exit.code, 1);
+      assert.match(exit.stderr, /error: expired_token/);
+    });
+  });
+
+  describe('tv (device authorization)', () => {
+    /** The user's part: open the QR link, confirm the code, sign in, press Approve or Deny. */
+    async function userOnPhone(link: string, button: 'Approve' | 'Deny'): Promise<Page> {
+      const browser: Browser = providerBrowser(system.issuer);
+      let page = await browser.get(link);
+      page = await browser.submitForm(page, {}, { button: 'Continue' });
+      if (page.forms.some((f) => 'password' in f.fields)) {
+        page = await browser.submitForm(page, { username: 'alice', password: 'wonderland' }, { form: (f) => 'password' in f.fields });
+      }
+      return browser.submitForm(page, {}, { form: (f) => f.buttons.some((b) => b.text === button), button });
+    }
+
+    it('prints the code and a QR code, and the claims once the user approves (exit 0)', async () => {
+      const cli = new NodProcess(['tv', ...common()], {});
+      const [, link] = await cli.waitFor(/Link: (\S+)/);
+      assert.match(cli.stdout, /▄|▀|█/, 'a QR code (and the code) drawn in the terminal');
+      const code = new URL(link!).searchParams.get('user_code');
+      assert.ok(code, 'verification_uri_complete carries the code');
+      const done = await userOnPhone(link!, 'Approve');
+      assert.equal(done.status, 200);
+      const exit = await cli.exited;
+      assert.equal(exit.code, 0, exit.stderr);
+      assert.match(exit.stdout, /Approved: this TV is signed in/);
+      assert.match(exit.stdout, /aud\s+demo-tv/);
+      assert.match(exit.stdout, /refresh token/);
+    });
+
+    it('exits 1 with access_denied when the user denies', async () => {
+      const cli = new NodProcess(['tv', ...common(), '--no-qr'], {});
+      const [, link] = await cli.waitFor(/Link: (\S+)/);
+      assert.doesNotMatch(cli.stdout, /Or scan this/);
+      await userOnPhone(link!, 'Deny');
+      const exit = await cli.exited;
+      assert.equal(exit.code, 1);
+      assert.match(exit.stderr, /error: access_denied/);
+    });
+  });
+
+  describe('call-center (CIBA ping)', () => {
+    it('reports the notification and the tokens once the caller approves (exit 0)', async () => {
+      const cli = new NodProcess(['call-center', ...common(), '--notify-port', String(notifyPort), '--binding-message', 'CALL 42'], {});
+      const request = await nextRequest();
+      assert.equal(request.binding_message, 'CALL 42');
+      assert.equal(request.client, 'Acme Call Center');
+      await cli.waitFor(/Read this code to the caller/);
+      await device.decide(request.id, 'approve');
+      const exit = await cli.exited;
+      assert.equal(exit.code, 0, exit.stderr);
+      assert.match(exit.stdout, /Notification received after [\d.]+ s: fetching the tokens/);
+      assert.match(exit.stdout, /Approved: the caller is alice/);
+      assert.match(exit.stdout, /aud\s+demo-callcenter/);
+    });
+
+    it('exits 1 with access_denied when the caller denies (the ping still arrives)', async () => {
+      const cli = new NodProcess(['call-center', ...common(), '--notify-port', String(notifyPort)], {});
+      const request = await nextRequest();
+      await device.decide(request.id, 'deny', 'changed_mind');
+      const exit = await cli.exited;
+      assert.equal(exit.code, 1);
+      assert.match(exit.stdout, /Notification received/);
+      assert.match(exit.stderr, /error: access_denied/);
+    });
+
+    it('exits 1 with a one-line reason when the notification port is taken', async () => {
+      const { createServer } = await import('node:net');
+      const holder = createServer().listen(notifyPort);
+      await new Promise((r) => holder.once('listening', r));
+      try {
+        const exit = await runNod(['call-center', ...common(), '--notify-port', String(notifyPort)]);
+        assert.equal(exit.code, 1);
+        assert.match(exit.stderr, /^error: port \d+ is in use/);
+      } finally {
+        holder.close();
+      }
+    });
+  });
+
+  describe('every command', () => {
+    for (const command of ['ciba', 'tv', 'call-center']) {
+      it(`${command} --help prints the usage with the common options (exit 0)`, async () => {
+        const exit = await runNod([command, '--help']);
+        assert.equal(exit.code, 0);
+        assert.match(exit.stdout, new RegExp(`Usage: nod ${command}`));
+        for (const option of ['--issuer', '--client-id', '--client-secret']) assert.ok(exit.stdout.includes(option));
+      });
+
+      it(`${command} exits 1 with one line when the provider is unreachable`, async () => {
+        const exit = await runNod([command, '--issuer', `http://127.0.0.1:${await freePort()}`, '--notify-port', String(await freePort())].slice(0, command === 'call-center' ? 5 : 3));
+        assert.equal(exit.code, 1);
+        assert.match(exit.stderr, /^error: cannot use the provider at http:\/\/127\.0\.0\.1:\d+: .+\n$/);
+      });
+    }
+
+    it('rejects an unknown option with exit code 2', async () => {
+      const exit = await runNod(['ciba', '--colour', 'blue']);
+      assert.equal(exit.code, 2);
+      assert.match(exit.stderr, /^error: .*--colour.*\(see --help\)\n$/);
+    });
+
+    it('refuses a wrong client secret with invalid_client (exit 1)', async () => {
+      const exit = await runNod(['ciba', ...common(), '--client-secret', 'wrong']);
+      assert.equal(exit.code, 1);
+      assert.match(exit.stderr, /error: invalid_client/);
+    });
+  });
+});
