@@ -73,6 +73,8 @@ export interface PendingRequest {
   readonly client_id?: string;
   readonly client_name?: string;
   readonly created_at: number;
+  /** Arrival order: epoch ms, strictly increasing within a process (sorting within one second). */
+  readonly seq: number;
   readonly expires_at: number;
   readonly status: RequestStatus;
   readonly decided_by?: string;

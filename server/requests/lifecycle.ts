@@ -17,7 +17,14 @@ import type { WsHub } from '../notify/ws_hub.ts';
 import { CallbackSender } from './callback.ts';
 import { devicesForRequest } from './queries.ts';
 
-export type NewRequest = Omit<PendingRequest, 'id' | 'status' | 'created_at' | 'decision' | 'callback' | 'decided_by'>;
+export type NewRequest = Omit<PendingRequest, 'id' | 'status' | 'created_at' | 'seq' | 'decision' | 'callback' | 'decided_by'>;
+
+let lastSeq = 0;
+/** Epoch ms, strictly increasing: the arrival order of requests. */
+function nextSeq(): number {
+  lastSeq = Math.max(Date.now(), lastSeq + 1);
+  return lastSeq;
+}
 
 export interface Decision {
   readonly decision: 'approve' | 'deny';
@@ -44,7 +51,7 @@ export class RequestLifecycle {
   /** Stores a new request durably, then tells its devices; returns the stored record. */
   async accept(input: NewRequest): Promise<PendingRequest> {
     const { ctx } = this;
-    const record: PendingRequest = { ...input, id: randomBytes(16).toString('base64url'), status: 'pending', created_at: nowSeconds() };
+    const record: PendingRequest = { ...input, id: randomBytes(16).toString('base64url'), status: 'pending', created_at: nowSeconds(), seq: nextSeq() };
     const ttl = record.expires_at - nowSeconds() + defaults.settledRetention;
     await Promise.all([
       ctx.models.requests.upsert(record.id, record, ttl),

@@ -23,7 +23,7 @@ export async function requestsForDevice(ctx: ServerContext, d: Device): Promise<
   const byName = await ctx.models.requests.findBy('nameKey', d.nameKey);
   return union(bySub, byName)
     .filter((r) => requestIsFor(r, d))
-    .sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id));
+    .sort((a, b) => (a.seq ?? a.created_at * 1000) - (b.seq ?? b.created_at * 1000));
 }
 
 /** Pending, unexpired requests for a device's user, oldest first. */
