@@ -13,6 +13,10 @@ import { NotAvailable, type BenchContext, type CompareRow, type SkippedRow } fro
 import { fmt, table } from './lib/table.ts';
 import type { NodInfo } from './servers/nod.ts';
 import type { PanvaInfo } from './servers/panva.ts';
+import type { EntityInfo } from './servers/entity.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DELEGATION_PATH } from '../shared/constants.ts';
 import { tokenRows } from './rows/token.ts';
 import { cibaRows } from './rows/ciba.ts';
 import { roundTrip, printRoundTrip, type RoundTripResult } from './rows/roundtrip.ts';
@@ -40,7 +44,7 @@ export interface BenchResults {
   readonly quick: boolean;
   readonly machine: { readonly cpus: number; readonly model: string; readonly node: string; readonly loadavgBefore: readonly number[] };
   readonly settings: { readonly connections: number; readonly duration: number; readonly rounds: number; readonly warmup: number; readonly order: string };
-  readonly persistence: { readonly ours: string; readonly theirs: string };
+  readonly persistence: typeof PERSISTENCE;
   readonly rows: Array<CompareRow | SkippedRow>;
   roundTrip?: RoundTripResult | SkippedRow;
   scale?: ScaleResult | SkippedRow;
@@ -48,10 +52,24 @@ export interface BenchResults {
   readonly file?: string;
 }
 
+/** CIBA poll interval of our provider in this run (config field ciba.interval, NOD_CIBA_INTERVAL). */
+const CIBA_INTERVAL = 1;
+/** Seconds an expired CIBA record is kept for late polls (300 in production) — short so the sweep shows in one run. */
+const EXPIRED_GRACE = 2;
+
 export const PERSISTENCE = {
   ours: 'lowdb JSON file in a temp data dir, group commit (one atomic write per batch; durable responses wait for it); access tokens are JWTs with no write',
+  oursSettings: `CIBA poll interval ${CIBA_INTERVAL} s; expired CIBA records kept ${EXPIRED_GRACE} s for late polls (300 s in production) so the sweep is seen within the run; anti-fatigue limit at its default (5 per user per minute), many bench users instead`,
   theirs: "oidc-provider's in-memory development adapter (LRU of 1,000 entries, nothing on disk)",
 };
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
 
 function parseArgs(argv: readonly string[]): BenchOptions {
   const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
@@ -95,14 +113,25 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const children: Child<unknown>[] = [];
   try {
     const nodFlags = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-    const [load, nod, panva] = await Promise.all([
-      spawnChild<unknown>('load.ts', {}),
-      spawnChild<NodInfo>('servers/nod.ts', {}, { nodeFlags: nodFlags }),
-      spawnChild<PanvaInfo>('servers/panva.ts', {}),
+    // The provider and the entity must know each other's URL before either starts.
+    const [nodPort, entityPort] = [await freePort(), await freePort()];
+    const track = <T extends Child<unknown>>(p: Promise<T>) => p.then((c) => (children.push(c), c));
+    const entityP = track(spawnChild<EntityInfo>('servers/entity.ts', { port: entityPort, issuer: `http://127.0.0.1:${nodPort}` })).catch((e: Error) => e);
+    const [load, nod, panva, entity] = await Promise.all([
+      track(spawnChild<unknown>('load.ts', {})),
+      track(spawnChild<NodInfo>('servers/nod.ts', {
+        port: nodPort, authChannelUrl: `http://127.0.0.1:${entityPort}${DELEGATION_PATH}`, cibaInterval: CIBA_INTERVAL, expiredRequestGrace: EXPIRED_GRACE,
+      }, { nodeFlags: nodFlags })),
+      track(spawnChild<PanvaInfo>('servers/panva.ts', {})),
+      entityP,
     ]);
-    children.push(load, nod, panva);
-    log(`ours ${nod.info.issuer} (pid ${nod.pid}), theirs ${panva.info.issuer} (pid ${panva.pid}), load pid ${load.pid}`);
-    const ctx: BenchContext = { quick: q, ...settings, load, nod, panva, log };
+    log(`ours ${nod.info.issuer} (pid ${nod.pid}), theirs ${panva.info.issuer} (pid ${panva.pid}), load pid ${load.pid}` +
+      (entity instanceof Error ? `, entity failed: ${entity.message.split('\n')[0]}` : `, entity ${entity.info.url} (pid ${entity.pid})`));
+    const ctx: BenchContext = {
+      quick: q, ...settings, load, nod, panva, log,
+      ...(entity instanceof Error ? { entityError: entity.message.split('\n')[0] } : { entity }),
+      spawn: <I>(module: string, args: unknown) => track(spawnChild<I>(module, args)),
+    };
 
     if (options.only.includes('token')) {
       try { results.rows.push(...(await tokenRows(ctx))); } catch (e) { results.rows.push(skipped('client_credentials', e)); }
@@ -136,6 +165,7 @@ export function formatResults(r: BenchResults): string {
   out.push(`load: autocannon in its own process, ${r.settings.connections} connections, ${r.settings.duration} s per round, ${r.settings.rounds} round(s) per side, order ${r.settings.order}`);
   out.push(`persists — ours: ${r.persistence.ours}`);
   out.push(`         — theirs: ${r.persistence.theirs}`);
+  out.push(`ours, bench settings: ${r.persistence.oursSettings}`);
   out.push('');
   const head = ['row', 'ours req/s', 'p50 ms', 'p99 ms', 'err', 'cpu µs/req', 'theirs req/s', 'p50 ms', 'p99 ms', 'err', 'cpu µs/req', 'ours/theirs'];
   const lines: string[][] = [head];

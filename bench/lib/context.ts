@@ -3,6 +3,7 @@ import type { Child } from './child.ts';
 import type { SideResult } from './compare.ts';
 import type { NodInfo } from '../servers/nod.ts';
 import type { PanvaInfo } from '../servers/panva.ts';
+import type { EntityInfo } from '../servers/entity.ts';
 
 export interface BenchContext {
   readonly quick: boolean;
@@ -17,6 +18,11 @@ export interface BenchContext {
   readonly load: Child<unknown>;
   readonly nod: Child<NodInfo>;
   readonly panva: Child<PanvaInfo>;
+  /** Our entity, if it could be started in this tree. */
+  readonly entity?: Child<EntityInfo>;
+  readonly entityError?: string;
+  /** Starts another child that is stopped with the others at the end. */
+  spawn<I>(module: string, args: unknown): Promise<Child<I>>;
   log(message: string): void;
 }
 

@@ -9,9 +9,22 @@ import { randomUUID } from 'node:crypto';
 import { startProvider } from '../../provider/app.ts';
 import { upsertClient } from '../../provider/demo.ts';
 import { hashPassword, type User } from '../../provider/models/user.ts';
+import { defaults } from '../../provider/defaults.ts';
+import { setCibaPolicy, type CibaPolicy } from '../../provider/ciba/policy.ts';
+import { saveCibaRequest, type CibaRequest } from '../../provider/ciba/request.ts';
+import { issueAccessToken, saveGrant } from '../../provider/tokens/issue.ts';
+import { randomId, nowSeconds } from '../../provider/tokens/random.ts';
+import { DEVICE_APP_CLIENT_ID } from '../../shared/constants.ts';
 import { failToParent, serveParent } from '../lib/child.ts';
 
 export interface NodArgs {
+  /** Fixed port (so the entity can be told the issuer before either starts); 0 picks one. */
+  readonly port?: number;
+  /**
+   * Seconds a request's record outlives its expiry (defaults.expiredRequestGrace, 300 in
+   * production) so that the sweep of expired requests can be watched within one run.
+   */
+  readonly expiredRequestGrace?: number;
   readonly authChannelUrl?: string;
   /** CIBA minimum poll interval (NOD_CIBA_INTERVAL), seconds. */
   readonly cibaInterval?: number;
@@ -24,11 +37,13 @@ export interface NodInfo {
 
 const args = JSON.parse(process.argv[2] ?? '{}') as NodArgs;
 const dataDir = mkdtempSync(join(tmpdir(), 'nod-bench-'));
+if (args.expiredRequestGrace !== undefined) (defaults as { expiredRequestGrace: number }).expiredRequestGrace = args.expiredRequestGrace;
 
 try {
   const p = await startProvider({
-    port: 0,
+    port: args.port ?? 0,
     host: '127.0.0.1',
+    ...(args.port ? { issuer: `http://127.0.0.1:${args.port}` } : {}),
     dataDir,
     demo: true,
     ...(args.authChannelUrl ? { authChannelUrl: args.authChannelUrl } : {}),
@@ -63,6 +78,41 @@ try {
       }
       await Promise.all(writes);
       return out;
+    },
+    /** Run-time CIBA policy overrides (the settings record the admin command writes). */
+    setCibaPolicy: (patch: Partial<CibaPolicy>) => setCibaPolicy(p.ctx, patch),
+    /**
+     * An access token of the device app for `username`, issued by the provider's own issuance
+     * code over a stored grant (what the authorization code flow would end with), for enrollment.
+     */
+    deviceAppToken: async ({ username }: { username: string }) => {
+      const [user] = await p.ctx.models.users.findBy('username', username);
+      const client = await p.ctx.models.clients.find(DEVICE_APP_CLIENT_ID);
+      if (!user || !client) throw new Error(`no user ${username} or no device app client`);
+      const scope = 'openid profile';
+      const grant = await saveGrant(p.ctx, { sub: user.sub, clientId: client.client_id, scope, authTime: nowSeconds() });
+      return (await issueAccessToken(p.ctx, { client, grant, scope, ttl: 600 })).token;
+    },
+    /**
+     * Stores `count` pending poll-mode CIBA requests of `clientId` for the given users (round
+     * robin) with the provider's own save function, and returns their auth_req_ids: the pool a
+     * poll benchmark cycles through. Nothing is delegated (the poll never reaches the entity).
+     */
+    pendingPool: async ({ count, clientId, subs, expiresIn, interval }: { count: number; clientId: string; subs: string[]; expiresIn: number; interval: number }) => {
+      const ids: string[] = [];
+      const writes: Promise<void>[] = [];
+      const now = nowSeconds();
+      for (let i = 0; i < count; i++) {
+        const id = randomId(32);
+        const request: CibaRequest = {
+          clientId, sub: subs[i % subs.length]!, scope: 'openid profile', mode: 'poll', status: 'pending',
+          jti: randomId(16), createdAt: now, expiresAt: now + expiresIn, interval, consentRequired: true,
+        };
+        writes.push(saveCibaRequest(p.ctx, id, request));
+        ids.push(id);
+      }
+      await Promise.all(writes);
+      return ids;
     },
     /** Registers (or replaces) a client from RFC 7591 metadata. */
     upsertClient: (metadata: Record<string, unknown>) => upsertClient(p.ctx, metadata),

@@ -1,0 +1,99 @@
+/**
+ * Child process: bench devices. Each enrolls with the entity like the app does (provider
+ * access token, non-extractable WebCrypto P-256 key), keeps a WebSocket open, and approves
+ * every request it is shown at once with a signed decision. Timestamps of each hop are kept
+ * by binding_message (epoch ms with sub-millisecond precision, comparable across processes).
+ */
+import { webcrypto } from 'node:crypto';
+import { CompactSign } from 'jose';
+import WebSocket from 'ws';
+import { ENTITY_API, type EnrollResponse, type ServerMessage } from '../shared/entity-api.ts';
+import { failToParent, serveParent } from './lib/child.ts';
+
+import { clock } from './lib/clock.ts';
+
+export interface DeviceTimes {
+  /** The ws `request` message arrived. */
+  readonly shownAt: number;
+  /** The signed decision was sent. */
+  readonly decidedAt: number;
+  /** The entity answered the decision. */
+  readonly answeredAt: number;
+  readonly status: number;
+}
+
+interface Device {
+  readonly enrollment: EnrollResponse;
+  readonly key: CryptoKey;
+  readonly ws: WebSocket;
+}
+
+const args = JSON.parse(process.argv[2] ?? '{}') as { entityUrl: string };
+const devices: Device[] = [];
+const times = new Map<string, DeviceTimes>();
+let failures = 0;
+
+async function approve(device: Device, request: { id: string; binding_message?: string }): Promise<void> {
+  const shownAt = clock();
+  const payload = { request_id: request.id, device_id: device.enrollment.device_id, decision: 'approve', iat: Math.floor(Date.now() / 1000) };
+  const signed = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'ES256' }).sign(device.key);
+  const decidedAt = clock();
+  const res = await fetch(args.entityUrl + ENTITY_API.decision(request.id), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${device.enrollment.device_token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ signed }),
+  });
+  await res.arrayBuffer();
+  if (res.status !== 200) failures++;
+  if (request.binding_message) times.set(request.binding_message, { shownAt, decidedAt, answeredAt: clock(), status: res.status });
+}
+
+async function enroll(accessToken: string, name: string): Promise<void> {
+  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
+  const { kty, crv, x, y } = await webcrypto.subtle.exportKey('jwk', keys.publicKey);
+  const res = await fetch(args.entityUrl + ENTITY_API.devices, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, public_key: { kty, crv, x, y } }),
+  });
+  if (res.status !== 201) throw new Error(`enrollment answered ${res.status}: ${await res.text()}`);
+  const enrollment = (await res.json()) as EnrollResponse;
+  const ws = new WebSocket(args.entityUrl.replace(/^http/, 'ws') + ENTITY_API.ws);
+  const device: Device = { enrollment, key: keys.privateKey, ws };
+  await new Promise<void>((resolve, reject) => {
+    ws.once('error', reject);
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'auth', device_token: enrollment.device_token })));
+    ws.on('message', (data) => {
+      const m = JSON.parse(data.toString()) as ServerMessage;
+      if (m.type === 'ready') resolve();
+      else if (m.type === 'ping') ws.send(JSON.stringify({ type: 'pong' }));
+      else if (m.type === 'request' && m.request.status === 'pending') approve(device, m.request).catch(() => void failures++);
+    });
+  });
+  devices.push(device);
+}
+
+try {
+  serveParent({ pid: process.pid }, {
+    /** Enrolls one device per token (in parallel, a few at a time) and connects it. */
+    enroll: async ({ tokens }: { tokens: Array<{ username: string; token: string }> }) => {
+      for (let i = 0; i < tokens.length; i += 20) {
+        await Promise.all(tokens.slice(i, i + 20).map((t) => enroll(t.token, `bench phone of ${t.username}`)));
+      }
+      return devices.length;
+    },
+    /** Hop timestamps for the given binding messages, then forgets them. */
+    times: ({ keys }: { keys: string[] }) => {
+      const out: Record<string, DeviceTimes> = {};
+      for (const k of keys) {
+        const t = times.get(k);
+        if (t) out[k] = t;
+        times.delete(k);
+      }
+      return { times: out, failures };
+    },
+    close: () => { for (const d of devices) d.ws.close(); },
+  });
+} catch (e) {
+  failToParent(e);
+}

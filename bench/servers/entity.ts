@@ -1,0 +1,48 @@
+/**
+ * Child process: our authentication entity (server/), persisting to its own lowdb file, with
+ * the provider of this run as its only trusted issuer.
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../../server/app.ts';
+import { failToParent, serveParent } from '../lib/child.ts';
+
+export interface EntityArgs {
+  readonly port: number;
+  readonly issuer: string;
+}
+
+export interface EntityInfo {
+  readonly url: string;
+  readonly delegationUrl: string;
+  readonly dataDir: string;
+}
+
+const args = JSON.parse(process.argv[2] ?? '{}') as EntityArgs;
+const dataDir = mkdtempSync(join(tmpdir(), 'nod-bench-entity-'));
+
+try {
+  const url = `http://127.0.0.1:${args.port}`;
+  const s = await startServer({ port: args.port, host: '127.0.0.1', url, dataDir, trustedIssuers: [args.issuer], enrollIssuer: args.issuer });
+  let closed = false;
+  serveParent({ url: s.url, delegationUrl: s.delegationUrl, dataDir } satisfies EntityInfo, {
+    storeStats: () => s.ctx.store.stats(),
+    files: () => Object.fromEntries(readdirSync(dataDir).map((f) => [f, statSync(join(dataDir, f)).size])),
+    sweep: async () => {
+      const removed = s.ctx.store.sweep();
+      await s.ctx.store.flush();
+      return removed;
+    },
+    connections: () => s.hub.size,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await s.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+} catch (e) {
+  rmSync(dataDir, { recursive: true, force: true });
+  failToParent(e);
+}
