@@ -32,6 +32,7 @@ import { DEVICE_CONFIRM_PATH, deviceConfirmPage, deviceConfirmSubmit, deviceEntr
 import { backchannelAuthenticationEndpoint } from './endpoints/backchannel_authentication.ts';
 import { cibaCallbackEndpoint } from './endpoints/ciba_callback.ts';
 import { seedDemo, isNewDataDir, wasSeededForDemo } from './demo.ts';
+import { logEvents } from './log_events.ts';
 
 export interface RunningProvider {
   readonly ctx: ProviderContext;
@@ -124,6 +125,7 @@ export async function startProvider(options: StartProviderOptions = {}): Promise
     const keys = await KeyStore.open(config.dataDir);
     const secret = await loadServerSecret(config.dataDir);
     const ctx: ProviderContext = { config, store, keys, secret, models: openModels(store), urls: endpointUrls(issuer), events: new EventEmitter(), log };
+    logEvents(ctx);
     const demo = config.demo ?? (fresh || (await wasSeededForDemo(ctx)));
     if (demo) await seedDemo(ctx);
     server.on('request', buildApp(ctx));

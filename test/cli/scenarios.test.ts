@@ -31,7 +31,7 @@ describe('scenario clients', () => {
     const file = join(dataDir, 'callcenter.json');
     writeFileSync(file, JSON.stringify({ ...callcenter, backchannel_client_notification_endpoint: `http://127.0.0.1:${notifyPort}/ciba/notify` }));
     await runAdmin(['clients', 'add', file], { NOD_DATA_DIR: dataDir });
-    system = await startNod(dataDir, { NOD_DEMO: '1', NOD_CIBA_INTERVAL: '1', NOD_DEVICE_CODE_INTERVAL: '1' });
+    system = await startNod(dataDir, { NOD_DEMO: '1', NOD_CIBA_INTERVAL: '1', NOD_DEVICE_CODE_INTERVAL: '1', NOD_LOG_LEVEL: 'info' });
     device = await enrollDevice(system.issuer, system.serverUrl);
     ws = await device.connect();
   });
@@ -191,6 +191,36 @@ describe('scenario clients', () => {
       const exit = await runNod(['ciba', ...common(), '--client-secret', 'wrong']);
       assert.equal(exit.code, 1);
       assert.match(exit.stderr, /error: invalid_client/);
+    });
+  });
+
+  describe('operator logs', () => {
+    it('has one JSON line per event for each step of the scenarios above, without secrets or tokens', () => {
+      const lines = system.process.stdout.split('\n').filter((l) => l.startsWith('{'));
+      const events = lines.map((l) => JSON.parse(l) as { component: string; event: string; level: string; time: string });
+      for (const e of events) assert.ok(e.time && e.level && e.component && e.event, 'every line has time, level, component, event');
+      const seenEvents = new Set(events.map((e) => `${e.component} ${e.event}`));
+      for (const expected of [
+        'provider backchannel_authentication.saved', // request received
+        'provider backchannel_authentication.delegated',
+        'server request.received',
+        'server request.notified',
+        'server request.decided',
+        'server request.delivered', // the decision reached the provider
+        'provider backchannel_authentication.decided',
+        'provider backchannel_authentication.notified', // the call center's ping
+        'provider backchannel_authentication.expired',
+        'server request.expired',
+        'provider grant.success', // tokens delivered to the client
+        'provider device_authorization.saved',
+        'provider device_authorization.approved',
+        'provider device_authorization.denied',
+        'server device.enrolled',
+      ]) assert.ok(seenEvents.has(expected), `logged: ${expected}`);
+      const all = lines.join('\n');
+      assert.doesNotMatch(all, /eyJ[\w-]+\./, 'no JWT');
+      assert.doesNotMatch(all, /-secret|wonderland|Bearer /, 'no client secret, password or bearer header');
+      assert.ok(!all.includes(device.enrollment!.device_token), 'no device token');
     });
   });
 });

@@ -1,0 +1,29 @@
+/**
+ * Operator logs for provider events that the code emits but does not log itself: tokens issued
+ * (the "delivered" end of every flow), the device flow's steps, sign-ins and consents. Each event
+ * lists the payload fields it may log: an allowlist, so a user code, auth_req_id or token that an
+ * emitter adds later never reaches the log.
+ */
+import type { ProviderContext } from './context.ts';
+
+const LOGGED: Readonly<Record<string, readonly string[]>> = {
+  'grant.success': ['grantType', 'clientId', 'grantId'],
+  'grant.revoked': ['grantId'],
+  'device_authorization.saved': ['clientId'],
+  'device_authorization.approved': ['clientId', 'sub'],
+  'device_authorization.denied': ['clientId', 'sub'],
+  'authorization.success': ['clientId', 'responseType', 'grantId'],
+  'consent.denied': ['clientId', 'sub'],
+  'session.started': ['sub'],
+  'session.ended': ['sub'],
+  'end_session.success': ['sub', 'clientId'],
+};
+
+/** Logs the events above at info level, with their allowed fields only. */
+export function logEvents(ctx: Pick<ProviderContext, 'events' | 'log'>): void {
+  for (const [event, fields] of Object.entries(LOGGED)) {
+    ctx.events.on(event, (payload: Record<string, unknown> = {}) => {
+      ctx.log.info(event, Object.fromEntries(fields.filter((f) => payload[f] !== undefined).map((f) => [f, payload[f]])));
+    });
+  }
+}
