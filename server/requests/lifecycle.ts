@@ -59,7 +59,7 @@ export class RequestLifecycle {
     ]);
     this.arm(record);
     ctx.log.info('request.received', {
-      request_id: record.id, issuer: record.issuer, client_id: record.client_id, login_hint: record.login_hint, expires_at: record.expires_at,
+      request_id: record.id, jti: record.jti, issuer: record.issuer, client_id: record.client_id, login_hint: record.login_hint, expires_at: record.expires_at,
     });
     ctx.events.emit('request.received', record.id);
     void this.notifyNew(record);

@@ -217,6 +217,8 @@ describe('scenario clients', () => {
         'provider device_authorization.denied',
         'server device.enrolled',
       ]) assert.ok(seenEvents.has(expected), `logged: ${expected}`);
+      const jtis = (component: string, event: string) => new Set(events.filter((e) => e.component === component && e.event === event).map((e) => (e as unknown as { jti: string }).jti));
+      assert.deepEqual(jtis('server', 'request.received'), jtis('provider', 'backchannel_authentication.delegated'), 'one jti follows a request across both parts');
       const all = lines.join('\n');
       assert.doesNotMatch(all, /eyJ[\w-]+\./, 'no JWT');
       assert.doesNotMatch(all, /-secret|wonderland|Bearer /, 'no client secret, password or bearer header');
