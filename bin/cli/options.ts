@@ -23,13 +23,16 @@ export interface CommandSpec<S extends Spec> {
 
 export const DEFAULT_ISSUER = 'http://localhost:3000';
 
-const COMMON_HELP = `
+/** The common options' help, with this command's demo defaults. */
+function commonHelp(d: CommandSpec<Spec>['defaults']): string {
+  return `
 Common options:
   --issuer <url>           the provider (default ${DEFAULT_ISSUER}, or NOD_ISSUER)
-  --client-id <id>         the relying party's client id
-  --client-secret <secret> its secret (confidential clients)
-  --scope <scope>          the scope to request
+  --client-id <id>         the relying party's client id (default ${d.clientId})
+  --client-secret <secret> its secret (${d.clientSecret ? `default ${d.clientSecret} with the default client id` : 'none: a public client'})
+  --scope <scope>          the scope to request (default "${d.scope}")
   -h, --help               show this help`;
+}
 
 type Values<S extends Spec> = { [K in keyof S]?: S[K]['type'] extends 'boolean' ? boolean : string };
 
@@ -55,7 +58,7 @@ export function parseCommand<S extends Spec>(argv: string[], spec: CommandSpec<S
   }
   const v = parsed.values as Record<string, string | boolean | undefined>;
   if (v.help) {
-    process.stdout.write(`${spec.usage}\n${COMMON_HELP}\n`);
+    process.stdout.write(`${spec.usage}\n${commonHelp(spec.defaults)}\n`);
     return undefined;
   }
   const issuer = String(v.issuer ?? process.env.NOD_ISSUER ?? DEFAULT_ISSUER).replace(/\/+$/, '');
