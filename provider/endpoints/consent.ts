@@ -13,7 +13,7 @@ import { toParams } from '../middleware/params.ts';
 import { checkCsrf, csrfToken, CSRF_FIELD } from '../interaction/csrf.ts';
 import { readSession, type CurrentSession } from '../interaction/session.ts';
 import { html } from '../views/html.ts';
-import { sendPage } from '../views/layout.ts';
+import { cspAllowingFormsTo, sendPage } from '../views/layout.ts';
 import { loginUrl } from './login.ts';
 import { consentKey, consentPath, finishAuthorization, InteractionGone, loadInteraction, resumePath, signedInFor, type PendingInteraction } from './authorization/interaction.ts';
 import { interactionClient, redirectingErrors, targetOf } from './authorization/index.ts';
@@ -49,8 +49,10 @@ export function consentPage(ctx: ProviderContext): RequestHandler {
     const token = csrfToken(ctx, req, res);
     sendPage(res, {
       title: `Allow ${name}?`,
+      csp: cspAllowingFormsTo([pending.interaction.request.redirectUri]),
       body: html`<section class="card" aria-labelledby="t">
-<h1 id="t"><span class="client">${name}</span> wants to</h1>
+<h1 id="t">Allow <span class="client">${name}</span>?</h1>
+<p class="muted">It will be able to:</p>
 <ul class="scopes">
 ${scopes.map((s) => html`<li>${scopeDescriptions[s] ?? s}</li>`)}
 </ul>

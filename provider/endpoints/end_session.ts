@@ -17,7 +17,7 @@ import { endSession, readSession } from '../interaction/session.ts';
 import { publicSid } from '../interaction/sid.ts';
 import { ID_TOKEN_ALGS } from '../models/client.ts';
 import { html } from '../views/html.ts';
-import { sendPage } from '../views/layout.ts';
+import { cspAllowingFormsTo, sendPage } from '../views/layout.ts';
 
 /** A logout request, checked. */
 interface LogoutRequest {
@@ -68,7 +68,8 @@ async function signOut(ctx: ProviderContext, req: Request, res: Response, logout
   }
   sendPage(res, {
     title: 'Signed out',
-    body: html`<section class="card" aria-labelledby="t"><h1 id="t">You are signed out</h1><p class="ok">You have signed out of Nod${logout.client ? html` and can close this window or return to <span class="client">${logout.client.client_name ?? logout.client.client_id}</span>` : ''}.</p></section>`,
+    body: html`<section class="card" aria-labelledby="t"><h1 id="t">You are signed out</h1><p class="ok">You have signed out of Nod.</p>
+<p class="muted">You can close this window${logout.client ? html` or go back to <span class="client">${logout.client.client_name ?? logout.client.client_id}</span>` : ''}.</p></section>`,
   });
 }
 
@@ -77,6 +78,7 @@ function confirmPage(ctx: ProviderContext, req: Request, res: Response, logout: 
   const name = logout.client ? (logout.client.client_name ?? logout.client.client_id) : undefined;
   sendPage(res, {
     title: 'Sign out',
+    csp: cspAllowingFormsTo(logout.redirect ? [logout.redirect] : []),
     body: html`<section class="card" aria-labelledby="t">
 <h1 id="t">Sign out of Nod?</h1>
 ${name ? html`<p class="muted">Requested by <span class="client">${name}</span>.</p>` : ''}

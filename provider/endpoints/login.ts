@@ -10,7 +10,7 @@ import { checkCsrf, csrfToken, CSRF_FIELD } from '../interaction/csrf.ts';
 import { authenticateUser, LoginFailure } from '../interaction/authenticate_user.ts';
 import { startSession } from '../interaction/session.ts';
 import { html } from '../views/html.ts';
-import { sendPage } from '../views/layout.ts';
+import { cspAllowingFormsTo, sendPage } from '../views/layout.ts';
 
 /** Only local absolute paths may be returned to (no open redirect). */
 export function safeReturnTo(value: string | undefined): string | undefined {
@@ -32,11 +32,17 @@ async function clientName(ctx: ProviderContext, clientId: string | undefined): P
   return c ? (c.client_name ?? c.client_id) : undefined;
 }
 
-function renderLogin(ctx: ProviderContext, req: Request, res: Parameters<RequestHandler>[1], o: { returnTo?: string; username?: string; clientId?: string; clientName?: string; error?: string; status?: number }) {
+/** The client's redirect URIs: after sign-in the redirect chain may end there (CSP form-action). */
+async function clientRedirects(ctx: ProviderContext, clientId: string | undefined): Promise<readonly string[]> {
+  return (clientId && (await ctx.models.clients.find(clientId))?.redirect_uris) || [];
+}
+
+function renderLogin(ctx: ProviderContext, req: Request, res: Parameters<RequestHandler>[1], o: { returnTo?: string; username?: string; clientId?: string; clientName?: string; redirects?: readonly string[]; error?: string; status?: number }) {
   const token = csrfToken(ctx, req, res);
   sendPage(res, {
     title: 'Sign in',
     status: o.status,
+    csp: cspAllowingFormsTo(o.redirects ?? []),
     body: html`<section class="card" aria-labelledby="t">
 <h1 id="t">Sign in</h1>
 ${o.clientName ? html`<p class="muted">to continue to <span class="client">${o.clientName}</span></p>` : ''}
@@ -58,7 +64,7 @@ ${o.clientId ? html`<input type="hidden" name="client_id" value="${o.clientId}">
 export function loginPage(ctx: ProviderContext): RequestHandler {
   return async (req, res) => {
     const q = toParams(req.query);
-    renderLogin(ctx, req, res, { returnTo: safeReturnTo(q.return_to), username: q.login_hint, clientId: q.client_id, clientName: await clientName(ctx, q.client_id) });
+    renderLogin(ctx, req, res, { returnTo: safeReturnTo(q.return_to), username: q.login_hint, clientId: q.client_id, clientName: await clientName(ctx, q.client_id), redirects: await clientRedirects(ctx, q.client_id) });
   };
 }
 
@@ -68,7 +74,7 @@ export function loginSubmit(ctx: ProviderContext): RequestHandler {
     checkCsrf(ctx, req, form[CSRF_FIELD]);
     const returnTo = safeReturnTo(form.return_to);
     const username = form.username ?? '';
-    const shown = { returnTo, username, clientId: form.client_id, clientName: await clientName(ctx, form.client_id) };
+    const shown = { returnTo, username, clientId: form.client_id, clientName: await clientName(ctx, form.client_id), redirects: await clientRedirects(ctx, form.client_id) };
     if (!username || !form.password) return renderLogin(ctx, req, res, { ...shown, error: 'Enter your username and password.', status: 400 });
     try {
       const user = await authenticateUser(ctx, username, form.password, req.ip ?? 'unknown');

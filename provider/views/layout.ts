@@ -16,6 +16,22 @@ export interface PageOptions {
 
 const BASE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** The CSP source that admits `uri`: its origin, or its scheme for private-use URIs (com.example.app:/cb). */
+export function cspSource(uri: string): string {
+  const u = new URL(uri);
+  return u.origin !== 'null' ? u.origin : u.protocol;
+}
+
+/**
+ * The page CSP with form submissions also allowed to reach `targets`. Browsers apply form-action
+ * to the redirects that follow a submission, so a form whose answer redirects to a client (login,
+ * consent, logout) must name the client's redirect URIs.
+ */
+export function cspAllowingFormsTo(targets: readonly string[]): string {
+  const sources = [...new Set(targets.map(cspSource))];
+  return sources.length ? BASE_CSP.replace("form-action 'self'", `form-action 'self' ${sources.join(' ')}`) : BASE_CSP;
+}
+
 /** Sends a full HTML page. */
 export function sendPage(res: Response, options: PageOptions): void {
   const page = html`<!doctype html>

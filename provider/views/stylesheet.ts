@@ -31,6 +31,7 @@ ul.scopes{padding-left:1.25rem}
 ul.scopes li{margin:.25rem 0}
 .code{font-family:ui-monospace,Menlo,monospace;font-size:1.75rem;letter-spacing:.15em;text-align:center;padding:.75rem;border:2px dashed var(--border);border-radius:.75rem;margin:1rem 0;word-break:break-all}
 .client{font-weight:700}
+a{color:var(--accent)}
 .small{font-size:.875rem}
 .hint{margin:.375rem 0 0;font-size:.875rem}
 h2.subhead{font-size:1rem;margin:1.25rem 0 .25rem}

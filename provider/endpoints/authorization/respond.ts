@@ -10,7 +10,7 @@ import type { OAuthError } from '../../../shared/errors.ts';
 import type { ProviderContext } from '../../context.ts';
 import { randomId } from '../../tokens/random.ts';
 import { html } from '../../views/html.ts';
-import { sendPage } from '../../views/layout.ts';
+import { cspSource, sendPage } from '../../views/layout.ts';
 import type { ResponseMode } from './response_types.ts';
 
 /** Where and how a response goes. */
@@ -42,18 +42,12 @@ export function sendAuthorizationError(ctx: ProviderContext, res: Response, targ
   sendAuthorizationResponse(ctx, res, target, { error: error.error, error_description: error.description });
 }
 
-/** The CSP source that lets a form post to `uri`: its origin, or its scheme for private-use URIs. */
-function formActionSource(uri: string): string {
-  const u = new URL(uri);
-  return u.origin !== 'null' ? u.origin : u.protocol;
-}
-
 /** An auto-submitting form (with a visible Continue button for browsers without scripts). */
 function sendFormPost(res: Response, action: string, fields: Record<string, string>): void {
   const nonce = randomId(16);
   sendPage(res, {
     title: 'Continue',
-    csp: `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'self'; form-action ${formActionSource(action)}; frame-ancestors 'none'; base-uri 'none'`,
+    csp: `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'self'; form-action ${cspSource(action)}; frame-ancestors 'none'; base-uri 'none'`,
     body: html`<section class="card" aria-labelledby="t">
 <h1 id="t">Returning to the app</h1>
 <p class="muted">If nothing happens, select Continue.</p>
