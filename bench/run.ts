@@ -5,11 +5,11 @@
  * process on loopback, runs the rows, prints the table and writes it as JSON to
  * bench/results/<timestamp>.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { spawnChild, type Child } from './lib/child.ts';
-import { NotAvailable, type BenchContext, type CompareRow, type SkippedRow } from './lib/context.ts';
+import { EXPIRED_GRACE, NotAvailable, type BenchContext, type CompareRow, type SkippedRow } from './lib/context.ts';
 import { fmt, table } from './lib/table.ts';
 import type { NodInfo } from './servers/nod.ts';
 import type { PanvaInfo } from './servers/panva.ts';
@@ -21,7 +21,7 @@ import { tokenRows } from './rows/token.ts';
 import { cibaRows } from './rows/ciba.ts';
 import { roundTrip, printRoundTrip, type RoundTripResult } from './rows/roundtrip.ts';
 import { scale, printScale, type ScaleResult } from './rows/scale.ts';
-import { appSize, printAppSize, type AppSizeResult } from './rows/app_size.ts';
+import { appSize, buildDeviceApp, printAppSize, type AppSizeResult } from './rows/app_size.ts';
 
 const SECTIONS = ['token', 'ciba', 'roundtrip', 'scale', 'app'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -54,12 +54,10 @@ export interface BenchResults {
 
 /** CIBA poll interval of our provider in this run (config field ciba.interval, NOD_CIBA_INTERVAL). */
 const CIBA_INTERVAL = 1;
-/** Seconds an expired CIBA record is kept for late polls (300 in production) — short so the sweep shows in one run. */
-const EXPIRED_GRACE = 2;
 
 export const PERSISTENCE = {
   ours: 'lowdb JSON file in a temp data dir, group commit (one atomic write per batch; durable responses wait for it); access tokens are JWTs with no write',
-  oursSettings: `CIBA poll interval ${CIBA_INTERVAL} s; expired CIBA records kept ${EXPIRED_GRACE} s for late polls (300 s in production) so the sweep is seen within the run; anti-fatigue limit at its default (5 per user per minute), many bench users instead`,
+  oursSettings: `CIBA poll interval ${CIBA_INTERVAL} s; expired CIBA requests kept ${EXPIRED_GRACE} s past expiry at the provider (300 s in production) and at the entity (600 s) so the sweep is seen within the run; anti-fatigue limit at its default (5 per user per minute), many bench users instead`,
   theirs: "oidc-provider's in-memory development adapter (LRU of 1,000 entries, nothing on disk)",
 };
 
@@ -111,12 +109,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const resultsDir = options.resultsDir ?? fileURLToPath(new URL('./results/', import.meta.url));
   const profDir = `${resultsDir}/prof`;
   const children: Child<unknown>[] = [];
+  let appDirToRemove: string | undefined;
   try {
     const nodFlags = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+    let appDir: string | undefined, appError: string | undefined;
+    if (options.only.includes('app')) {
+      appDir = await buildDeviceApp().catch((e: Error) => void (appError = e.message.split('\n')[0]));
+      if (appDir) log(`device app built into ${appDir}`);
+      appDirToRemove = appDir;
+    }
     // The provider and the entity must know each other's URL before either starts.
     const [nodPort, entityPort] = [await freePort(), await freePort()];
     const track = <T extends Child<unknown>>(p: Promise<T>) => p.then((c) => (children.push(c), c));
-    const entityP = track(spawnChild<EntityInfo>('servers/entity.ts', { port: entityPort, issuer: `http://127.0.0.1:${nodPort}` })).catch((e: Error) => e);
+    const entityP = track(spawnChild<EntityInfo>('servers/entity.ts', { port: entityPort, issuer: `http://127.0.0.1:${nodPort}`, settledRetention: EXPIRED_GRACE, ...(appDir ? { appDir } : {}) })).catch((e: Error) => e);
     const [load, nod, panva, entity] = await Promise.all([
       track(spawnChild<unknown>('load.ts', {})),
       track(spawnChild<NodInfo>('servers/nod.ts', {
@@ -128,7 +133,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     log(`ours ${nod.info.issuer} (pid ${nod.pid}), theirs ${panva.info.issuer} (pid ${panva.pid}), load pid ${load.pid}` +
       (entity instanceof Error ? `, entity failed: ${entity.message.split('\n')[0]}` : `, entity ${entity.info.url} (pid ${entity.pid})`));
     const ctx: BenchContext = {
-      quick: q, ...settings, load, nod, panva, log,
+      quick: q, ...settings, load, nod, panva, log, appDir, appError,
       ...(entity instanceof Error ? { entityError: entity.message.split('\n')[0] } : { entity }),
       spawn: <I>(module: string, args: unknown) => track(spawnChild<I>(module, args)),
     };
@@ -150,6 +155,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     }
   } finally {
     await Promise.all(children.map((c) => c.stop()));
+    if (appDirToRemove) rmSync(appDirToRemove, { recursive: true, force: true });
   }
   mkdirSync(resultsDir, { recursive: true });
   const file = `${resultsDir}/${results.startedAt.replace(/[:.]/g, '-')}${q ? '-quick' : ''}.json`;
@@ -184,7 +190,7 @@ export function formatResults(r: BenchResults): string {
     ]);
     if (row.note) notes.push(`${row.name}: ${row.note}`);
   }
-  out.push(table(lines));
+  if (lines.length > 1) out.push(table(lines));
   if (notes.length) out.push('', ...notes.map((n) => `  * ${n}`));
   for (const [title, section, print] of [
     ['CIBA round trip', r.roundTrip, printRoundTrip],

@@ -21,6 +21,9 @@ export interface BenchContext {
   /** Our entity, if it could be started in this tree. */
   readonly entity?: Child<EntityInfo>;
   readonly entityError?: string;
+  /** The device app built for this run (served by the entity), or why not. */
+  readonly appDir?: string;
+  readonly appError?: string;
   /** Starts another child that is stopped with the others at the end. */
   spawn<I>(module: string, args: unknown): Promise<Child<I>>;
   log(message: string): void;
@@ -68,3 +71,9 @@ export async function discover(issuer: string): Promise<Record<string, any>> {
 
 /** Thrown by a row whose feature is not in this tree (yet): the row is printed as "not available". */
 export class NotAvailable extends Error {}
+
+/**
+ * Seconds an expired CIBA record is kept for late polls at the provider (300 in production) and
+ * remembered at the entity (600) — short so the sweep shows within one run.
+ */
+export const EXPIRED_GRACE = 5;

@@ -1,4 +1,99 @@
+/**
+ * The CIBA round trip, ping mode: client → provider (bc-authorize) → entity (delegation) →
+ * device over WebSocket, which approves at once with a signed decision → entity → provider
+ * (callback) → ping to the client's notification endpoint → token request. Client, devices,
+ * provider and entity are four processes; each hop is timed where it happens.
+ */
 import { NotAvailable, type BenchContext } from '../lib/context.ts';
-export interface RoundTripResult { x: number }
-export async function roundTrip(_ctx: BenchContext): Promise<RoundTripResult> { throw new NotAvailable('todo'); }
-export function printRoundTrip(_r: RoundTripResult): string { return ''; }
+import { fmt, table } from '../lib/table.ts';
+import { percentile } from '../load.ts';
+import type { TripTimes } from '../cd.ts';
+import type { DeviceTimes } from '../device.ts';
+
+const CIBA = 'urn:openid:params:grant-type:ciba';
+
+export interface Stats { readonly p50: number; readonly p99: number; readonly max: number }
+
+export interface RunStats {
+  readonly trips: number;
+  readonly ok: number;
+  readonly seconds: number;
+  readonly errors: readonly string[];
+  readonly total: Stats;
+  readonly hops: Record<string, Stats>;
+}
+
+export interface RoundTripResult {
+  readonly sequential: RunStats;
+  readonly concurrent: RunStats;
+  readonly devices: number;
+}
+
+function stats(values: number[]): Stats {
+  const s = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p99: percentile(s, 99), max: s.at(-1) ?? 0 };
+}
+
+export const HOPS = {
+  'client → bc-authorize answered (provider + delegation to entity)': (t: TripTimes) => t.acceptedAt - t.startedAt,
+  'client → request shown on device (ws)': (t: TripTimes, d: DeviceTimes) => d.shownAt - t.startedAt,
+  'device signs decision': (_t: TripTimes, d: DeviceTimes) => d.decidedAt - d.shownAt,
+  'decision POST answered by entity': (_t: TripTimes, d: DeviceTimes) => d.answeredAt - d.decidedAt,
+  'decision sent → ping received (entity → callback → provider → ping)': (t: TripTimes, d: DeviceTimes) => t.pingedAt - d.decidedAt,
+  'ping → tokens in hand (token request)': (t: TripTimes) => t.tokensAt - t.pingedAt,
+} as const;
+
+async function run(ctx: BenchContext, cd: { call: (m: string, a: unknown) => Promise<unknown> }, device: { call: (m: string, a: unknown) => Promise<unknown> }, users: string[], count: number, concurrent: boolean): Promise<RunStats> {
+  const prefix = concurrent ? 'RT-C' : 'RT-S';
+  const started = performance.now();
+  const trips = (await cd.call('trips', { users, count, concurrent, prefix })) as TripTimes[];
+  const seconds = (performance.now() - started) / 1000;
+  const { times } = (await device.call('times', { keys: trips.map((t) => t.binding) })) as { times: Record<string, DeviceTimes> };
+  const ok = trips.filter((t) => t.ok);
+  const hops: Record<string, Stats> = {};
+  for (const [name, f] of Object.entries(HOPS)) {
+    hops[name] = stats(ok.filter((t) => times[t.binding]).map((t) => (f as (a: TripTimes, b: DeviceTimes) => number)(t, times[t.binding]!)));
+  }
+  const errors = [...new Set(trips.filter((t) => !t.ok).map((t) => t.error ?? '?'))];
+  ctx.log(`round trips ${concurrent ? 'concurrent' : 'sequential'}: ${ok.length}/${trips.length} ok in ${seconds.toFixed(1)} s`);
+  return { trips: trips.length, ok: ok.length, seconds, errors, total: stats(ok.map((t) => t.tokensAt - t.startedAt)), hops };
+}
+
+export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
+  if (!ctx.entity) throw new NotAvailable(`the entity could not be started: ${ctx.entityError ?? 'unknown'}`);
+  const count = ctx.quick ? 50 : 1000;
+  // Anti-fatigue (5 requests per user per minute) stays on: enough users that none exceeds it.
+  const perRun = Math.ceil(count / 4);
+  const users = (await ctx.nod.call<Array<{ username: string }>>('seedUsers', { count: perRun * 2, prefix: 'bench-rt' })).map((u) => u.username);
+  const device = await ctx.spawn<unknown>('device.ts', { entityUrl: ctx.entity.info.url });
+  const tokens = [];
+  for (const username of users) tokens.push({ username, token: await ctx.nod.call<string>('deviceAppToken', { username }) });
+  const devices = await device.call<number>('enroll', { tokens });
+  ctx.log(`round trip: ${devices} devices enrolled and connected`);
+  const cd = await ctx.spawn<{ notifyUrl: string }>('cd.ts', { issuer: ctx.nod.info.issuer, clientId: 'bench-ping', clientSecret: 'bench-ping-secret' });
+  await ctx.nod.call('upsertClient', {
+    client_id: 'bench-ping', client_name: 'Bench Ping Client', client_secret: 'bench-ping-secret', token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: [CIBA], response_types: [], scope: 'openid profile', backchannel_token_delivery_mode: 'ping',
+    backchannel_client_notification_endpoint: cd.info.notifyUrl,
+  });
+  const sequential = await run(ctx, cd, device, users.slice(0, perRun), count, false);
+  const concurrent = await run(ctx, cd, device, users.slice(perRun), count, true);
+  await Promise.all([cd.stop(), device.stop()]);
+  return { sequential, concurrent, devices };
+}
+
+export function printRoundTrip(r: RoundTripResult): string {
+  const lines: string[][] = [['hop (ms)', 'seq p50', 'seq p99', 'seq max', 'conc p50', 'conc p99', 'conc max']];
+  const row = (name: string, a: Stats, b: Stats) => lines.push([name, fmt.ms(a.p50), fmt.ms(a.p99), fmt.ms(a.max), fmt.ms(b.p50), fmt.ms(b.p99), fmt.ms(b.max)]);
+  for (const name of Object.keys(HOPS)) row(name, r.sequential.hops[name]!, r.concurrent.hops[name]!);
+  row('TOTAL: bc-authorize sent → tokens in hand', r.sequential.total, r.concurrent.total);
+  const out = [
+    `${r.devices} bench devices enrolled with the entity (one per user, WebCrypto P-256, ws open); client in ping mode`,
+    `sequential: ${r.sequential.ok}/${r.sequential.trips} ok in ${r.sequential.seconds.toFixed(1)} s (${fmt.n(r.sequential.ok / r.sequential.seconds, 1)} trips/s); ` +
+      `concurrent (all at once): ${r.concurrent.ok}/${r.concurrent.trips} ok in ${r.concurrent.seconds.toFixed(1)} s`,
+    table(lines),
+  ];
+  const errors = [...r.sequential.errors, ...r.concurrent.errors];
+  if (errors.length) out.push(`errors: ${errors.join('; ')}`);
+  return out.join('\n');
+}

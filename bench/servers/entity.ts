@@ -6,11 +6,16 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../server/app.ts';
+import { defaults } from '../../server/defaults.ts';
 import { failToParent, serveParent } from '../lib/child.ts';
 
 export interface EntityArgs {
   readonly port: number;
   readonly issuer: string;
+  /** Seconds requests are remembered past expiry (defaults.settledRetention, 600 in production), short so the sweep shows in one run. */
+  readonly settledRetention?: number;
+  /** Directory of the built device app to serve. */
+  readonly appDir?: string;
 }
 
 export interface EntityInfo {
@@ -21,12 +26,18 @@ export interface EntityInfo {
 
 const args = JSON.parse(process.argv[2] ?? '{}') as EntityArgs;
 const dataDir = mkdtempSync(join(tmpdir(), 'nod-bench-entity-'));
+if (args.settledRetention !== undefined) (defaults as { settledRetention: number }).settledRetention = args.settledRetention;
 
 try {
   const url = `http://127.0.0.1:${args.port}`;
-  const s = await startServer({ port: args.port, host: '127.0.0.1', url, dataDir, trustedIssuers: [args.issuer], enrollIssuer: args.issuer });
+  const s = await startServer({ port: args.port, host: '127.0.0.1', url, dataDir, trustedIssuers: [args.issuer], enrollIssuer: args.issuer, ...(args.appDir ? { appDir: args.appDir } : {}) });
   let closed = false;
   serveParent({ url: s.url, delegationUrl: s.delegationUrl, dataDir } satisfies EntityInfo, {
+    /** One durable write with everything held, timed by the store itself. */
+    commitOnce: async () => {
+      await s.ctx.store.collection<{ at: number }>('BenchProbe').upsert('probe', { at: Date.now() });
+      return s.ctx.store.stats();
+    },
     storeStats: () => s.ctx.store.stats(),
     files: () => Object.fromEntries(readdirSync(dataDir).map((f) => [f, statSync(join(dataDir, f)).size])),
     sweep: async () => {

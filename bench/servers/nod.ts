@@ -51,6 +51,11 @@ try {
   });
   let closed = false;
   serveParent({ issuer: p.issuer, dataDir } satisfies NodInfo, {
+    /** One durable write with everything held, timed by the store itself. */
+    commitOnce: async () => {
+      await p.ctx.store.collection<{ at: number }>('BenchProbe').upsert('probe', { at: Date.now() });
+      return p.ctx.store.stats();
+    },
     storeStats: () => p.ctx.store.stats(),
     /** Sizes of the files in the data directory. */
     files: () => Object.fromEntries(readdirSync(dataDir).map((f) => [f, statSync(join(dataDir, f)).size])),
