@@ -5,15 +5,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import * as client from 'openid-client';
 import { decodeJwt } from 'jose';
 import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
+import { signInDeviceApp } from '../helpers/device-app-sign-in.ts';
 import { startProvider } from '../../provider/app.ts';
-import { DEVICE_APP_CLIENT_ID } from '../../shared/constants.ts';
 import type { ServerMessage } from '../../shared/entity-api.ts';
-import { freePort, nextEvent, nowSeconds, SimDevice, startTestServer, type TestServer, type WsClient } from './helpers.ts';
+import { freePort, nextEvent, SimDevice, startTestServer, type TestServer, type WsClient } from './helpers.ts';
 
 let provider: TestProvider;
 let server: TestServer;
@@ -22,24 +21,10 @@ const devices: Record<string, SimDevice> = {};
 const sockets: Record<string, WsClient> = {};
 const subs: Record<string, string> = {};
 
-/**
- * A provider access token for the device app, minted with the provider's real KeyStore in the
- * shape its token endpoint issues (RFC 9068, ES256, typ at+jwt, backed by a stored grant so its
- * userinfo accepts it).
- * TODO: switch to the real authorization code + PKCE flow (GET /authorize, POST /login form with
- * csrf, consent, code exchange with openid-client) once /authorize is routed in provider/app.ts.
- */
+/** The device app's provider access token, from the real code + PKCE sign-in. */
 async function deviceAppAccessToken(username: string): Promise<string> {
-  const [user] = await provider.ctx.models.users.findBy('username', username);
-  assert.ok(user);
-  const grantId = randomUUID();
-  const iat = nowSeconds();
-  await provider.ctx.models.grants.upsert(grantId, { grantId, sub: user.sub, clientId: DEVICE_APP_CLIENT_ID, scope: 'openid profile', authTime: iat }, 3600);
-  return provider.ctx.keys.sign(
-    { iss: provider.issuer, sub: user.sub, aud: provider.issuer, client_id: DEVICE_APP_CLIENT_ID, scope: 'openid profile', jti: randomUUID(), gid: grantId, auth_time: iat, iat, exp: iat + 300 },
-    'ES256',
-    'at+jwt',
-  );
+  const password = username === 'alice' ? 'wonderland' : 'builder';
+  return (await signInDeviceApp(provider.issuer, username, password)).accessToken;
 }
 
 before(async () => {

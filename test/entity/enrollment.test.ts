@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { signInDeviceApp } from '../helpers/device-app-sign-in.ts';
 import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
 import { DEVICE_APP_CLIENT_ID } from '../../shared/constants.ts';
 import type { DeviceInfo, EntityConfig } from '../../shared/entity-api.ts';
@@ -27,10 +28,15 @@ after(async () => {
   await Promise.all([provider.stop(), keycloak.close()]);
 });
 
+/** A real access token for the device app: code + PKCE through the provider's login page. */
+async function signIn(username: 'alice' | 'bob') {
+  const s = await signInDeviceApp(provider.issuer, username, username === 'alice' ? 'wonderland' : 'builder');
+  return { token: s.accessToken, grantId: s.grantId, sub: s.sub };
+}
+
 /**
- * An access token minted with the provider's real KeyStore in its token endpoint's shape,
- * backed by a stored grant (so userinfo accepts it until the grant is gone).
- * TODO: obtain it through the real authorization code + PKCE flow once /authorize is routed.
+ * A token signed with the provider's real key but shaped wrong on purpose (another client, another
+ * typ, expired): the refusal cases. Backed by a stored grant so only the shape is at fault.
  */
 async function accessToken(username: string, claims: Record<string, unknown> = {}, typ = 'at+jwt') {
   const [user] = await provider.ctx.models.users.findBy('username', username);
@@ -56,7 +62,7 @@ test('GET /api/config tells the app where and how to sign in', async () => {
 
 test('enrolls with a provider access token; the username comes from userinfo', async () => {
   const phone = await SimDevice.create(server.url);
-  const { token, sub } = await accessToken('alice');
+  const { token, sub } = await signIn('alice');
   const res = await phone.enroll(token, "Alice's Pixel");
   assert.equal(res.status, 201);
   assert.equal(res.headers.get('cache-control'), 'no-store');
@@ -88,14 +94,19 @@ test('refuses tokens that are not device-app access tokens of the enroll issuer'
   await refusedEnroll('garbage', 401);
 });
 
-test('refuses a token whose grant was revoked at the provider (userinfo says no)', async () => {
-  const { token, grantId } = await accessToken('bob');
-  await provider.ctx.models.grants.destroy(grantId);
+test('refuses a token revoked at the provider (userinfo says no)', async () => {
+  const { token } = await signIn('bob');
+  const revoked = await fetch(`${provider.issuer}/token/revoke`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: DEVICE_APP_CLIENT_ID, token }),
+  });
+  assert.equal(revoked.status, 200);
   await refusedEnroll(token, 401);
 });
 
 test('refuses bad device keys and names', async () => {
-  const { token } = await accessToken('alice');
+  const { token } = await signIn('alice');
   const phone = await SimDevice.create(server.url);
   const { kty, crv, x, y } = phone.publicJwk;
   await refusedEnroll(token, 400, { name: 'x', public_key: { kty, crv, x, y, d: 'AAAA' } });
@@ -109,9 +120,9 @@ test("a user lists, renames and removes their own devices, and cannot touch anot
   const a1 = await SimDevice.create(server.url);
   const a2 = await SimDevice.create(server.url);
   const b1 = await SimDevice.create(server.url);
-  await a1.enroll((await accessToken('alice')).token, 'One');
-  await a2.enroll((await accessToken('alice')).token, 'Two');
-  await b1.enroll((await accessToken('bob')).token, 'Bob');
+  await a1.enroll((await signIn('alice')).token, 'One');
+  await a2.enroll((await signIn('alice')).token, 'Two');
+  await b1.enroll((await signIn('bob')).token, 'Bob');
   const list = (await (await a1.api('GET', ENTITY_API.devices)).json()) as DeviceInfo[];
   const mine = list.filter((d) => d.device_id === a1.id || d.device_id === a2.id);
   assert.equal(mine.length, 2);
