@@ -1,0 +1,75 @@
+/**
+ * The device app against the real provider and entity: enroll alice's phone through the provider
+ * login, then CIBA requests started by demo-bank with openid-client appear live and are approved
+ * or denied from the request screen.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { BrowserContext, Page } from 'playwright-core';
+import { nameKey } from '../../server/models.ts';
+import { enroll, phone, pollOutcome, screenshot, startCiba, startStack, type Stack } from './harness.ts';
+
+let stack: Stack;
+let context: BrowserContext;
+let page: Page;
+
+before(async () => {
+  stack = await startStack();
+  ({ context, page } = await phone(stack));
+});
+
+after(async () => {
+  await context?.close();
+  await stack?.stop();
+});
+
+test('enrolls alice’s phone through the provider’s login page', async () => {
+  await enroll(stack, page, { deviceName: 'Alice’s phone', shoot: true });
+  const devices = await stack.server.ctx.models.devices.findBy('nameKey', nameKey(stack.provider.issuer, 'alice'));
+  assert.equal(devices.length, 1);
+  assert.equal(devices[0]!.name, 'Alice’s phone');
+  await screenshot(page, '03-list-empty');
+});
+
+test('a CIBA request appears live, shows binding message, client and scopes, and Approve gives the client tokens', async () => {
+  const auth = await startCiba(stack, 'alice', 'Sign in to Acme #4F2K');
+  const card = page.getByTestId('request-card').filter({ hasText: 'Sign in to Acme #4F2K' });
+  await card.waitFor({ timeout: 10_000 });
+  assert.match(await card.innerText(), /Acme Bank/);
+  await screenshot(page, '04-list');
+  await card.click();
+  await page.getByRole('heading', { name: 'Acme Bank wants to sign you in' }).waitFor();
+  assert.equal(await page.getByTestId('binding-message').innerText(), 'Sign in to Acme #4F2K');
+  assert.equal(await page.getByTestId('client').innerText(), 'Acme Bank');
+  const scopes = await page.getByTestId('scopes').innerText();
+  assert.ok(scopes.split('\n').length >= 2, `scopes in words: ${scopes}`);
+  assert.doesNotMatch(scopes, /^openid$/m, 'scopes are shown in words, not as identifiers');
+  assert.match(await page.getByTestId('issuer').innerText(), /127\.0\.0\.1/);
+  assert.match(await page.getByRole('timer').innerText(), /Expires in \d+:\d\d/);
+  await screenshot(page, '05-request');
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.getByTestId('outcome').filter({ hasText: 'Approved' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Approve' }).count(), 0, 'the buttons go away');
+  await screenshot(page, '06-approved');
+  const outcome = await pollOutcome(stack, auth);
+  assert.ok(outcome.tokens, `client got tokens, not ${outcome.error}`);
+  assert.ok(outcome.tokens.access_token);
+  assert.ok(outcome.tokens.id_token);
+});
+
+for (const [button, reason] of [['This wasn’t me', 'not_me'], ['I changed my mind', 'changed_mind']] as const) {
+  test(`Deny → “${button}” ends the client’s flow with access_denied (${reason})`, async () => {
+    const message = `Deny ${reason.toUpperCase().slice(0, 6)}`;
+    const auth = await startCiba(stack, 'alice', message);
+    await page.goto(`${stack.app}/requests`);
+    await page.getByTestId('request-card').filter({ hasText: message }).click();
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.getByRole('group', { name: 'Why are you denying?' }).waitFor();
+    if (reason === 'not_me') await screenshot(page, '07-deny-reasons');
+    await page.getByRole('button', { name: button }).click();
+    await page.getByTestId('outcome').filter({ hasText: 'Denied' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Approve' }).count(), 0);
+    const outcome = await pollOutcome(stack, auth);
+    assert.equal(outcome.error, 'access_denied');
+  });
+}
