@@ -57,7 +57,7 @@ function sendSpentCode(res: Response, state: 'expired' | 'used'): void {
     title: state === 'expired' ? 'Code expired' : 'Code already used',
     message: state === 'expired' ? 'This code has expired.' : 'This code has already been used.',
     next: 'Start again on your TV or device to get a new code.',
-    ok: false,
+    tone: 'error',
     status: 400,
   });
 }
@@ -178,14 +178,14 @@ export function deviceConfirmSubmit(ctx: ProviderContext): RequestHandler {
         title: 'Device connected',
         message: `${name} is now connected to your account.`,
         next: `Go back to ${name}: it finishes signing in by itself in a few seconds. You can close this page.`,
-        ok: true,
+        tone: 'ok',
       });
     } else {
       sendResultPage(res, {
         title: 'Request denied',
-        message: `${name} was not connected.`,
-        next: `${name} will show that the sign-in was denied. You can close this page.`,
-        ok: false,
+        message: `${name} was not connected, and nothing from your account was shared with it.`,
+        next: `Go back to ${name}: it will say the sign-in was denied. You can close this page.`,
+        tone: 'neutral',
       });
     }
   };

@@ -78,13 +78,13 @@ ${words.length ? html`<h2 class="subhead">${o.clientName} will be able to</h2><u
 }
 
 /** The end of the flow (or a code that can no longer be used): what happened and what to do now. */
-export function sendResultPage(res: Response, o: { title: string; message: string; next: string; ok: boolean; status?: number }): void {
+export function sendResultPage(res: Response, o: { title: string; message: string; next: string; tone: 'ok' | 'error' | 'neutral'; status?: number }): void {
   sendPage(res, {
     title: o.title,
     status: o.status,
     body: html`<section class="card" aria-labelledby="t">
 <h1 id="t">${o.title}</h1>
-<p class="${o.ok ? 'ok' : 'error'}" role="status">${o.message}</p>
+<p class="${o.tone === 'neutral' ? 'lead' : o.tone}" role="status">${o.message}</p>
 <p>${o.next}</p>
 </section>`,
   });

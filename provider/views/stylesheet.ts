@@ -35,6 +35,7 @@ a{color:var(--accent)}
 .small{font-size:.875rem}
 .hint{margin:.375rem 0 0;font-size:.875rem}
 h2.subhead{font-size:1rem;margin:1.25rem 0 .25rem}
+.lead{font-weight:600}
 `;
 
 export function stylesheetEndpoint(): RequestHandler {

@@ -97,7 +97,7 @@ describe('device authorization grant with openid-client', () => {
     const polling = oidc.pollDeviceAuthorizationGrant(tv, r);
     const done = await userDecides(new PhoneBrowser(issuer), r.user_code, 'deny');
     assert.match(done.text, /Request denied/);
-    assert.match(done.text, /Living Room TV was not connected/);
+    assert.match(done.text, /Living Room TV was not connected, and nothing from your account was shared with it\./);
     await assert.rejects(polling, (e: oidc.ResponseBodyError) => e.error === 'access_denied' && e.status === 400);
   });
 
