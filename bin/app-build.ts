@@ -21,11 +21,15 @@ function newestMtime(path: string): number {
   return readdirSync(path).reduce((max, name) => Math.max(max, newestMtime(join(path, name))), st.mtimeMs);
 }
 
-/** Why the app needs a build, or undefined when dist is current (or there is no app source). */
+/** Why a build is needed: the output is missing or older than the newest source; undefined when current. */
+export function buildReason(output: string, sources: readonly string[]): string | undefined {
+  if (!existsSync(output)) return 'device-app/dist is missing';
+  return statSync(output).mtimeMs < Math.max(...sources.map(newestMtime)) ? 'device-app sources changed since the last build' : undefined;
+}
+
+/** Why the device app needs a build, or undefined when dist is current (or there is no app source). */
 export function appBuildReason(): string | undefined {
-  if (!existsSync(join(APP, 'src'))) return undefined;
-  if (!existsSync(DIST_INDEX)) return 'device-app/dist is missing';
-  return newestMtime(DIST_INDEX) < Math.max(...SOURCES.map(newestMtime)) ? 'device-app sources changed since the last build' : undefined;
+  return existsSync(join(APP, 'src')) ? buildReason(DIST_INDEX, SOURCES) : undefined;
 }
 
 /** Builds with vite when needed; returns false (with a warning) when it could not. */

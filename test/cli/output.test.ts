@@ -62,3 +62,30 @@ describe('command-line options', () => {
     assert.throws(() => parseCommand(['--issuer', 'localhost:3000'], spec), UsageError);
   });
 });
+
+describe('device app build check', () => {
+  it('builds when dist is missing or older than any source, not otherwise', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, utimesSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { buildReason } = await import('../../bin/app-build.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'nod-build-check-'));
+    try {
+      const src = join(dir, 'src');
+      mkdirSync(join(src, 'pages'), { recursive: true });
+      const page = join(src, 'pages', 'a.tsx');
+      writeFileSync(page, 'x');
+      const index = join(dir, 'index.html');
+      assert.match(buildReason(index, [src])!, /missing/);
+      writeFileSync(index, '<html>');
+      const t = Date.now() / 1000;
+      for (const p of [page, join(src, 'pages'), src]) utimesSync(p, t - 100, t - 100);
+      utimesSync(index, t - 50, t - 50);
+      assert.equal(buildReason(index, [src]), undefined, 'dist newer than every source');
+      utimesSync(page, t, t);
+      assert.match(buildReason(index, [src])!, /changed/, 'a source deep in the tree changed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -49,6 +49,12 @@ describe('nod start', () => {
     }
     const config = await getJson(`${system!.serverUrl}/api/config`);
     assert.equal(config.issuer, system!.issuer, 'the app signs in at our provider');
+    // The entity serves the device app when it is built (npm test builds it first; the tests never build it themselves).
+    if (existsSync(new URL('../../device-app/dist/index.html', import.meta.url))) {
+      const app = await fetch(`${system!.serverUrl}/`, { headers: { accept: 'text/html' } });
+      assert.equal(app.status, 200);
+      assert.match(app.headers.get('content-type') ?? '', /text\/html/);
+    }
     kids = await kidsOf(system!.issuer);
     assert.ok(kids.length > 0);
   });
