@@ -28,18 +28,19 @@ export async function lookupUserCode(ctx: ProviderContext, userCode: string): Pr
 }
 
 /**
- * Records the user's decision on a pending request. Returns false when the request is no longer
- * pending (decided in another tab, expired). Read and write happen without I/O in between, so a
+ * Records the user's decision on a pending request. Returns why not when the request is no
+ * longer pending: decided in another tab (`used`) or run out (`expired`). Read and write happen without I/O in between, so a
  * concurrent poll cannot overwrite the decision (the store is in memory).
  */
-export async function decideDeviceRequest(ctx: ProviderContext, deviceCode: string, decision: { approve: true; grant: Omit<Grant, 'grantId'> } | { approve: false }): Promise<boolean> {
+export async function decideDeviceRequest(ctx: ProviderContext, deviceCode: string, decision: { approve: true; grant: Omit<Grant, 'grantId'> } | { approve: false }): Promise<'decided' | 'expired' | 'used'> {
   const current = await ctx.models.deviceCodes.find(deviceCode);
   const now = nowSeconds();
-  if (!current || current.status !== 'pending' || current.consumed !== undefined || now >= current.expiresAt) return false;
+  if (!current || now >= current.expiresAt) return 'expired';
+  if (current.status !== 'pending' || current.consumed !== undefined) return 'used';
   const { consumed: _c, ...request } = current;
   const decided: DeviceCode = decision.approve
     ? { ...request, status: 'approved', grant: decision.grant }
     : { ...request, status: 'denied', denyDescription: 'the user denied the request' };
   await ctx.models.deviceCodes.upsert(deviceCode, decided, current.expiresAt - now + defaults.expiredRequestGrace);
-  return true;
+  return 'decided';
 }

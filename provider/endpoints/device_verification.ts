@@ -171,7 +171,7 @@ export function deviceConfirmSubmit(ctx: ProviderContext): RequestHandler {
         ? { approve: true, grant: { sub: session.sub, clientId: found.client.client_id, scope: found.request.scope, authTime: session.authTime, acr: session.acr, amr: session.amr, sid } }
         : { approve: false },
     );
-    if (!decided) return sendSpentCode(res, 'used');
+    if (decided !== 'decided') return sendSpentCode(res, decided);
     ctx.events.emit(`device_authorization.${decision === 'approve' ? 'approved' : 'denied'}`, { clientId: found.client.client_id, sub: session.sub });
     if (decision === 'approve') {
       sendResultPage(res, {
