@@ -33,6 +33,7 @@ import { backchannelAuthenticationEndpoint } from './endpoints/backchannel_authe
 import { cibaCallbackEndpoint } from './endpoints/ciba_callback.ts';
 import { seedDemo, isNewDataDir, wasSeededForDemo } from './demo.ts';
 import { logEvents } from './log_events.ts';
+import { cors } from './middleware/cors.ts';
 
 export interface RunningProvider {
   readonly ctx: ProviderContext;
@@ -76,6 +77,8 @@ export function buildApp(ctx: ProviderContext): express.Express {
   pages.use(renderHtmlError(ctx.log));
   app.use(pages);
 
+  // Endpoints browser-based clients call directly (the device app among them).
+  app.use(['/.well-known', PATHS.jwks, PATHS.token, PATHS.userinfo, PATHS.revocation, PATHS.deviceAuthorization], cors());
   app.get('/.well-known/openid-configuration', discoveryEndpoint(ctx));
   app.get('/.well-known/oauth-authorization-server', discoveryEndpoint(ctx));
   app.get(PATHS.jwks, jwksEndpoint(ctx));

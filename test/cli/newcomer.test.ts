@@ -1,0 +1,49 @@
+/**
+ * The README's first walkthrough in a real browser against `nod start`: the device app at the
+ * entity's URL signs alice in at the provider (no test shims: the provider must answer the app's
+ * cross-origin calls itself), then `nod ciba` asks, the app shows the request, Approve ends it.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { enroll, type Stack } from '../app/harness.ts';
+import { NodProcess, startNod, type System } from './helpers.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const APP_BUILT = existsSync(new URL('../../device-app/dist/index.html', import.meta.url));
+const skip = !existsSync(CHROMIUM) ? 'no Chromium' : !APP_BUILT ? 'device-app/dist is not built (npm test builds it)' : false;
+
+describe('a newcomer with a browser and nod start', { skip }, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'nod-newcomer-'));
+  let system: System;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    system = await startNod(dataDir, { NOD_CIBA_INTERVAL: '1' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    page = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    await system?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('signs in as alice in the app (the provider answers its cross-origin calls)', async () => {
+    // The app's own enrollment steps, from its test harness: only the app and issuer URLs are used.
+    await enroll({ app: system.serverUrl, provider: { issuer: system.issuer } } as unknown as Stack, page);
+  });
+
+  it('approves `nod ciba` in the app, and the command prints the claims', async () => {
+    const cli = new NodProcess(['ciba', '--issuer', system.issuer, '--binding-message', 'NEWCOMER'], {});
+    await page.getByTestId('request-card').filter({ hasText: 'NEWCOMER' }).click();
+    await page.getByRole('button', { name: 'Approve' }).click();
+    const exit = await cli.exited;
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.match(exit.stdout, /preferred_username\s+alice/);
+  });
+});
