@@ -73,3 +73,28 @@ for (const [button, reason] of [['This wasn’t me', 'not_me'], ['I changed my m
     assert.equal(outcome.error, 'access_denied');
   });
 }
+
+test('the request screen reflows at 200 % zoom and reads well on a desktop', async () => {
+  const auth = await startCiba(stack, 'alice', 'Zoom check #1A2B');
+  await page.goto(`${stack.app}/requests`);
+  await page.getByTestId('request-card').filter({ hasText: 'Zoom check #1A2B' }).click();
+  await page.getByRole('button', { name: 'Approve' }).waitFor();
+  try {
+    // 200 % zoom on a 390 × 844 phone leaves a 195 × 422 CSS-pixel viewport.
+    await page.setViewportSize({ width: 195, height: 422 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no sideways scrolling at 200 % (overflow ${overflow}px)`);
+    await page.getByRole('button', { name: 'Approve' }).scrollIntoViewIfNeeded();
+    assert.ok(await page.getByRole('button', { name: 'Approve' }).isVisible());
+    await screenshot(page, '13-request-zoom-200');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, '14-request-desktop');
+  } finally {
+    await page.setViewportSize({ width: 390, height: 844 });
+  }
+  await page.getByRole('button', { name: 'Deny' }).click();
+  await page.getByRole('button', { name: 'I changed my mind' }).click();
+  await page.getByTestId('outcome').waitFor();
+  assert.equal((await pollOutcome(stack, auth)).error, 'access_denied');
+});

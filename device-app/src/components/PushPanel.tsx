@@ -85,7 +85,7 @@ export function PushPanel({ session, config }: { session: Session; config: Entit
     <div class="push-panel">
       <dl class="facts">
         <div><dt>Permission</dt><dd data-testid="push-permission">{h ? PERMISSION_TEXT[h.permission] : 'Checking…'}</dd></div>
-        <div><dt>This browser</dt><dd>{h ? (h.local ? 'Subscribed' : 'Not subscribed') : 'Checking…'}</dd></div>
+        <div><dt>Subscription</dt><dd>{h ? (h.local ? 'This browser is subscribed' : 'Not subscribed') : 'Checking…'}</dd></div>
         <div>
           <dt>Server</dt>
           <dd data-testid="push-server">

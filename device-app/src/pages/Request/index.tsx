@@ -96,8 +96,8 @@ function RequestView({ r }: { r: DeviceRequest }) {
       <p class="eyebrow">Sign-in request</p>
       <h1 id="req-title"><span data-testid="client">{r.client}</span> wants to sign you in</h1>
 
-      <section class="binding" aria-labelledby="binding-label">
-        <h2 id="binding-label" class="binding-label">Check this matches the other screen</h2>
+      <section class={`binding${open ? '' : ' binding-settled'}`} aria-labelledby="binding-label">
+        <h2 id="binding-label" class="binding-label">{open ? 'Check this matches the other screen' : 'Code shown with this request'}</h2>
         {r.binding_message
           ? <p class="binding-message" data-testid="binding-message">{r.binding_message}</p>
           : <p class="binding-none">No code was sent. Approve only if you are signing in to {r.client} right now.</p>}

@@ -57,9 +57,20 @@ export function Requests() {
         <h2 id="waiting-title" class="visually-hidden">Waiting for you</h2>
         {pending.length === 0 ? (
           <div class="empty">
-            <Icon name="check" size={32} />
-            <p class="empty-title">{state.loading && !state.syncedAt ? 'Loading requests…' : 'Nothing to approve'}</p>
-            <p class="muted">When someone signs in as you, the request appears here right away.</p>
+            <Icon name={state.syncedAt ? 'check' : state.error ? 'alert' : 'clock'} size={32} />
+            {state.syncedAt ? (
+              <>
+                <p class="empty-title">Nothing to approve</p>
+                <p class="muted">When someone signs in as you, the request appears here right away.</p>
+              </>
+            ) : state.error ? (
+              <>
+                <p class="empty-title">Can’t check for requests right now</p>
+                <p class="muted">Nod updates this list as soon as the connection is back.</p>
+              </>
+            ) : (
+              <p class="empty-title">Loading requests…</p>
+            )}
           </div>
         ) : (
           <ul class="req-list" aria-label="Waiting for you">

@@ -25,7 +25,10 @@ export function Welcome() {
       const { startSignIn } = await import('../../lib/auth.ts');
       await startSignIn(config, name.trim() || guessDeviceName());
     } catch (err) {
-      setError(describeError(err));
+      // fetch() fails with a TypeError when the provider is unreachable (or refuses CORS).
+      setError(err instanceof TypeError
+        ? `Nod couldn’t reach the sign-in service at ${host(config.issuer)}. Check your connection and try again.`
+        : describeError(err));
       setBusy(false);
     }
   }

@@ -1,0 +1,140 @@
+/**
+ * Installability and the service worker: the manifest's fields and icons, a registered worker
+ * that controls the page, the app shell served offline, and a push that always shows a
+ * notification tagged per request with Approve/Deny actions (pushed with Chromium's DevTools
+ * protocol, the way a push service would wake the worker).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { BrowserContext, Page } from 'playwright-core';
+import { enroll, phone, screenshot, startCiba, startStack, type Stack } from './harness.ts';
+
+let stack: Stack;
+let context: BrowserContext;
+let page: Page;
+
+before(async () => {
+  stack = await startStack();
+  ({ context, page } = await phone(stack));
+});
+
+after(async () => {
+  await context?.close();
+  await stack?.stop();
+});
+
+/** Resolves with the first truthy value of `fn`, polled for up to 10 s. */
+async function until<T>(fn: () => Promise<T | null | false>): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('the manifest has the fields and icons an install needs', async () => {
+  await page.goto(stack.app);
+  const href = await page.locator('link[rel="manifest"]').getAttribute('href');
+  assert.ok(href);
+  const res = await fetch(new URL(href, stack.app));
+  assert.equal(res.status, 200);
+  const m = (await res.json()) as Record<string, unknown> & { icons: Array<{ src: string; sizes: string; type: string; purpose?: string }> };
+  assert.equal(m.name, 'Nod');
+  assert.equal(m.short_name, 'Nod');
+  assert.equal(m.display, 'standalone');
+  assert.equal(m.start_url, '/');
+  assert.match(String(m.theme_color), /^#[0-9a-f]{6}$/i);
+  assert.ok(m.background_color);
+  for (const size of ['192x192', '512x512']) {
+    const icon = m.icons.find((i) => i.sizes === size && (i.purpose ?? 'any').includes('any'));
+    assert.ok(icon, `an icon of ${size}`);
+    const png = await fetch(new URL(icon.src, stack.app));
+    assert.equal(png.headers.get('content-type'), 'image/png');
+    const bytes = Buffer.from(await png.arrayBuffer());
+    assert.equal(`${bytes.readUInt32BE(16)}x${bytes.readUInt32BE(20)}`, size, `${icon.src} is really ${size}`);
+  }
+  const apple = await page.locator('link[rel="apple-touch-icon"]').getAttribute('href');
+  const appleRes = await fetch(new URL(apple!, stack.app));
+  assert.equal(appleRes.status, 200);
+  assert.equal(Buffer.from(await appleRes.arrayBuffer()).readUInt32BE(16), 180);
+});
+
+test('a service worker is registered and controls the page', async () => {
+  await page.goto(stack.app);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 15_000 });
+  const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+  assert.equal(scope, `${stack.app}/`);
+  const sw = await fetch(`${stack.app}/sw.js`);
+  assert.equal(sw.status, 200);
+  assert.match(sw.headers.get('content-type') ?? '', /javascript/);
+});
+
+test('offline, the app shell still opens (also on a deep link)', async () => {
+  await page.goto(stack.app);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await context.setOffline(true);
+  try {
+    const apiReachable = await page.evaluate(() => fetch('/api/config').then(() => true, () => false));
+    assert.equal(apiReachable, false, 'the network really is off');
+    await page.goto(`${stack.app}/tv`);
+    await page.getByRole('heading', { name: 'Approve sign-ins with a nod' }).waitFor();
+  } finally {
+    await context.setOffline(false);
+  }
+});
+
+test('offline when enrolled: the list opens and says it is not live', async () => {
+  await enroll(stack, page);
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    await page.getByRole('heading', { name: 'Requests', level: 1 }).waitFor();
+    await page.getByTestId('connection').filter({ hasText: /Reconnecting|Offline/ }).waitFor({ timeout: 10_000 });
+    await screenshot(page, '12-offline');
+  } finally {
+    await context.setOffline(false);
+  }
+  await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor({ timeout: 40_000 });
+});
+
+test('a push always shows a notification, titled from the request, tagged per request, with Approve and Deny', async () => {
+  await context.grantPermissions(['notifications'], { origin: stack.app });
+  const auth = await startCiba(stack, 'alice', 'Pushed #9KLM');
+  await page.getByTestId('request-card').filter({ hasText: 'Pushed #9KLM' }).waitFor();
+  const id = await page.getByTestId('request-card').filter({ hasText: 'Pushed #9KLM' }).getAttribute('href');
+  const requestId = decodeURIComponent(id!.split('/').pop()!);
+  assert.ok(auth.auth_req_id);
+
+  const cdp = await context.newCDPSession(page);
+  const registrations: Array<{ registrationId: string; scopeURL: string; isDeleted: boolean }> = [];
+  cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => registrations.push(...(e.registrations as typeof registrations)));
+  await cdp.send('ServiceWorker.enable');
+  const deadline = Date.now() + 5000;
+  while (!registrations.some((r) => r.scopeURL === `${stack.app}/` && !r.isDeleted) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const reg = registrations.find((r) => r.scopeURL === `${stack.app}/` && !r.isDeleted);
+  assert.ok(reg, 'the worker registration');
+  const push = (data: object) => cdp.send('ServiceWorker.deliverPushMessage', { origin: stack.app, registrationId: reg.registrationId, data: JSON.stringify(data) });
+
+  await push({ type: 'request', request_id: requestId, title: 'Sign-in request' });
+  const n = await until(() => page.evaluate(async (tag) => {
+    const list = await (await navigator.serviceWorker.ready).getNotifications({ tag });
+    const shown = list[0] as (Notification & { actions?: Array<{ action: string }> }) | undefined;
+    return shown ? { title: shown.title, body: shown.body, tag: shown.tag, data: shown.data as { request_id?: string }, actions: (shown.actions ?? []).map((a) => a.action) } : null;
+  }, `request-${requestId}`));
+  assert.equal(n.title, 'Acme Bank wants to sign you in');
+  assert.match(n.body, /Pushed #9KLM/);
+  assert.equal(n.data.request_id, requestId);
+  assert.deepEqual(n.actions, ['approve', 'deny']);
+
+  // Even a push the worker cannot read shows something.
+  await cdp.send('ServiceWorker.deliverPushMessage', { origin: stack.app, registrationId: reg.registrationId, data: 'not json' });
+  await until(() => page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications({ tag: 'nod' })).length > 0));
+
+  // The last push time shows in the push health panel.
+  await page.goto(`${stack.app}/settings`);
+  const received = page.locator('.push-panel dt', { hasText: 'Last push received' }).locator('xpath=following-sibling::dd');
+  assert.doesNotMatch(await received.innerText(), /None yet/);
+  await cdp.detach();
+});
