@@ -13,6 +13,7 @@ import { PATHS } from '../../context.ts';
 import { ttlOf } from '../../config.ts';
 import type { Client } from '../../models/client.ts';
 import type { Interaction } from '../../models/interaction.ts';
+import { isLocked } from '../../models/user.ts';
 import { addSessionClient, readSession, type CurrentSession } from '../../interaction/session.ts';
 import { nowSeconds, randomId } from '../../tokens/random.ts';
 import { loginUrl } from '../login.ts';
@@ -72,7 +73,7 @@ export async function continueAuthorization(ctx: ProviderContext, req: Request, 
   const none = request.prompt.includes('none');
   const current = await readSession(ctx, req);
   const user = current && (await ctx.models.users.find(current.session.sub));
-  if (!signedInFor(pending.interaction, current) || !user) {
+  if (!signedInFor(pending.interaction, current) || !user || isLocked(user)) {
     if (none) throw new LoginRequired('the user is not signed in');
     const id = await save(ctx, pending);
     return void res.redirect(303, loginUrl(resumePath(id), { login_hint: request.loginHint, client_id: client.client_id }));
