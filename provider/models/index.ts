@@ -28,7 +28,7 @@ export interface AuthorizationCode {
   readonly nonce?: string;
   readonly codeChallenge?: string;
   readonly codeChallengeMethod?: string;
-  /** Set once the code was exchanged: the grant whose tokens a replay revokes. */
+  /** The grant the code's tokens hang from: a replay of the code revokes it. */
   readonly grantId: string;
 }
 
