@@ -29,7 +29,7 @@ type Section = (typeof SECTIONS)[number];
 export interface BenchOptions {
   readonly quick: boolean;
   readonly only: readonly Section[];
-  /** Write a CPU profile of our provider process to bench/results/prof/. */
+  /** Write CPU profiles of our provider and entity processes to bench/results/prof/. */
   readonly cpuProf: boolean;
   readonly connections?: number;
   readonly duration?: number;
@@ -121,7 +121,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     // The provider and the entity must know each other's URL before either starts.
     const [nodPort, entityPort] = [await freePort(), await freePort()];
     const track = <T extends Child<unknown>>(p: Promise<T>) => p.then((c) => (children.push(c), c));
-    const entityP = track(spawnChild<EntityInfo>('servers/entity.ts', { port: entityPort, issuer: `http://127.0.0.1:${nodPort}`, settledRetention: EXPIRED_GRACE, ...(appDir ? { appDir } : {}) })).catch((e: Error) => e);
+    const entityP = track(spawnChild<EntityInfo>('servers/entity.ts', { port: entityPort, issuer: `http://127.0.0.1:${nodPort}`, settledRetention: EXPIRED_GRACE, ...(appDir ? { appDir } : {}) }, { nodeFlags: nodFlags })).catch((e: Error) => e);
     const [load, nod, panva, entity] = await Promise.all([
       track(spawnChild<unknown>('load.ts', {})),
       track(spawnChild<NodInfo>('servers/nod.ts', {

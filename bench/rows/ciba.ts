@@ -82,6 +82,8 @@ export async function cibaRows(ctx: BenchContext): Promise<CompareRow[]> {
   );
   // Every id was polled at most once per pool/rps seconds: that must exceed the interval.
   const cycle = poolSize / Math.max(...poll.ours.rounds.map((r) => r.rps));
+  // Slowed-down ids would now carry an interval of 6 s: after one interval, a pending answer means none was.
+  await new Promise((r) => setTimeout(r, interval * 1000 + 100));
   await expectPending(ours.token_endpoint, oursIds[0]!);
   rows.push({
     kind: 'compare', name: 'CIBA poll → authorization_pending', ...poll, ratio: poll.ours.rps / poll.theirs.rps,

@@ -66,7 +66,7 @@ export async function scale(ctx: BenchContext): Promise<ScaleResult> {
   const d = await discover(ctx.nod.info.issuer);
   if (!d.backchannel_authentication_endpoint) throw new NotAvailable('our provider has no backchannel_authentication_endpoint');
   const pending = ctx.quick ? 500 : 10_000;
-  const requestedExpiry = ctx.quick ? 12 : 120;
+  const requestedExpiry = ctx.quick ? 8 : 120;
   const procs = { provider: ctx.nod, entity: ctx.entity, load: ctx.load } as Record<string, Child<unknown>>;
 
   // Anti-fatigue stays at its default: 5 pending per user, so pending / 5 users.
