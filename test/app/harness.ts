@@ -48,7 +48,6 @@ export async function startStack(options: { cibaExpiresIn?: number } = {}): Prom
   return {
     provider, server, browser, app, bank,
     async stop() {
-      if (cors.shimmed.size) console.warn(`[test/app] the provider sent no CORS headers on ${[...cors.shimmed].join(', ')}; the test added them (see harness.ts corsShim)`);
       await browser.close();
       await server.stop();
       await provider.stop();
@@ -59,36 +58,9 @@ export async function startStack(options: { cibaExpiresIn?: number } = {}): Prom
 /** A fresh phone-sized browser context (its own storage, so its own enrolled device). */
 export async function phone(stack: Stack): Promise<{ context: BrowserContext; page: Page }> {
   const context = await stack.browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'en-GB', timezoneId: 'Europe/London' });
-  await corsShim(context, stack.provider.issuer);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('[page error]', e));
   return { context, page };
-}
-
-/** Set when the provider answered the app's cross-origin calls without CORS headers. */
-export const cors = { shimmed: new Set<string>() };
-
-/**
- * The app reads the provider's discovery document and redeems its code at the token endpoint
- * from the browser, which needs `Access-Control-Allow-Origin` on those two answers (as every
- * browser-based public client does). Until the provider sends it, this adds it to exactly those
- * two responses, and records that it had to (the test prints it); with a provider that sends
- * CORS headers it changes nothing.
- */
-async function corsShim(context: BrowserContext, issuer: string): Promise<void> {
-  const meta = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
-  const targets = new Set([`${issuer}/.well-known/openid-configuration`, meta.token_endpoint]);
-  await context.route((url) => targets.has(`${url.origin}${url.pathname}`), async (route) => {
-    const request = route.request();
-    if (request.method() === 'OPTIONS') return route.continue();
-    const response = await route.fetch();
-    const headers = response.headers();
-    if (!headers['access-control-allow-origin']) {
-      cors.shimmed.add(new URL(request.url()).pathname);
-      headers['access-control-allow-origin'] = new URL(request.headers()['origin'] ?? issuer).origin;
-    }
-    await route.fulfill({ response, headers });
-  });
 }
 
 /** Saves a screenshot under test-results/screenshots/. */

@@ -92,8 +92,8 @@ export function PushPanel({ session, config }: { session: Session; config: Entit
             {!h ? 'Checking…' : h.serverError ? `Unknown (${h.serverError})` : h.server?.subscribed ? 'Has this device’s subscription' : 'No subscription for this device'}
           </dd>
         </div>
-        <div><dt>Last push sent</dt><dd>{h?.server?.last_push_at ? when(h.server.last_push_at) : 'None yet'}</dd></div>
-        <div><dt>Last push received</dt><dd>{h?.lastReceived ? when(h.lastReceived / 1000) : 'None yet'}</dd></div>
+        <div><dt>Last push sent</dt><dd>{!h ? 'Checking…' : h.server?.last_push_at ? when(h.server.last_push_at) : 'None yet'}</dd></div>
+        <div><dt>Last push received</dt><dd data-testid="push-received">{!h ? 'Checking…' : h.lastReceived ? when(h.lastReceived / 1000) : 'None yet'}</dd></div>
         {h?.server?.last_error && <div><dt>Last problem</dt><dd>{h.server.last_error}</dd></div>}
       </dl>
       {message && <Notice tone={message.tone}>{message.text}</Notice>}
