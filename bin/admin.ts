@@ -11,7 +11,8 @@ import { isOAuthError } from '../shared/errors.ts';
 import { loadProviderConfig } from '../provider/config.ts';
 import { openModels, type Models } from '../provider/models/index.ts';
 import { KeyStore } from '../provider/keys/keystore.ts';
-import { newUser, hashPassword } from '../provider/models/user.ts';
+import { newUser } from '../provider/models/user.ts';
+import { setCibaUserCode } from '../provider/ciba/user_code.ts';
 import { upsertClient } from '../provider/demo.ts';
 
 const USAGE = `Usage: npm run admin -- <command>
@@ -103,11 +104,14 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
     case 'users set-ciba-code': {
       const [username, code] = rest;
       if (!username || !code) throw new UsageError('users set-ciba-code <username> <code>');
-      if (!/^\S{4,64}$/.test(code)) throw new UsageError('the code must be 4-64 characters without spaces');
-      return withModels(dataDir, async (m) => {
-        const user = await findUser(m, username);
-        await m.users.upsert(user.sub, { ...user, ciba_user_code_hash: await hashPassword(code) });
-        return `set the CIBA user code of ${user.username}`;
+      if (/\s/.test(code)) throw new UsageError('the code must not contain spaces');
+      return withModels(dataDir, async (models) => {
+        try {
+          await setCibaUserCode({ models }, username, code);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        return `set the CIBA user code of ${username.toLowerCase()}`;
       });
     }
     case 'clients list':

@@ -18,7 +18,7 @@ export const USER_CODE_LENGTH = { min: 4, max: 64 } as const;
  * Sets (or with `null` removes) the CIBA user code of the user named `username`.
  * Throws TypeError for an unknown user or a code of the wrong length.
  */
-export async function setCibaUserCode(ctx: ProviderContext, username: string, code: string | null): Promise<void> {
+export async function setCibaUserCode(ctx: Pick<ProviderContext, 'models'>, username: string, code: string | null): Promise<void> {
   const [user] = await ctx.models.users.findBy('username', username.toLowerCase());
   if (!user) throw new TypeError(`no user named ${username}`);
   const { id: _id, consumed: _c, expiresAt: _e, ciba_user_code_hash: _old, ...rest } = user;

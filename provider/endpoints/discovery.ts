@@ -8,7 +8,8 @@ import type { ProviderContext } from '../context.ts';
 import { grantTypes } from '../grants/index.ts';
 import { CLIENT_AUTH_METHODS, CLIENT_ASSERTION_ALGS } from '../middleware/authenticate_client.ts';
 import { ID_TOKEN_ALGS } from '../models/client.ts';
-import { scopeClaims, scopeDescriptions } from '../defaults.ts';
+import { defaults, scopeClaims, scopeDescriptions } from '../defaults.ts';
+import { ACR_PASSWORD } from '../interaction/session.ts';
 import { RESPONSE_MODES, SUPPORTED_RESPONSE_TYPES } from './authorization/response_types.ts';
 import { deviceMetadata } from './device_authorization.ts';
 import { cibaMetadata } from '../ciba/metadata.ts';
@@ -48,7 +49,7 @@ export function discoveryDocument(ctx: ProviderContext): Record<string, unknown>
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     prompt_values_supported: ['none', 'login', 'consent'],
-    acr_values_supported: ['urn:nod:acr:pwd'],
+    acr_values_supported: [ACR_PASSWORD, defaults.cibaAcr],
     authorization_response_iss_parameter_supported: true,
     frontchannel_logout_supported: false,
     backchannel_logout_supported: false,
