@@ -46,4 +46,20 @@ describe('a newcomer with a browser and nod start', { skip }, () => {
     assert.equal(exit.code, 0, exit.stderr);
     assert.match(exit.stdout, /preferred_username\s+alice/);
   });
+
+  it('signs in `nod tv` from the app\'s "Sign in a TV" page', async () => {
+    const cli = new NodProcess(['tv', '--issuer', system.issuer, '--no-qr'], {});
+    const [, link] = await cli.waitFor(/Link: (\S+)/);
+    const code = new URL(link!).searchParams.get('user_code')!;
+    await page.goto(`${system.serverUrl}/tv`);
+    await page.getByLabel('Code shown on the TV').fill(code);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    // The provider's page, with the code filled in: confirm it (RFC 8628 §3.3.1), then approve; alice is still signed in there.
+    await page.waitForURL((u) => u.href.startsWith(system.issuer));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Approve' }).click();
+    const exit = await cli.exited;
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.match(exit.stdout, /this TV is signed in as alice/);
+  });
 });
