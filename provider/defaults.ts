@@ -2,6 +2,8 @@
  * Every default and TTL of the provider, in one place. Durations are in seconds unless the name
  * says otherwise. Environment variables (see config.ts) and per-client metadata override some.
  */
+import { STANDARD_SCOPE_DESCRIPTIONS } from '../shared/scopes.ts';
+
 export const defaults = {
   /** Lifetime of an authorization code. RFC 6749 recommends at most 10 minutes; 60 s is plenty. */
   authorizationCodeTtl: 60,
@@ -99,13 +101,9 @@ export const defaults = {
   idTokenSigningAlg: 'RS256',
 } as const;
 
-/** Scopes the provider knows, with the words the consent and device pages show. */
+/** Scopes the provider knows (discovery's scopes_supported), with the words the consent and device pages show. */
 export const scopeDescriptions: Readonly<Record<string, string>> = {
-  openid: 'Sign you in',
-  profile: 'See your name and username',
-  email: 'See your email address',
-  phone: 'See your phone number',
-  offline_access: 'Stay signed in (keep access when you are away)',
+  ...Object.fromEntries(Object.entries(STANDARD_SCOPE_DESCRIPTIONS).filter(([scope]) => scope !== 'address')),
   api: 'Call the API as this service',
 };
 
