@@ -56,12 +56,3 @@ export const defaults = {
   vapidSubject: 'mailto:nod@example.invalid',
 } as const;
 
-/** Scopes in plain words, as the device app shows them. Unknown scopes are shown as themselves. */
-export const scopeDescriptions: Readonly<Record<string, string>> = {
-  openid: 'Sign you in',
-  profile: 'See your name and username',
-  email: 'See your email address',
-  phone: 'See your phone number',
-  address: 'See your postal address',
-  offline_access: 'Stay signed in (keep access when you are away)',
-};

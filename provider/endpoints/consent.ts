@@ -8,6 +8,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { AccessDenied, InvalidRequest } from '../../shared/errors.ts';
 import type { ProviderContext } from '../context.ts';
 import { defaults, scopeDescriptions } from '../defaults.ts';
+import { describeScope } from '../../shared/scopes.ts';
 import type { Client } from '../models/client.ts';
 import { toParams } from '../middleware/params.ts';
 import { checkCsrf, csrfToken, CSRF_FIELD } from '../interaction/csrf.ts';
@@ -54,7 +55,7 @@ export function consentPage(ctx: ProviderContext): RequestHandler {
 <h1 id="t">Allow <span class="client">${name}</span>?</h1>
 <p class="muted">It will be able to:</p>
 <ul class="scopes">
-${scopes.map((s) => html`<li>${scopeDescriptions[s] ?? s}</li>`)}
+${scopes.map((s) => html`<li>${describeScope(s, scopeDescriptions)}</li>`)}
 </ul>
 <p class="muted">Signed in as ${user?.name ?? user?.username ?? 'you'}. <a href="${loginUrl(resumePath(pending.id), { client_id: client.client_id })}">Not you?</a></p>
 <form method="post" action="${consentPath(pending.id)}">

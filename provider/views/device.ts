@@ -7,6 +7,7 @@
 import type { Response } from 'express';
 import { CSRF_FIELD } from '../interaction/csrf.ts';
 import { scopeDescriptions } from '../defaults.ts';
+import { describeScope } from '../../shared/scopes.ts';
 import { html } from './html.ts';
 import { sendPage } from './layout.ts';
 
@@ -54,7 +55,7 @@ export interface ConfirmPageInput {
 
 /** Shows the device, the code to compare and what it may do; the user approves or denies. */
 export function sendConfirmPage(res: Response, o: ConfirmPageInput): void {
-  const words = [...new Set(o.scopes.map((s) => scopeDescriptions[s] ?? s))];
+  const words = [...new Set(o.scopes.map((s) => describeScope(s, scopeDescriptions)))];
   sendPage(res, {
     title: `Connect ${o.clientName}`,
     body: html`<section class="card" aria-labelledby="t">

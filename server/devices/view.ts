@@ -1,6 +1,6 @@
 /** Records as the device app sees them (shared/entity-api.ts). */
 import type { DeviceInfo, DeviceRequest } from '../../shared/entity-api.ts';
-import { scopeDescriptions } from '../defaults.ts';
+import { describeScope } from '../../shared/scopes.ts';
 import type { Device, PendingRequest } from '../models.ts';
 
 export function deviceRequestView(r: PendingRequest): DeviceRequest {
@@ -10,7 +10,7 @@ export function deviceRequestView(r: PendingRequest): DeviceRequest {
     status: r.status,
     ...(r.binding_message !== undefined ? { binding_message: r.binding_message } : {}),
     scope: r.scope,
-    scopes: scopes.map((scope) => ({ scope, description: scopeDescriptions[scope] ?? scope })),
+    scopes: scopes.map((scope) => ({ scope, description: describeScope(scope) })),
     ...(r.acr_values !== undefined ? { acr_values: r.acr_values } : {}),
     is_consent_required: r.is_consent_required,
     client: r.client_name ?? r.client_id ?? 'an application',

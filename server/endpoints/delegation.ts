@@ -8,6 +8,7 @@
  */
 import type { RequestHandler } from 'express';
 import { InvalidRequest, InvalidToken } from '../../shared/errors.ts';
+import type { DelegationRequest } from '../../shared/wire.ts';
 import { nowSeconds, type ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
 import { bearerToken, withChallenge } from '../middleware/bearer.ts';
@@ -15,15 +16,6 @@ import { nameKey, userKey } from '../models.ts';
 import type { RequestLifecycle } from '../requests/lifecycle.ts';
 import { verifyIssuerToken } from '../tokens/verify_issuer_token.ts';
 
-interface Body {
-  readonly login_hint: string;
-  readonly scope: string;
-  readonly is_consent_required: boolean;
-  readonly binding_message?: string;
-  readonly acr_values?: string;
-  readonly client_id?: string;
-  readonly client_name?: string;
-}
 
 /** An optional string field: absent or null is undefined; anything else must be a string within `max`. */
 function optional(body: Record<string, unknown>, name: string, max: number): string | undefined {
@@ -34,7 +26,7 @@ function optional(body: Record<string, unknown>, name: string, max: number): str
 }
 
 /** Validates the JSON body; unknown extra fields are ignored. */
-export function parseDelegationBody(raw: unknown): Body {
+export function parseDelegationBody(raw: unknown): DelegationRequest {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidRequest('expected a JSON object body (Content-Type: application/json)');
   const body = raw as Record<string, unknown>;
   const login_hint = body.login_hint;
