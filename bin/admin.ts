@@ -14,6 +14,9 @@ import { KeyStore } from '../provider/keys/keystore.ts';
 import { newUser } from '../provider/models/user.ts';
 import { setCibaUserCode } from '../provider/ciba/user_code.ts';
 import { upsertClient } from '../provider/demo.ts';
+import { CIBA_HINTS, cibaPolicy, resetCibaPolicy, setCibaPolicy, storedCibaPolicy, type CibaHint, type CibaPolicy, type PolicyContext } from '../provider/ciba/policy.ts';
+import { DELIVERY_MODES } from '../provider/models/client.ts';
+import { CIBA_GRANT_TYPE } from '../shared/constants.ts';
 
 const USAGE = `Usage: npm run admin -- <command>
 
@@ -27,6 +30,11 @@ const USAGE = `Usage: npm run admin -- <command>
   clients remove <client_id>
   keys list
   keys rotate                             new signing keys; old public keys stay published
+  ciba-policy show                        the CIBA policy in force and where each value comes from
+  ciba-policy set [--delivery-mode poll|ping|push] [--expires-in <s>] [--interval <s>]
+                  [--hints login_hint,login_hint_token,id_token_hint]
+                                          provider-wide defaults; a client's own metadata wins
+  ciba-policy reset                       forget what set stored (NOD_CIBA_* and defaults apply)
 
 Environment: NOD_DATA_DIR (default ./data). Stop the provider first.`;
 
@@ -52,11 +60,15 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { password: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, phone: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      password: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, phone: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'delivery-mode': { type: 'string' }, 'expires-in': { type: 'string' }, interval: { type: 'string' }, hints: { type: 'string' },
+    },
   });
   const [group, action, ...rest] = positionals;
   if (values.help || !group) return USAGE;
-  const { dataDir } = loadProviderConfig({}, env);
+  const config = loadProviderConfig({}, env);
+  const { dataDir } = config;
   const key = `${group} ${action ?? ''}`.trim();
 
   switch (key) {
@@ -148,9 +160,81 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
         }
         return keys.list().map((k) => `${k.kid}\t${k.alg}\t${new Date(k.createdAt * 1000).toISOString()}\t${k.retiredAt ? `retired ${new Date(k.retiredAt * 1000).toISOString()}` : 'active'}`).join('\n');
       });
+    case 'ciba-policy show':
+      return withModels(dataDir, (models) => showCibaPolicy({ models, config }, env));
+    case 'ciba-policy set': {
+      const patch = cibaPolicyPatch(values, config.ciba.maxExpiresIn);
+      return withModels(dataDir, async (models) => {
+        const ctx = { models, config };
+        try {
+          await setCibaPolicy(ctx, patch);
+        } catch (e) {
+          if (e instanceof TypeError) throw new UsageError(e.message);
+          throw e;
+        }
+        return `saved the CIBA policy\n${await showCibaPolicy(ctx, env)}${await clientsLackingEndpoint(ctx)}`;
+      });
+    }
+    case 'ciba-policy reset':
+      return withModels(dataDir, async (models) => {
+        await resetCibaPolicy({ models, config }, ['deliveryMode', 'acceptedHints', 'expiresIn', 'interval']);
+        return `reset the CIBA policy\n${await showCibaPolicy({ models, config }, env)}`;
+      });
     default:
       throw new UsageError(`unknown command: ${key}\n\n${USAGE}`);
   }
+}
+
+/** The flags of `ciba-policy set` as a policy patch; a malformed value is refused saying what is allowed. */
+function cibaPolicyPatch(values: Record<string, string | boolean | undefined>, maxExpiresIn: number): Partial<CibaPolicy> {
+  const text = (flag: string) => (typeof values[flag] === 'string' ? (values[flag] as string).trim() : undefined);
+  const seconds = (flag: string, allowed: string): number | undefined => {
+    const v = text(flag);
+    if (v === undefined) return undefined;
+    if (!/^[0-9]{1,9}$/.test(v) || Number(v) < 1) throw new UsageError(`--${flag} ${v}: ${allowed}`);
+    return Number(v);
+  };
+  const mode = text('delivery-mode');
+  if (mode !== undefined && !(DELIVERY_MODES as readonly string[]).includes(mode)) throw new UsageError(`--delivery-mode ${mode}: must be one of ${DELIVERY_MODES.join(', ')}`);
+  const hintList = text('hints')?.split(',').map((h) => h.trim()).filter(Boolean);
+  const badHint = hintList?.find((h) => !(CIBA_HINTS as readonly string[]).includes(h));
+  if (hintList && (hintList.length === 0 || badHint)) throw new UsageError(`--hints ${text('hints')}: must be a comma-separated list of one or more of ${CIBA_HINTS.join(', ')}`);
+  const expiresIn = seconds('expires-in', `must be a whole number of seconds from 1 to ${maxExpiresIn} (NOD_CIBA_MAX_EXPIRES_IN)`);
+  const interval = seconds('interval', 'must be a whole number of seconds, at least 1');
+  const patch: Partial<CibaPolicy> = {
+    ...(mode ? { deliveryMode: mode as CibaPolicy['deliveryMode'] } : {}),
+    ...(expiresIn !== undefined ? { expiresIn } : {}),
+    ...(interval !== undefined ? { interval } : {}),
+    ...(hintList ? { acceptedHints: hintList as CibaHint[] } : {}),
+  };
+  if (Object.keys(patch).length === 0) throw new UsageError('ciba-policy set needs at least one of --delivery-mode, --expires-in, --interval, --hints');
+  return patch;
+}
+
+/** The policy as a table: setting, value, where the value comes from. */
+async function showCibaPolicy(ctx: PolicyContext, env: NodeJS.ProcessEnv): Promise<string> {
+  const policy = await cibaPolicy(ctx);
+  const stored = await storedCibaPolicy(ctx);
+  const source = (key: keyof CibaPolicy, envName?: string) =>
+    key in stored ? 'set with ciba-policy set' : envName && env[envName] ? `environment ${envName}` : 'default';
+  const rows: Array<[string, string, string]> = [
+    ['delivery_mode', policy.deliveryMode, `${source('deliveryMode')} (for clients that register no backchannel_token_delivery_mode)`],
+    ['expires_in', String(policy.expiresIn), `${source('expiresIn', 'NOD_CIBA_EXPIRES_IN')} (clients' ciba_expires_in wins)`],
+    ['max_expires_in', String(policy.maxExpiresIn), source('maxExpiresIn', 'NOD_CIBA_MAX_EXPIRES_IN')],
+    ['interval', String(policy.interval), `${source('interval', 'NOD_CIBA_INTERVAL')} (clients' ciba_interval wins)`],
+    ['hints', policy.acceptedHints.join(','), source('acceptedHints')],
+  ];
+  return rows.map((r) => r.join('\t')).join('\n');
+}
+
+/** A warning naming CIBA clients that a ping or push default mode leaves without a notification endpoint. */
+async function clientsLackingEndpoint(ctx: PolicyContext): Promise<string> {
+  const { deliveryMode } = await cibaPolicy(ctx);
+  if (deliveryMode === 'poll') return '';
+  const lacking = (await ctx.models.clients.all())
+    .filter((c) => c.grant_types.includes(CIBA_GRANT_TYPE) && !c.backchannel_token_delivery_mode && !c.backchannel_client_notification_endpoint)
+    .map((c) => c.client_id);
+  return lacking.length ? `\nwarning: ${deliveryMode} mode needs a backchannel_client_notification_endpoint; these CIBA clients have none and will be refused until they register one or a mode: ${lacking.join(', ')}` : '';
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -69,6 +69,10 @@ export const defaults = {
   cibaMaxExpiresIn: 600,
   /** CIBA: minimum poll interval returned to poll and ping clients (the spec's default is 5). `NOD_CIBA_INTERVAL`. */
   cibaInterval: 5,
+  /** CIBA policy: delivery mode of CIBA clients that register no backchannel_token_delivery_mode (Keycloak's default; poll needs nothing from the client). Set at run time with `npm run admin -- ciba-policy set --delivery-mode`. */
+  cibaDeliveryMode: 'poll',
+  /** CIBA policy: hints the backchannel endpoint accepts (all three by default, as Keycloak); `ciba-policy set --hints` turns some off. */
+  cibaAcceptedHints: ['login_hint', 'login_hint_token', 'id_token_hint'],
   /** CIBA: longest binding_message, in characters (Keycloak 50, Auth0 64): a phone shows it in one glance. */
   cibaBindingMessageMaxLength: 50,
   /** CIBA anti-fatigue: at most this many requests per user that are pending or younger than the window... */

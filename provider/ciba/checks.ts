@@ -10,13 +10,21 @@ import { allowedScopes, type Client } from '../models/client.ts';
 import { isLocked, type User } from '../models/user.ts';
 import { spaceList, type Params } from '../middleware/params.ts';
 import { defaults } from '../defaults.ts';
-import type { CibaPolicy } from './policy.ts';
+import { deliveryModeOf, type CibaPolicy } from './policy.ts';
 import type { DeliveryMode } from './request.ts';
 
-/** The client must be registered for the CIBA grant type. */
-export function assertCibaClient(client: Client): DeliveryMode {
+/**
+ * The client must be registered for the CIBA grant type. Returns its delivery mode: its own, or
+ * the policy's default when it registered none; a ping or push default needs the client's
+ * notification endpoint, so a client without one is refused (unauthorized_client).
+ */
+export function assertCibaClient(client: Client, policy: CibaPolicy): DeliveryMode {
   if (!client.grant_types.includes(CIBA_GRANT_TYPE)) throw new UnauthorizedClient(`client is not registered for ${CIBA_GRANT_TYPE}`);
-  return client.backchannel_token_delivery_mode ?? 'poll';
+  const mode = deliveryModeOf(client, policy);
+  if (mode !== 'poll' && !client.backchannel_client_notification_endpoint) {
+    throw new UnauthorizedClient(`the provider's default token delivery mode is ${mode}, which needs a backchannel_client_notification_endpoint; this client registered none (register one, or backchannel_token_delivery_mode poll)`);
+  }
+  return mode;
 }
 
 /** `scope` is required, must contain `openid`, and every value must be allowed for the client. */
@@ -39,6 +47,12 @@ export function pickHint(params: Params): Hint {
   const given = (['login_hint', 'login_hint_token', 'id_token_hint'] as const).filter((k) => params[k] !== undefined);
   if (given.length !== 1) throw new InvalidRequest('send exactly one of login_hint, login_hint_token, id_token_hint');
   return { kind: given[0]!, value: params[given[0]!]! } as Hint;
+}
+
+/** The policy may turn hints off: one it does not accept is refused with invalid_request. */
+export function checkHintAccepted(policy: CibaPolicy, hint: Hint): void {
+  if (policy.acceptedHints.includes(hint.kind)) return;
+  throw new InvalidRequest(`${hint.kind} is not accepted by this provider's CIBA policy (accepted: ${policy.acceptedHints.join(', ')})`);
 }
 
 /**

@@ -13,7 +13,7 @@ import { requestParams } from '../middleware/params.ts';
 import { randomId, nowSeconds } from '../tokens/random.ts';
 import { cibaPolicy } from '../ciba/policy.ts';
 import { unpackSignedRequest } from '../ciba/request_object.ts';
-import { assertCibaClient, assertNotLocked, checkNotificationToken, checkRequestedExpiry, checkScope, pickHint } from '../ciba/checks.ts';
+import { assertCibaClient, assertNotLocked, checkHintAccepted, checkNotificationToken, checkRequestedExpiry, checkScope, pickHint } from '../ciba/checks.ts';
 import { checkBindingMessage } from '../ciba/binding_message.ts';
 import { resolveHint } from '../ciba/hints.ts';
 import { checkUserCode } from '../ciba/user_code.ts';
@@ -31,11 +31,12 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
   return async (req, res) => {
     const form = requestParams(req);
     const client = await authenticateClient(ctx, form, req.headers.authorization, ctx.urls.backchannelAuthentication);
-    const mode = assertCibaClient(client);
     const policy = await cibaPolicy(ctx);
+    const mode = assertCibaClient(client, policy);
     const params = await unpackSignedRequest(ctx, client, form);
     const scope = checkScope(client, params);
     const hint = pickHint(params);
+    checkHintAccepted(policy, hint);
     const bindingMessage = checkBindingMessage(params.binding_message, policy.bindingMessageMaxLength);
     const expiresIn = checkRequestedExpiry(params, client, policy);
     const notificationToken = checkNotificationToken(mode, params);

@@ -81,3 +81,57 @@ test('keys, users, clients and issued tokens survive a restart; rotated keys sta
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('ciba-policy: set validates and persists, show says where each value comes from, the provider answers by it', async () => {
+  const dir = tempDir();
+  const { Entity, backchannel } = await import('../ciba/helpers.ts');
+  const entity = await Entity.start();
+  try {
+    const shown = await runAdmin(['ciba-policy', 'show'], { ...env(dir), NOD_CIBA_INTERVAL: '7' });
+    assert.match(shown, /^delivery_mode\tpoll\tdefault/m);
+    assert.match(shown, /^expires_in\t120\tdefault/m);
+    assert.match(shown, /^interval\t7\tenvironment NOD_CIBA_INTERVAL/m);
+    assert.match(shown, /^hints\tlogin_hint,login_hint_token,id_token_hint\tdefault/m);
+
+    const refusedWith = (args: string[], message: RegExp) => assert.rejects(runAdmin(['ciba-policy', 'set', ...args], env(dir)), message);
+    await refusedWith(['--delivery-mode', 'email'], /--delivery-mode email: must be one of poll, ping, push/);
+    await refusedWith(['--expires-in', '0'], /must be a whole number of seconds from 1 to 600/);
+    await refusedWith(['--expires-in', '601'], /expires_in must be an integer from 1 to 600/);
+    await refusedWith(['--interval', 'soon'], /--interval soon: must be a whole number of seconds, at least 1/);
+    await refusedWith(['--hints', 'login_hint,phone'], /one or more of login_hint, login_hint_token, id_token_hint/);
+    await refusedWith([], /needs at least one of/);
+
+    const saved = await runAdmin(['ciba-policy', 'set', '--expires-in', '90', '--interval', '3', '--hints', 'id_token_hint,login_hint_token'], env(dir));
+    assert.match(saved, /^expires_in\t90\tset with ciba-policy set/m);
+    assert.match(saved, /^hints\tlogin_hint_token,id_token_hint\tset/m);
+
+    // The provider started on that directory answers by the stored policy (demo-bank registers poll and no lifetimes).
+    const p = await startTestProvider({ dataDir: dir, authChannelUrl: entity.url });
+    entity.issuer = p.issuer;
+    const bank = { client_id: 'demo-bank', secret: 'demo-bank-secret' };
+    try {
+      const setup = { provider: p, entity, issuer: p.issuer, stop: async () => {} };
+      const off = await backchannel(setup, bank, { scope: 'openid', login_hint: 'alice' });
+      assert.equal(off.body.error, 'invalid_request');
+      assert.match(String(off.body.error_description), /login_hint is not accepted by this provider's CIBA policy/);
+      const alice = (await p.ctx.models.users.findBy('username', 'alice'))[0]!;
+      const idToken = await p.ctx.keys.sign({ iss: p.issuer, aud: bank.client_id, sub: alice.sub, iat: 1, exp: 2 }, 'RS256');
+      const ok = await backchannel(setup, bank, { scope: 'openid', id_token_hint: idToken });
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.equal(ok.body.expires_in, 90);
+      assert.equal(ok.body.interval, 3);
+    } finally {
+      await p.close();
+    }
+
+    // A ping default: the command names CIBA clients it leaves without a notification endpoint.
+    const file = join(dir, 'modeless.json');
+    writeFileSync(file, JSON.stringify({ client_id: 'modeless', client_secret: 'modeless-secret', grant_types: ['urn:openid:params:grant-type:ciba'], response_types: [], scope: 'openid' }));
+    await runAdmin(['clients', 'add', file], env(dir));
+    assert.match(await runAdmin(['ciba-policy', 'set', '--delivery-mode', 'ping'], env(dir)), /warning: ping mode needs a backchannel_client_notification_endpoint; .*: modeless$/m);
+    assert.match(await runAdmin(['ciba-policy', 'reset'], env(dir)), /^delivery_mode\tpoll\tdefault/m);
+  } finally {
+    await entity.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
