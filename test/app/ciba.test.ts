@@ -57,6 +57,20 @@ test('a CIBA request appears live, shows binding message, client and scopes, and
   assert.ok(outcome.tokens.id_token);
 });
 
+test('a request opened by its link with the app closed (a notification tap) shows straight away', async () => {
+  await page.goto(`${stack.app}/requests`);
+  const auth = await startCiba(stack, 'alice', 'Deep link #5TVW');
+  await page.getByTestId('request-card').filter({ hasText: 'Deep link #5TVW' }).waitFor();
+  const href = await page.getByTestId('request-card').filter({ hasText: 'Deep link #5TVW' }).getAttribute('href');
+  await page.close();
+  page = await context.newPage();
+  await page.goto(`${stack.app}${href}`);
+  assert.equal(await page.getByTestId('binding-message').innerText(), 'Deep link #5TVW');
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.getByTestId('outcome').filter({ hasText: 'Approved' }).waitFor();
+  assert.ok((await pollOutcome(stack, auth)).tokens);
+});
+
 for (const [button, reason] of [['This wasn’t me', 'not_me'], ['I changed my mind', 'changed_mind']] as const) {
   test(`Deny → “${button}” ends the client’s flow with access_denied (${reason})`, async () => {
     const message = `Deny ${reason.toUpperCase().slice(0, 6)}`;

@@ -139,3 +139,24 @@ test('a push always shows a notification, titled from the request, tagged per re
   assert.match(await received.innerText(), /\d{2}:\d{2}/, 'a time, not "None yet"');
   await cdp.detach();
 });
+
+test('on an iPhone outside the Home Screen, the app explains how to install it for notifications', async () => {
+  const iphone = await stack.browser.newContext({
+    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+    userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+  });
+  try {
+    // Safari's flag for "opened from the Home Screen".
+    await iphone.addInitScript({ content: "Object.defineProperty(Navigator.prototype, 'standalone', { get() { return false; } });" });
+    const p = await iphone.newPage();
+    await p.goto(stack.app);
+    const hint = p.getByRole('complementary', { name: 'Add Nod to your Home Screen' });
+    await hint.waitFor();
+    assert.match(await hint.innerText(), /Add to Home Screen/);
+    await hint.scrollIntoViewIfNeeded();
+    await screenshot(p, '15-ios-install');
+    assert.equal(await p.getByLabel('Device name').inputValue(), 'Safari on iPhone');
+  } finally {
+    await iphone.close();
+  }
+});

@@ -59,6 +59,8 @@ export function Welcome() {
         {config && <p class="fine">You will sign in at <strong>{host(config.issuer)}</strong>.</p>}
       </form>
 
+      <IosInstallHint />
+
       <section class="steps" aria-labelledby="how-title">
         <h2 id="how-title">How it works</h2>
         <ol>
@@ -68,7 +70,6 @@ export function Welcome() {
         </ol>
       </section>
 
-      <IosInstallHint />
     </div>
   );
 }
