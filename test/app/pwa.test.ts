@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
-import { enroll, phone, screenshot, startCiba, startStack, type Stack } from './harness.ts';
+import { enroll, phone, pollOutcome, screenshot, startCiba, startStack, type Stack } from './harness.ts';
 
 let stack: Stack;
 let context: BrowserContext;
@@ -138,6 +138,35 @@ test('a push always shows a notification, titled from the request, tagged per re
   await received.filter({ hasNotText: 'Checking' }).waitFor();
   assert.match(await received.innerText(), /\d{2}:\d{2}/, 'a time, not "None yet"');
   await cdp.detach();
+});
+
+test('the notification’s Approve action signs and sends the decision from the worker', async () => {
+  await page.goto(`${stack.app}/requests`);
+  const auth = await startCiba(stack, 'alice', 'From the lock screen');
+  const card = page.getByTestId('request-card').filter({ hasText: 'From the lock screen' });
+  await card.waitFor();
+  const requestId = decodeURIComponent((await card.getAttribute('href'))!.split('/').pop()!);
+  const [worker] = context.serviceWorkers();
+  assert.ok(worker, 'the service worker is running');
+  // Chromium's DevTools protocol cannot press a notification's button, so this dispatches the
+  // same event in the worker. Its waitUntil() refuses a synthetic event, but by then the handler
+  // has started the decision, which is what this checks: the client gets its tokens.
+  await worker.evaluate(async (id) => {
+    const sw = self as unknown as ServiceWorkerGlobalScope;
+    await sw.registration.showNotification('test', { tag: `request-${id}`, data: { type: 'request', request_id: id } });
+    const [n] = await sw.registration.getNotifications({ tag: `request-${id}` });
+    const Ev = (sw as unknown as { NotificationEvent: new (t: string, i: object) => Event }).NotificationEvent;
+    try {
+      sw.dispatchEvent(new Ev('notificationclick', { notification: n, action: 'approve' }));
+    } catch {
+      // InvalidStateError from waitUntil on an untrusted event
+    }
+  }, requestId);
+  const outcome = await pollOutcome(stack, auth);
+  assert.ok(outcome.tokens, `approved from the worker, not ${outcome.error}`);
+  // The open app learns it too.
+  await page.getByText('From the lock screen').first().waitFor();
+  await page.locator('.req-card-quiet', { hasText: 'From the lock screen' }).getByText('Approved').waitFor({ timeout: 10_000 });
 });
 
 test('on an iPhone outside the Home Screen, the app explains how to install it for notifications', async () => {
