@@ -152,10 +152,11 @@ test('the notification’s Approve action signs and sends the decision from the 
   // same event in the worker. Its waitUntil() refuses a synthetic event, but by then the handler
   // has started the decision, which is what this checks: the client gets its tokens.
   await worker.evaluate(async (id) => {
-    const sw = self as unknown as ServiceWorkerGlobalScope;
+    // Worker globals, typed here because the test compiles with the DOM library.
+    const sw = self as unknown as EventTarget & { registration: ServiceWorkerRegistration; NotificationEvent: new (t: string, i: object) => Event };
     await sw.registration.showNotification('test', { tag: `request-${id}`, data: { type: 'request', request_id: id } });
     const [n] = await sw.registration.getNotifications({ tag: `request-${id}` });
-    const Ev = (sw as unknown as { NotificationEvent: new (t: string, i: object) => Event }).NotificationEvent;
+    const Ev = sw.NotificationEvent;
     try {
       sw.dispatchEvent(new Ev('notificationclick', { notification: n, action: 'approve' }));
     } catch {
