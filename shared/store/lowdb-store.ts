@@ -1,15 +1,16 @@
 /**
  * The embedded default Store: records live in memory and are written to one JSON file in the
  * data directory with lowdb. Writes are group-committed: every change made in the same turn of
- * the event loop (and while a write is in flight) goes into one atomic file write (lowdb's
- * steno writer: temp file + rename), and durable changes resolve only once that write is done.
+ * the event loop (and while a write is in flight) goes into one atomic, fsynced file write
+ * (durable-json-file.ts: temp file 0600 + fdatasync + rename), and durable changes resolve only
+ * once that write is done.
  */
 import { Low } from 'lowdb';
-import { DataFile } from 'lowdb/node';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Collection, CollectionOptions, RecordMeta, Store, StoreStats, UpsertOptions } from './store.ts';
 import { lockDataDir } from './lock.ts';
+import { DurableJsonFile } from './durable-json-file.ts';
 
 interface Row {
   p: Record<string, unknown>;
@@ -182,11 +183,7 @@ export class LowdbStore implements Store {
   private constructor(options: LowdbStoreOptions) {
     this.release = lockDataDir(options.dir, options.name);
     this.file = join(options.dir, `${options.name}.json`);
-    // Compact JSON, not lowdb's JSONFile (which indents by 2): every group commit rewrites the
-    // whole file, and with 10,000 pending CIBA requests indenting cost 25-40% more stringify
-    // time per write and made the file 45% larger (4.6 vs 3.2 MB; bench/store_write.ts).
-    // Files written indented still load.
-    this.db = new Low<FileShape>(new DataFile<FileShape>(this.file, { parse: JSON.parse, stringify: (data) => JSON.stringify(data) }), {});
+    this.db = new Low<FileShape>(new DurableJsonFile<FileShape>(this.file), {});
   }
 
   /** Opens (and locks) the store in `dir`, loading what a previous run left. */

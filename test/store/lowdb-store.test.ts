@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LowdbStore } from '../../shared/store/lowdb-store.ts';
 import { DataDirLockedError } from '../../shared/store/lock.ts';
@@ -129,6 +129,25 @@ test('returned records are copies: mutating one does not change the store', asyn
     const r = await c.find('a');
     r!.list.push('y');
     assert.deepEqual((await c.find('a'))!.list, ['x']);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the data file is private (0600) and a leftover temporary file from a crash is harmless', async () => {
+  const dir = tempDir();
+  try {
+    let store = await open(dir);
+    await store.collection<{ secret: string }>('S').upsert('a', { secret: 'hash' });
+    await store.close();
+    assert.equal(statSync(join(dir, 'test.json')).mode & 0o777, 0o600);
+    // A crash mid-write leaves a torn temporary file; the data file itself is untouched.
+    writeFileSync(join(dir, '.test.json.tmp'), '{"S":{"a":{"p":{"sec');
+    store = await open(dir);
+    assert.deepEqual(await store.collection('S').find('a'), { secret: 'hash' });
+    await store.collection<{ secret: string }>('S').upsert('b', { secret: 'x' });
+    assert.ok(!existsSync(join(dir, '.test.json.tmp')), 'temporary file left behind after a write');
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
