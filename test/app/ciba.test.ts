@@ -88,7 +88,7 @@ for (const [button, reason] of [['This wasn’t me', 'not_me'], ['I changed my m
   });
 }
 
-test('the request screen reflows at 200 % zoom and reads well on a desktop', async () => {
+test('the request screen reflows at 200 % zoom and reads well on a desktop and in dark mode', async () => {
   const auth = await startCiba(stack, 'alice', 'Zoom check #1A2B');
   await page.goto(`${stack.app}/requests`);
   await page.getByTestId('request-card').filter({ hasText: 'Zoom check #1A2B' }).click();
@@ -104,8 +104,12 @@ test('the request screen reflows at 200 % zoom and reads well on a desktop', asy
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, '14-request-desktop');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, '16-request-dark');
   } finally {
     await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: 'light' });
   }
   await page.getByRole('button', { name: 'Deny' }).click();
   await page.getByRole('button', { name: 'I changed my mind' }).click();
