@@ -92,8 +92,8 @@ describe('authorization endpoint errors', () => {
     assert.equal((await redirectedError({ response_mode: 'jwt' })).error, 'invalid_request');
   });
 
-  it('response_type token (not supported yet) is unsupported_response_type; an unregistered one is unauthorized_client', async () => {
-    assert.equal((await redirectedError({ response_type: 'token' })).error, 'unsupported_response_type');
+  it('an unknown response_type is unsupported_response_type; one the client did not register (token for demo-web) is unauthorized_client', async () => {
+    assert.equal((await redirectedError({ response_type: 'token' })).error, 'unauthorized_client');
     assert.equal((await redirectedError({ response_type: 'code bogus' })).error, 'unsupported_response_type');
     assert.equal((await redirectedError({ response_type: undefined })).error, 'invalid_request');
     const spa = await redirectedError({ client_id: 'demo-spa', redirect_uri: 'http://localhost:8080/spa', response_type: 'id_token', nonce: 'n' });

@@ -44,7 +44,7 @@ describe('openid-client v6 against the provider', () => {
     assert.equal(meta.authorization_response_iss_parameter_supported, true);
     assert.ok(meta.grant_types_supported?.includes('authorization_code'));
     assert.ok(meta.response_types_supported?.includes('code id_token token'));
-    assert.ok(!meta.response_types_supported?.includes('token'));
+    assert.ok(meta.response_types_supported?.includes('token'), 'the plain OAuth implicit response');
   });
 
   it('code + PKCE: tokens, ID token claims, userinfo', async () => {

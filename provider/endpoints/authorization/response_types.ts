@@ -3,7 +3,8 @@
  * @see https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html
  * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html
  */
-export const SUPPORTED_RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'] as const;
+/** `token` is the plain OAuth 2.0 implicit response (RFC 6749 §4.2): an access token, no ID token, no nonce. */
+export const SUPPORTED_RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token', 'token'] as const;
 export const RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const;
 export type ResponseMode = (typeof RESPONSE_MODES)[number];
 
