@@ -31,6 +31,7 @@ import { deviceAuthorizationEndpoint } from './endpoints/device_authorization.ts
 import { DEVICE_CONFIRM_PATH, deviceConfirmPage, deviceConfirmSubmit, deviceEntryPage, deviceEntrySubmit } from './endpoints/device_verification.ts';
 import { backchannelAuthenticationEndpoint } from './endpoints/backchannel_authentication.ts';
 import { cibaCallbackEndpoint } from './endpoints/ciba_callback.ts';
+import { resumeCiba } from './ciba/decide.ts';
 import { seedDemo, isNewDataDir, wasSeededForDemo } from './demo.ts';
 import { logEvents } from './log_events.ts';
 import { cors } from './middleware/cors.ts';
@@ -131,6 +132,7 @@ export async function startProvider(options: StartProviderOptions = {}): Promise
     logEvents(ctx);
     const demo = config.demo ?? (fresh || (await wasSeededForDemo(ctx)));
     if (demo) await seedDemo(ctx);
+    await resumeCiba(ctx);
     server.on('request', buildApp(ctx));
     log.info('provider.started', { issuer, port, dataDir: config.dataDir, demo });
     return {

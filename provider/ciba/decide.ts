@@ -13,7 +13,7 @@ import { nowSeconds } from '../tokens/random.ts';
 import { cibaPolicy } from './policy.ts';
 import { notifyClient } from './notify.ts';
 import { rememberConsent } from './consent.ts';
-import { saveCibaRequest, type CibaRequest } from './request.ts';
+import { recordTtl, saveCibaRequest, type CibaRequest } from './request.ts';
 
 type Outcome = { readonly status: 'approved'; readonly grantId: string } | { readonly status: 'denied'; readonly description: string };
 
@@ -34,14 +34,24 @@ export async function approveRequest(ctx: ProviderContext, authReqId: string, re
   if (request.consentRequired) await rememberConsent(ctx, user.sub, request.clientId, request.scope);
   const decided = await recordOutcome(ctx, authReqId, request, { status: 'approved', grantId: grant.grantId });
   if (decided.mode === 'push') await ctx.models.cibaRequests.consume(authReqId);
-  void deliver(ctx, authReqId, decided);
+  await queueDelivery(ctx, authReqId, decided);
 }
 
 /** UNAUTHORIZED, CANCELLED, or a refusal by the provider: ends as access_denied, and delivers. */
 export async function denyRequest(ctx: ProviderContext, authReqId: string, request: CibaRequest, description: string): Promise<void> {
   const decided = await recordOutcome(ctx, authReqId, request, { status: 'denied', description });
   if (decided.mode === 'push') await ctx.models.cibaRequests.consume(authReqId);
-  void deliver(ctx, authReqId, decided);
+  await queueDelivery(ctx, authReqId, decided);
+}
+
+/**
+ * Records the notification owed to a ping/push client durably, then delivers it in the
+ * background: a restart in between resumes it (resumeCiba) instead of losing it.
+ */
+async function queueDelivery(ctx: ProviderContext, authReqId: string, request: CibaRequest): Promise<void> {
+  if (request.mode === 'poll' || !request.notificationToken) return;
+  await ctx.models.cibaOutbox.upsert(authReqId, { queuedAt: nowSeconds() }, recordTtl(request.expiresAt));
+  void deliver(ctx, authReqId, request);
 }
 
 /** The push body: the token response plus auth_req_id, or the error. */
@@ -69,6 +79,8 @@ async function deliver(ctx: ProviderContext, authReqId: string, request: CibaReq
     ctx.events.emit('backchannel_authentication.delivered', { authReqId, clientId: client.client_id, mode: request.mode, ok, status: request.status });
   } catch (e) {
     ctx.log.error('backchannel_authentication.delivery_error', { jti: request.jti, message: (e as Error).message });
+  } finally {
+    await ctx.models.cibaOutbox.destroy(authReqId).catch(() => undefined);
   }
 }
 
@@ -81,10 +93,27 @@ export function watchExpiry(ctx: ProviderContext, authReqId: string, expiresAt: 
       ctx.events.emit('backchannel_authentication.expired', { authReqId, clientId: request.clientId, sub: request.sub });
       ctx.log.info('backchannel_authentication.expired', { jti: request.jti, clientId: request.clientId, sub: request.sub });
       if (request.mode === 'push') await ctx.models.cibaRequests.consume(authReqId);
-      await deliver(ctx, authReqId, request);
+      await queueDelivery(ctx, authReqId, request);
     } catch (e) {
       ctx.log.debug('backchannel_authentication.expiry_error', { message: (e as Error).message });
     }
   }, Math.max(0, expiresAt * 1000 - Date.now()) + 50);
   timer.unref();
+}
+
+/**
+ * After a (re)start: re-arms the expiry watch of every pending request (one that expired while
+ * the provider was down ends at once) and resumes the ping/push notifications still owed.
+ */
+export async function resumeCiba(ctx: ProviderContext): Promise<void> {
+  const owed = await ctx.models.cibaOutbox.all();
+  for (const entry of owed) {
+    const request = await ctx.models.cibaRequests.find(entry.id);
+    if (request && request.status !== 'pending') void deliver(ctx, entry.id, request);
+    else await ctx.models.cibaOutbox.destroy(entry.id);
+  }
+  for (const request of await ctx.models.cibaRequests.all()) {
+    if (request.status === 'pending' && request.consumed === undefined) watchExpiry(ctx, request.id, request.expiresAt);
+  }
+  if (owed.length) ctx.log.info('backchannel_authentication.resumed', { notifications: owed.length });
 }
