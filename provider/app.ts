@@ -20,6 +20,7 @@ import { authorizationEndpoint, resumeEndpoint } from './endpoints/authorization
 import { resumePath } from './endpoints/authorization/interaction.ts';
 import { consentPage, consentSubmit } from './endpoints/consent.ts';
 import { endSessionEndpoint } from './endpoints/end_session.ts';
+import { checkSessionEndpoint } from './endpoints/check_session.ts';
 import { STYLESHEET_PATH, stylesheetEndpoint } from './views/stylesheet.ts';
 import { discoveryEndpoint } from './endpoints/discovery.ts';
 import { jwksEndpoint } from './endpoints/jwks.ts';
@@ -71,6 +72,7 @@ export function buildApp(ctx: ProviderContext): express.Express {
   pages.post(`${PATHS.consent}/:id`, form, consentSubmit(ctx));
   pages.get(PATHS.endSession, endSessionEndpoint(ctx));
   pages.post(PATHS.endSession, form, endSessionEndpoint(ctx));
+  pages.get(PATHS.checkSession, checkSessionEndpoint());
   pages.get(PATHS.deviceVerification, deviceEntryPage(ctx));
   pages.post(PATHS.deviceVerification, form, deviceEntrySubmit(ctx));
   pages.get(DEVICE_CONFIRM_PATH, deviceConfirmPage(ctx));

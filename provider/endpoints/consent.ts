@@ -85,7 +85,7 @@ export function consentSubmit(ctx: ProviderContext): RequestHandler {
         const before = await ctx.models.interactions.consume(pending.id);
         if (!before || before.consumed !== undefined) throw new InteractionGone('This sign-in request was already completed. Go back to the application.');
         ctx.events.emit('consent.denied', { clientId: client.client_id, sub: current.session.sub });
-        return sendAuthorizationError(ctx, res, targetOf(request), new AccessDenied('the user denied the request'));
+        return sendAuthorizationError(ctx, res, { ...targetOf(request), session: current }, new AccessDenied('the user denied the request'));
       }
       const key = consentKey(current.session.sub, client.client_id);
       const before = await ctx.models.consents.find(key);

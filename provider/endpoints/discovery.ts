@@ -13,6 +13,7 @@ import { ACR_PASSWORD } from '../interaction/session.ts';
 import { RESPONSE_MODES, SUPPORTED_RESPONSE_TYPES } from './authorization/response_types.ts';
 import { deviceMetadata } from './device_authorization.ts';
 import { cibaMetadata } from '../ciba/metadata.ts';
+import { checkSessionMetadata } from './check_session.ts';
 
 /** The metadata document (also used by tests and the CLI). */
 export function discoveryDocument(ctx: ProviderContext): Record<string, unknown> {
@@ -58,7 +59,7 @@ export function discoveryDocument(ctx: ProviderContext): Record<string, unknown>
 }
 
 /** Features that live in their own modules contribute their metadata here (CIBA, device flow, sessions). */
-const extraMetadata: ReadonlyArray<(ctx: ProviderContext) => Record<string, unknown>> = [deviceMetadata, cibaMetadata];
+const extraMetadata: ReadonlyArray<(ctx: ProviderContext) => Record<string, unknown>> = [deviceMetadata, cibaMetadata, checkSessionMetadata];
 
 export function discoveryEndpoint(ctx: ProviderContext): RequestHandler {
   return (_req, res) => {

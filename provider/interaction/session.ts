@@ -9,6 +9,7 @@ import type { User } from '../models/user.ts';
 import { defaults } from '../defaults.ts';
 import { nowSeconds, randomId } from '../tokens/random.ts';
 import { clearCookie, readCookie, setCookie } from './cookies.ts';
+import { setSignedInBrowserState, setSignedOutBrowserState } from './browser_state.ts';
 
 export const SESSION_COOKIE = 'nod_session';
 /** The ACR of a password sign-in. */
@@ -35,6 +36,7 @@ export async function startSession(ctx: ProviderContext, req: Request, res: Resp
   const session: Session = { sub: user.sub, authTime: nowSeconds(), amr: ['pwd'], acr: ACR_PASSWORD, clients: [] };
   await ctx.models.sessions.upsert(sid, session, defaults.sessionTtl);
   setCookie(ctx, res, SESSION_COOKIE, sid, { maxAge: defaults.sessionTtl });
+  setSignedInBrowserState(ctx, res, sid, session);
   ctx.events.emit('session.started', { sub: user.sub });
   return { sid, session };
 }
@@ -50,6 +52,7 @@ export async function addSessionClient(ctx: ProviderContext, current: CurrentSes
 export async function endSession(ctx: ProviderContext, req: Request, res: Response): Promise<Session | undefined> {
   const sid = readCookie(req, SESSION_COOKIE);
   clearCookie(ctx, res, SESSION_COOKIE);
+  setSignedOutBrowserState(ctx, res);
   if (!sid) return undefined;
   const session = await ctx.models.sessions.find(sid);
   await ctx.models.sessions.destroy(sid);

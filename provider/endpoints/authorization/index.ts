@@ -33,12 +33,13 @@ export async function redirectingErrors(ctx: ProviderContext, res: Response, tar
     await step();
   } catch (e) {
     if (e instanceof InteractionGone || res.headersSent) throw e;
-    sendAuthorizationError(ctx, res, target, toOAuthError(e, ctx.log, 'authorization'));
+    const session = target.session ?? (await readSession(ctx, res.req).catch(() => undefined));
+    sendAuthorizationError(ctx, res, { ...target, ...(session ? { session } : {}) }, toOAuthError(e, ctx.log, 'authorization'));
   }
 }
 
 /** Where a stored request's responses go. */
-export const targetOf = (request: AuthorizationRequest): ResponseTarget => ({ redirectUri: request.redirectUri, mode: request.responseMode, state: request.state });
+export const targetOf = (request: AuthorizationRequest): ResponseTarget => ({ clientId: request.clientId, redirectUri: request.redirectUri, mode: request.responseMode, state: request.state });
 
 /** GET and POST /authorize. */
 export function authorizationEndpoint(ctx: ProviderContext): RequestHandler {
@@ -46,7 +47,7 @@ export function authorizationEndpoint(ctx: ProviderContext): RequestHandler {
     const input = readAuthorizationParams(req);
     const { client, redirectUri } = await checkClient(ctx, input);
     const { params } = input;
-    const target: ResponseTarget = { redirectUri, mode: errorMode(params), state: params.state };
+    const target: ResponseTarget = { clientId: client.client_id, redirectUri, mode: errorMode(params), state: params.state };
     await redirectingErrors(ctx, res, target, async () => {
       if (input.problem) throw input.problem;
       const request = validateRequest(client, redirectUri, params);

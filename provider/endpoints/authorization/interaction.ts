@@ -97,5 +97,5 @@ export async function finishAuthorization(ctx: ProviderContext, res: Response, c
   const { request } = pending.interaction;
   const params = await issueAuthorizationResponse(ctx, client, request, current);
   await addSessionClient(ctx, current, client.client_id);
-  sendAuthorizationResponse(ctx, res, { redirectUri: request.redirectUri, mode: request.responseMode, state: request.state }, params);
+  sendAuthorizationResponse(ctx, res, { clientId: client.client_id, redirectUri: request.redirectUri, mode: request.responseMode, state: request.state, session: current }, params);
 }

@@ -1,6 +1,8 @@
 /**
  * Sends an authorization response (success or error) back to the client's redirect URI in the
- * request's response mode, always with `iss` (RFC 9207) and `state` when the client sent one.
+ * request's response mode, always with `iss` (RFC 9207) and `state` when the client sent one,
+ * and `session_state` (Session Management 1.0) when the browser has a session.
+ * @see https://openid.net/specs/openid-connect-session-1_0.html#CreatingUpdatingSessions
  * @see https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html#ResponseModes
  * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html
  * @see https://www.rfc-editor.org/rfc/rfc9207#section-2
@@ -8,6 +10,8 @@
 import type { Response } from 'express';
 import type { OAuthError } from '../../../shared/errors.ts';
 import type { ProviderContext } from '../../context.ts';
+import type { CurrentSession } from '../../interaction/session.ts';
+import { browserStateOf, sessionState, setSignedInBrowserState } from '../../interaction/browser_state.ts';
 import { randomId } from '../../tokens/random.ts';
 import { html } from '../../views/html.ts';
 import { cspSource, sendPage } from '../../views/layout.ts';
@@ -15,15 +19,24 @@ import type { ResponseMode } from './response_types.ts';
 
 /** Where and how a response goes. */
 export interface ResponseTarget {
+  readonly clientId: string;
   readonly redirectUri: string;
   readonly mode: ResponseMode;
   readonly state?: string;
+  /** The browser's session, when it has one: the response then carries session_state. */
+  readonly session?: CurrentSession;
 }
 
 /** Sends `params` plus iss and state to the client. */
 export function sendAuthorizationResponse(ctx: ProviderContext, res: Response, target: ResponseTarget, params: Record<string, string>): void {
   const all: Record<string, string> = { ...params, ...(target.state !== undefined ? { state: target.state } : {}), iss: ctx.config.issuer };
   res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+  if (target.session) {
+    const { sid, session } = target.session;
+    all.session_state = sessionState(target.clientId, target.redirectUri, browserStateOf(ctx, sid, session));
+    // Again with the response: a session from before this cookie existed gets it now.
+    setSignedInBrowserState(ctx, res, sid, session);
+  }
   if (target.mode === 'form_post') return sendFormPost(res, target.redirectUri, all);
   if (target.mode === 'fragment') return redirect(res, `${target.redirectUri}#${new URLSearchParams(all)}`);
   const url = new URL(target.redirectUri);
