@@ -17,7 +17,7 @@ import { assertCibaClient, assertNotLocked, checkHintAccepted, checkNotification
 import { checkBindingMessage } from '../ciba/binding_message.ts';
 import { resolveHint } from '../ciba/hints.ts';
 import { checkUserCode } from '../ciba/user_code.ts';
-import { checkFatigue } from '../ciba/fatigue.ts';
+import { reserveFatigueSlot } from '../ciba/fatigue.ts';
 import { isConsentRequired } from '../ciba/consent.ts';
 import { saveCibaRequest, recordTtl, type CibaRequest } from '../ciba/request.ts';
 import { delegate, signDelegationToken } from '../ciba/delegation.ts';
@@ -43,24 +43,28 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
     const user = await resolveHint(ctx, client, policy, hint);
     assertNotLocked(user);
     await checkUserCode(ctx, client, user, params.user_code);
-    await checkFatigue(ctx, policy, user.sub);
-
+    const consentRequired = await isConsentRequired(ctx, user.sub, client.client_id, scope);
     const authReqId = randomId(AUTH_REQ_ID_BYTES);
+    const releaseSlot = await reserveFatigueSlot(ctx, policy, user.sub, authReqId);
     const now = nowSeconds();
     const request: CibaRequest = {
       clientId: client.client_id, sub: user.sub, scope, mode, status: 'pending',
       jti: randomId(16), createdAt: now, expiresAt: now + expiresIn,
       interval: client.ciba_interval ?? policy.interval,
-      consentRequired: await isConsentRequired(ctx, user.sub, client.client_id, scope),
+      consentRequired,
       ...(bindingMessage !== undefined ? { bindingMessage } : {}),
       ...(params.acr_values !== undefined ? { acrValues: params.acr_values } : {}),
       ...(notificationToken !== undefined ? { notificationToken } : {}),
     };
     // Stored before delegating: an entity may call back before it answers 201.
-    await Promise.all([
-      saveCibaRequest(ctx, authReqId, request),
-      ctx.models.cibaDelegations.upsert(request.jti, { authReqId }, recordTtl(request.expiresAt)),
-    ]);
+    try {
+      await Promise.all([
+        saveCibaRequest(ctx, authReqId, request),
+        ctx.models.cibaDelegations.upsert(request.jti, { authReqId }, recordTtl(request.expiresAt)),
+      ]);
+    } finally {
+      releaseSlot();
+    }
     const logFields = { jti: request.jti, clientId: client.client_id, sub: user.sub, mode, expiresIn };
     ctx.events.emit('backchannel_authentication.saved', { authReqId, ...logFields });
     ctx.log.info('backchannel_authentication.saved', logFields);

@@ -180,6 +180,15 @@ test('anti-fatigue: beyond the per-user limit of pending and recent requests →
   assert.equal(s.entity.receiver.received.filter((d) => d.body.login_hint === 'busy-user').length, 3, 'the phone was not asked again');
 });
 
+test('anti-fatigue holds under a burst: of 10 concurrent requests for one user only the limit gets through', async () => {
+  await user('burst-user');
+  const results = await Promise.all(Array.from({ length: 10 }, () => backchannel(s, bank, { scope: 'openid', login_hint: 'burst-user' })));
+  assert.equal(results.filter((r) => r.status === 200).length, 3, results.map((r) => r.status).join(','));
+  assert.equal(results.filter((r) => r.status === 429).length, 7);
+  for (let i = 0; i < 3; i++) await s.entity.next();
+  assert.equal(s.entity.receiver.received.filter((d) => d.body.login_hint === 'burst-user').length, 3, 'the phone was asked more often than the limit');
+});
+
 test('token endpoint: authorization_pending, slow_down, access_denied, expired_token, invalid_grant, invalid_request', async () => {
   await user('poll-user');
   const pending = await backchannel(s, bank, { scope: 'openid', login_hint: 'poll-user', requested_expiry: '1' });
