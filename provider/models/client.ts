@@ -31,6 +31,7 @@ export interface Client {
   readonly id_token_signed_response_alg: (typeof ID_TOKEN_ALGS)[number];
   /** Nod extension: PKCE required (always true for public clients). */
   readonly require_pkce: boolean;
+  /** Absent: the CIBA policy's default mode applies (ciba/policy.ts); ping and push then need the notification endpoint below. */
   readonly backchannel_token_delivery_mode?: (typeof DELIVERY_MODES)[number];
   readonly backchannel_client_notification_endpoint?: string;
   readonly backchannel_authentication_request_signing_alg?: (typeof REQUEST_OBJECT_ALGS)[number];
