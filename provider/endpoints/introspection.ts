@@ -1,10 +1,12 @@
 /**
  * Token introspection for authenticated clients: access tokens and refresh tokens.
- * Inactive, unknown, revoked or foreign tokens all answer `{active: false}`.
+ * Only confidential clients may introspect: a public client's id is no secret, so letting it in
+ * would let anyone probe tokens. Inactive, unknown and revoked tokens answer `{active: false}`.
  * @see https://www.rfc-editor.org/rfc/rfc7662
  */
 import type { RequestHandler } from 'express';
 import type { ProviderContext } from '../context.ts';
+import { InvalidClient } from '../../shared/errors.ts';
 import { authenticateClient } from '../middleware/authenticate_client.ts';
 import { requestParams, required } from '../middleware/params.ts';
 import { verifyAccessToken } from '../tokens/verify_access_token.ts';
@@ -12,7 +14,8 @@ import { verifyAccessToken } from '../tokens/verify_access_token.ts';
 export function introspectionEndpoint(ctx: ProviderContext): RequestHandler {
   return async (req, res) => {
     const params = requestParams(req);
-    await authenticateClient(ctx, params, req.headers.authorization, ctx.urls.introspection);
+    const client = await authenticateClient(ctx, params, req.headers.authorization, ctx.urls.introspection);
+    if (client.token_endpoint_auth_method === 'none') throw new InvalidClient('public clients cannot use introspection');
     const token = required(params, 'token');
     res.set('Cache-Control', 'no-store');
     const hint = params.token_type_hint;

@@ -111,6 +111,20 @@ describe('openid-client v6 against the provider', () => {
     assert.equal((await oidc.tokenIntrospection(config, tokens.access_token)).active, false);
   });
 
+  it('introspection refuses public clients (a client_id is no credential)', async () => {
+    const web = await webConfig();
+    const tokens = await codeFlow(web, 'openid');
+    const res = await fetch(`${p.issuer}/token/introspect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: 'demo-spa', token: tokens.access_token }),
+    });
+    assert.equal(res.status, 401);
+    assert.equal(((await res.json()) as { error: string }).error, 'invalid_client');
+    const meta = (await (await fetch(`${p.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
+    assert.ok(!meta.introspection_endpoint_auth_methods_supported!.includes('none'));
+  });
+
   it('implicit id_token (response in the fragment)', async () => {
     const config = await webConfig(oidc.useIdTokenResponseType);
     const nonce = oidc.randomNonce();
