@@ -36,7 +36,7 @@ try {
   await timed(`store write (current store code), ${n} requests`, async () => {
     await requests.upsert('probe', { at: Date.now() });
   });
-  console.log(`file ${(statSync(join(dir, 'provider.json')).size / 1024 / 1024).toFixed(2)} MB`);
+  console.log(`files ${(store.stats().fileBytes / 1024 / 1024).toFixed(2)} MB (snapshot + journal)`);
   const data = JSON.parse(JSON.stringify({ CibaRequest: (requests as unknown as { dump(): unknown }).dump(), CibaDelegation: (delegations as unknown as { dump(): unknown }).dump() }));
   for (const [label, stringify] of [['indented (lowdb JSONFile)', (d: unknown) => JSON.stringify(d, null, 2)], ['compact', (d: unknown) => JSON.stringify(d)]] as const) {
     const file = new DataFile<unknown>(join(dir, `${label.split(' ')[0]}.json`), { parse: JSON.parse, stringify });

@@ -10,9 +10,9 @@ import { validateClientMetadata } from './models/client.ts';
 import { newUser, type UserClaims } from './models/user.ts';
 import { CIBA_GRANT_TYPE, DEFAULT_SERVER_PORT, DEVICE_APP_CLIENT_ID, DEVICE_CODE_GRANT_TYPE } from '../shared/constants.ts';
 
-/** True when no provider store exists yet in `dir`. */
+/** True when no provider store (snapshot or journal) exists yet in `dir`. */
 export function isNewDataDir(dir: string): boolean {
-  return !existsSync(join(dir, 'provider.json'));
+  return !existsSync(join(dir, 'provider.json')) && !existsSync(join(dir, 'provider.journal'));
 }
 
 export const DEMO_USERS: ReadonlyArray<{ username: string; password: string; claims: UserClaims }> = [

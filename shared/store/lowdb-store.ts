@@ -1,15 +1,18 @@
 /**
- * The embedded default Store: records live in memory and are written to one JSON file in the
- * data directory with lowdb. Writes are group-committed: every change made in the same turn of
- * the event loop (and while a write is in flight) goes into one atomic, fsynced file write
- * (durable-json-file.ts: temp file 0600 + fdatasync + rename), and durable changes resolve only
- * once that write is done.
+ * The embedded default Store: records live in memory; on disk they are a lowdb snapshot
+ * (`<name>.json`, written atomically and fsynced by durable-json-file.ts) plus an append-only
+ * journal (`<name>.journal`, journal.ts). Writes are group-committed: every change made in the
+ * same turn of the event loop (and while a commit is in flight) goes into one journal append of
+ * just the changed records, fdatasynced, and durable changes resolve only after it. When the
+ * journal outgrows the snapshot, the snapshot is rewritten and the journal emptied, so the cost
+ * of a commit follows what it changed and the files follow what is live.
  */
 import { Low } from 'lowdb';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Collection, CollectionOptions, RecordMeta, Store, StoreStats, UpsertOptions } from './store.ts';
 import { lockDataDir } from './lock.ts';
+import { Journal, type JournalEntry } from './journal.ts';
 import { DurableJsonFile } from './durable-json-file.ts';
 
 interface Row {
@@ -28,6 +31,10 @@ export interface LowdbStoreOptions {
   readonly name: string;
   /** How often expired records are swept, in ms (0 disables the timer). */
   readonly sweepIntervalMs?: number;
+  /** Non-durable changes (poll timestamps) are committed at most this late, in ms. Default 1000. */
+  readonly lazyCommitMs?: number;
+  /** The journal is compacted into the snapshot once it exceeds max(this, snapshot size). Default 1 MiB. */
+  readonly minCompactBytes?: number;
 }
 
 const now = () => Date.now();
@@ -87,8 +94,9 @@ class LowdbCollection<T extends object> implements Collection<T> {
     if (expiresIn !== undefined) row.e = now() + expiresIn * 1000;
     this.rows.set(id, row);
     this.index(id, row.p);
-    const written = this.store.changed();
-    if (options?.durable !== false) await written;
+    this.store.touch(this.name, id);
+    if (options?.durable === false) this.store.changedLazily();
+    else await this.store.changed();
   }
 
   async find(id: string): Promise<(T & RecordMeta) | undefined> {
@@ -102,6 +110,7 @@ class LowdbCollection<T extends object> implements Collection<T> {
     const before = this.view(row);
     if (row.c === undefined) {
       row.c = Math.floor(now() / 1000);
+      this.store.touch(this.name, id);
       await this.store.changed();
     }
     return before;
@@ -117,6 +126,11 @@ class LowdbCollection<T extends object> implements Collection<T> {
   remove(id: string, row: Row): void {
     this.rows.delete(id);
     this.unindex(id, row.p);
+    this.store.touch(this.name, id);
+  }
+
+  row(id: string): Row | undefined {
+    return this.rows.get(id);
   }
 
   private ids(index: string, value: string): string[] {
@@ -176,6 +190,13 @@ export class LowdbStore implements Store {
   private timer: NodeJS.Timeout | undefined;
   private readonly release: () => void;
   private readonly file: string;
+  private readonly journal: Journal<Row>;
+  /** Records changed since the last commit, by collection. */
+  private dirty = new Map<string, Set<string>>();
+  private lazyTimer: NodeJS.Timeout | undefined;
+  private readonly lazyCommitMs: number;
+  private readonly minCompactBytes: number;
+  private snapshotBytes = 0;
   private writes = 0;
   private lastWriteMs = 0;
   private closed = false;
@@ -184,18 +205,31 @@ export class LowdbStore implements Store {
     this.release = lockDataDir(options.dir, options.name);
     this.file = join(options.dir, `${options.name}.json`);
     this.db = new Low<FileShape>(new DurableJsonFile<FileShape>(this.file), {});
+    this.journal = new Journal<Row>(join(options.dir, `${options.name}.journal`));
+    this.lazyCommitMs = options.lazyCommitMs ?? 1000;
+    this.minCompactBytes = options.minCompactBytes ?? 1024 * 1024;
   }
 
   /** Opens (and locks) the store in `dir`, loading what a previous run left. */
   static async open(options: LowdbStoreOptions): Promise<LowdbStore> {
     const store = new LowdbStore(options);
+    let entries: Array<JournalEntry<Row>>;
     try {
       await store.db.read();
+      entries = await store.journal.open();
     } catch (e) {
+      await store.journal.close();
       store.release();
       throw e;
     }
     store.loaded = store.db.data ?? {};
+    try { store.snapshotBytes = statSync(store.file).size; } catch { /* no snapshot yet */ }
+    // Replay the journal over the snapshot: each entry is a record's latest state.
+    for (const { c, i, r } of entries) {
+      const rows = (store.loaded[c] ??= {});
+      if (r === null) delete rows[i];
+      else rows[i] = r;
+    }
     const interval = options.sweepIntervalMs ?? 30_000;
     if (interval > 0) {
       store.timer = setInterval(() => store.sweep(), interval);
@@ -215,17 +249,24 @@ export class LowdbStore implements Store {
     return c as unknown as Collection<T>;
   }
 
-  /** Marks the store dirty; resolves when the batch holding this change is on disk. */
+  /** Notes that record `id` of `collection` changed (it goes into the next commit). */
+  touch(collection: string, id: string): void {
+    let ids = this.dirty.get(collection);
+    if (!ids) this.dirty.set(collection, (ids = new Set()));
+    ids.add(id);
+  }
+
+  /** Schedules a commit of what changed; resolves when the batch holding it is on disk. */
   changed(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     if (!this.pending) {
-      // The batch waits for the write in flight, and gathers everything changed meanwhile.
+      // The batch waits for the commit in flight, and gathers everything changed meanwhile.
       this.pending = this.inFlight.then(
         () =>
           new Promise<void>((resolve, reject) => {
             setImmediate(() => {
               this.pending = undefined;
-              this.write().then(resolve, reject);
+              this.commit().then(resolve, reject);
             });
           }),
       );
@@ -234,14 +275,43 @@ export class LowdbStore implements Store {
     return this.pending;
   }
 
-  private async write(): Promise<void> {
+  /** For changes that may be lost in a crash: committed with the next batch, or within lazyCommitMs. */
+  changedLazily(): void {
+    if (this.closed || this.pending || this.lazyTimer) return;
+    this.lazyTimer = setTimeout(() => {
+      this.lazyTimer = undefined;
+      if (!this.closed) this.changed().catch(() => undefined);
+    }, this.lazyCommitMs);
+    this.lazyTimer.unref();
+  }
+
+  private async commit(): Promise<void> {
     const started = performance.now();
+    if (this.lazyTimer) {
+      clearTimeout(this.lazyTimer);
+      this.lazyTimer = undefined;
+    }
+    const dirty = this.dirty;
+    this.dirty = new Map();
+    const entries: Array<JournalEntry<Row>> = [];
+    for (const [c, ids] of dirty) {
+      const collection = this.collections.get(c)!;
+      for (const i of ids) entries.push({ c, i, r: collection.row(i) ?? null });
+    }
+    await this.journal.append(entries);
+    if (this.journal.size() > Math.max(this.minCompactBytes, this.snapshotBytes)) await this.compact();
+    this.writes++;
+    this.lastWriteMs = performance.now() - started;
+  }
+
+  /** Writes the whole state as the snapshot and empties the journal. Runs inside the commit chain. */
+  private async compact(): Promise<void> {
     const data: FileShape = { ...this.loaded };
     for (const [name, c] of this.collections) data[name] = c.dump();
     this.db.data = data;
     await this.db.write();
-    this.writes++;
-    this.lastWriteMs = performance.now() - started;
+    await this.journal.clear();
+    try { this.snapshotBytes = statSync(this.file).size; } catch { /* just written */ }
   }
 
   async flush(): Promise<void> {
@@ -260,16 +330,21 @@ export class LowdbStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.timer) clearInterval(this.timer);
+    if (this.dirty.size) await this.changed();
     await this.flush();
     this.closed = true;
+    if (this.lazyTimer) clearTimeout(this.lazyTimer);
+    // Leave one self-contained snapshot behind (admin tools and backups read just that file).
+    if (this.journal.size() > 0) await this.compact();
+    await this.journal.close();
     this.release();
   }
 
   stats(): StoreStats {
     let records = 0;
     for (const c of this.collections.values()) records += c.size();
-    let fileBytes = 0;
-    try { fileBytes = statSync(this.file).size; } catch { /* not written yet */ }
+    let fileBytes = this.journal.size();
+    try { fileBytes += statSync(this.file).size; } catch { /* not written yet */ }
     return { records, writes: this.writes, lastWriteMs: this.lastWriteMs, fileBytes };
   }
 }

@@ -26,17 +26,21 @@ test('records survive a restart of the store', async () => {
   }
 });
 
-test('a burst of concurrent durable writes ends in one consistent file with few writes', async () => {
+test('a burst of concurrent durable writes is one journal append, and all of it survives a reopen', async () => {
   const dir = tempDir();
   try {
-    const store = await open(dir);
+    let store = await open(dir);
     const c = store.collection<{ n: number }>('Burst');
     await Promise.all(Array.from({ length: 500 }, (_, n) => c.upsert(`k${n}`, { n })));
     const writes = store.stats().writes;
-    assert.ok(writes <= 3, `500 concurrent upserts took ${writes} file writes`);
-    const onDisk = JSON.parse(readFileSync(join(dir, 'test.json'), 'utf8')) as Record<string, Record<string, { p: { n: number } }>>;
-    assert.equal(Object.keys(onDisk.Burst!).length, 500);
-    assert.equal(onDisk.Burst!.k499!.p.n, 499);
+    assert.ok(writes <= 3, `500 concurrent upserts took ${writes} commits`);
+    const lines = readFileSync(join(dir, 'test.journal'), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 500, 'one journal line per changed record');
+    await store.close();
+    store = await open(dir);
+    const all = await store.collection<{ n: number }>('Burst').all();
+    assert.equal(all.length, 500);
+    assert.equal(all.find((r) => r.id === 'k499')?.n, 499);
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -48,30 +52,33 @@ test('a durable upsert resolves only after its batch is on disk', async () => {
   try {
     const store = await open(dir);
     await store.collection<{ x: string }>('D').upsert('id', { x: 'persisted' });
-    const onDisk = readFileSync(join(dir, 'test.json'), 'utf8');
-    assert.match(onDisk, /persisted/);
+    assert.match(readFileSync(join(dir, 'test.journal'), 'utf8'), /persisted/);
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('expired records are invisible at once and swept from memory and file', async () => {
+test('expired records are invisible at once and swept from memory and files', async () => {
   const dir = tempDir();
   try {
-    const store = await open(dir);
-    const c = store.collection<{ big: string }>('Exp');
+    let store = await open(dir);
+    let c = store.collection<{ big: string }>('Exp');
     await Promise.all(Array.from({ length: 200 }, (_, i) => c.upsert(`e${i}`, { big: 'x'.repeat(500) }, 1)));
     await c.upsert('keep', { big: 'keep' });
+    await store.close();
     const before = statSync(join(dir, 'test.json')).size;
+    store = await open(dir);
+    c = store.collection<{ big: string }>('Exp');
     await new Promise((r) => setTimeout(r, 1100));
     assert.equal(await c.find('e1'), undefined, 'expired record still visible');
     assert.equal(store.sweep(), 200);
     await store.flush();
     assert.equal(c.size(), 1);
+    await store.close();
     const after = statSync(join(dir, 'test.json')).size;
     assert.ok(after < before / 10, `file did not shrink: ${before} -> ${after}`);
-    await store.close();
+    assert.equal(statSync(join(dir, 'test.journal')).size, 0, 'a closed store leaves everything in the snapshot');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -135,19 +142,82 @@ test('returned records are copies: mutating one does not change the store', asyn
   }
 });
 
-test('the data file is private (0600) and a leftover temporary file from a crash is harmless', async () => {
+test('the data files are private (0600) and a leftover temporary file from a crash is harmless', async () => {
   const dir = tempDir();
   try {
     let store = await open(dir);
     await store.collection<{ secret: string }>('S').upsert('a', { secret: 'hash' });
+    assert.equal(statSync(join(dir, 'test.journal')).mode & 0o777, 0o600);
     await store.close();
     assert.equal(statSync(join(dir, 'test.json')).mode & 0o777, 0o600);
-    // A crash mid-write leaves a torn temporary file; the data file itself is untouched.
+    // A crash mid-snapshot leaves a torn temporary file; the snapshot itself is untouched.
     writeFileSync(join(dir, '.test.json.tmp'), '{"S":{"a":{"p":{"sec');
     store = await open(dir);
     assert.deepEqual(await store.collection('S').find('a'), { secret: 'hash' });
     await store.collection<{ secret: string }>('S').upsert('b', { secret: 'x' });
-    assert.ok(!existsSync(join(dir, '.test.json.tmp')), 'temporary file left behind after a write');
+    await store.close();
+    assert.ok(!existsSync(join(dir, '.test.json.tmp')), 'temporary file left behind after a snapshot');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a torn last journal line (crash mid-append) is dropped; everything before it is kept', async () => {
+  const dir = tempDir();
+  try {
+    let store = await open(dir);
+    const c = store.collection<{ v: number }>('T');
+    await c.upsert('a', { v: 1 });
+    await c.upsert('b', { v: 2 });
+    // Simulate a crash: the process dies without close, halfway through appending a line.
+    const journal = join(dir, 'test.journal');
+    writeFileSync(journal, `${readFileSync(journal, 'utf8')}{"c":"T","i":"c","r":{"p":{"v"`);
+    rmSync(join(dir, 'test.lock'));
+    store = await open(dir);
+    const t = store.collection<{ v: number }>('T');
+    assert.deepEqual((await t.all()).map((r) => [r.id, r.v]), [['a', 1], ['b', 2]]);
+    await t.upsert('c', { v: 3 });
+    await store.close();
+    store = await open(dir);
+    assert.equal((await store.collection('T').all()).length, 3);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the journal is compacted into the snapshot once it outgrows it, and nothing is lost', async () => {
+  const dir = tempDir();
+  try {
+    let store = await LowdbStore.open({ dir, name: 'test', sweepIntervalMs: 0, minCompactBytes: 2048 });
+    const c = store.collection<{ n: number; pad: string }>('C');
+    for (let n = 0; n < 60; n++) await c.upsert(`k${n % 10}`, { n, pad: 'p'.repeat(100) });
+    assert.ok(statSync(join(dir, 'test.journal')).size <= 2048 + 200, 'journal kept growing past the compaction threshold');
+    assert.ok(existsSync(join(dir, 'test.json')), 'no snapshot was written');
+    // Crash without close: snapshot + journal must still give the latest state.
+    rmSync(join(dir, 'test.lock'));
+    store = await open(dir);
+    const all = await store.collection<{ n: number }>('C').all();
+    assert.equal(all.length, 10);
+    assert.deepEqual(all.map((r) => r.n).sort((a, b) => a - b), [50, 51, 52, 53, 54, 55, 56, 57, 58, 59]);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('non-durable changes are committed lazily, without a commit of their own per change', async () => {
+  const dir = tempDir();
+  try {
+    const store = await LowdbStore.open({ dir, name: 'test', sweepIntervalMs: 0, lazyCommitMs: 100 });
+    const c = store.collection<{ polledAt: number }>('P');
+    await c.upsert('r', { polledAt: 0 });
+    const before = store.stats().writes;
+    for (let i = 1; i <= 50; i++) await c.upsert('r', { polledAt: i }, undefined, { durable: false });
+    assert.equal(store.stats().writes, before, 'a non-durable change waited for its own commit');
+    await new Promise((r) => setTimeout(r, 250));
+    assert.equal(store.stats().writes, before + 1, 'the lazy changes were committed once');
+    assert.match(readFileSync(join(dir, 'test.journal'), 'utf8'), /"polledAt":50/);
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

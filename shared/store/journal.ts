@@ -1,0 +1,81 @@
+/**
+ * The store's append-only journal: each group commit appends one line per changed record
+ * (`{"c": collection, "i": id, "r": row | null}`) and fdatasyncs, so a commit costs what it
+ * changed, not the size of the whole store. On open the journal is replayed over the lowdb
+ * snapshot; a torn last line (a crash mid-append) is dropped. Compaction writes a new snapshot
+ * and empties the journal.
+ */
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+
+/** One journal entry: the full new state of a record, or null when it was deleted. */
+export interface JournalEntry<R> {
+  readonly c: string;
+  readonly i: string;
+  readonly r: R | null;
+}
+
+export class Journal<R> {
+  private handle: FileHandle | undefined;
+  private bytes = 0;
+
+  constructor(private readonly file: string) {}
+
+  /** Reads every complete entry; opens the file for appending (created 0600). */
+  async open(): Promise<Array<JournalEntry<R>>> {
+    let text = '';
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    const entries: Array<JournalEntry<R>> = [];
+    const lines = text.split('\n');
+    let good = 0;
+    for (let n = 0; n < lines.length; n++) {
+      const line = lines[n]!;
+      if (line === '') continue;
+      try {
+        entries.push(JSON.parse(line) as JournalEntry<R>);
+        good += Buffer.byteLength(line) + 1;
+      } catch (e) {
+        // Only the last line may be torn (a crash mid-append); anything else is corruption.
+        if (n < lines.length - 1 && lines.slice(n + 1).some((l) => l !== '')) throw new Error(`${this.file}: corrupt entry on line ${n + 1}: ${(e as Error).message}`);
+      }
+    }
+    this.handle = await open(this.file, 'a+', 0o600);
+    if (good < Buffer.byteLength(text)) {
+      await this.handle.truncate(good);
+      await this.handle.datasync();
+    }
+    this.bytes = good;
+    return entries;
+  }
+
+  /** Appends entries and makes them durable. */
+  async append(entries: ReadonlyArray<JournalEntry<R>>): Promise<void> {
+    if (!this.handle) throw new Error('journal is not open');
+    if (entries.length === 0) return;
+    const text = entries.map((e) => JSON.stringify(e)).join('\n') + '\n';
+    await this.handle.write(text);
+    await this.handle.datasync();
+    this.bytes += Buffer.byteLength(text);
+  }
+
+  /** Empties the journal (after its entries reached a durable snapshot). */
+  async clear(): Promise<void> {
+    if (!this.handle) return;
+    await this.handle.truncate(0);
+    await this.handle.datasync();
+    this.bytes = 0;
+  }
+
+  /** Current size in bytes. */
+  size(): number {
+    return this.bytes;
+  }
+
+  async close(): Promise<void> {
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+}
