@@ -74,8 +74,8 @@ export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecyc
       const ttl = Math.max(1, exp - nowSeconds() + defaults.clockTolerance);
       const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
       const azp = typeof payload.azp === 'string' ? payload.azp : undefined;
-      await ctx.models.jtis.upsert(jtiKey, { at: nowSeconds() }, ttl);
-      const record = await lifecycle.accept({
+      // The replay record and the request go into one group commit (one durable write, not two in a row).
+      const [, record] = await Promise.all([ctx.models.jtis.upsert(jtiKey, { at: nowSeconds() }, ttl), lifecycle.accept({
         issuer,
         token,
         jti: payload.jti,
@@ -89,7 +89,7 @@ export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecyc
         ...(body.client_id ?? azp ? { client_id: body.client_id ?? azp } : {}),
         ...(body.client_name !== undefined ? { client_name: body.client_name } : {}),
         expires_at: exp,
-      });
+      })]);
       res.status(201).set('Cache-Control', 'no-store').json({ id: record.id, expires_at: record.expires_at });
     } finally {
       inFlight.delete(jtiKey);
