@@ -101,6 +101,12 @@ export const defaults = {
   sweepIntervalMs: 30_000,
   /** Signing algorithm of access tokens (ES256 signs ~10x faster than RS256). */
   accessTokenSigningAlg: 'ES256',
+  /**
+   * Signing algorithm of the CIBA delegation bearer token. ES256 signs about 10x faster than RSA
+   * and every JWKS-based verifier (our entity, jose, Keycloak's libraries) accepts it; set
+   * 'RS256' here for an entity that only knows RSA.
+   */
+  delegationTokenAlg: 'ES256' as 'ES256' | 'RS256',
   /** Default ID token signing algorithm (OpenID Connect's default for clients that do not pick one). */
   idTokenSigningAlg: 'RS256',
 } as const;

@@ -13,7 +13,12 @@ export class OAuthError extends Error {
   headers: Record<string, string> = {};
 
   constructor(error: string, status: number, description: string, detail?: string) {
+    // Protocol errors are answers, not bugs: skip the stack trace (costly on hot paths such as
+    // authorization_pending, and never shown to anyone).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`${error}: ${description}`);
+    Error.stackTraceLimit = limit;
     this.name = 'OAuthError';
     this.error = error;
     this.status = status;

@@ -1,15 +1,16 @@
 /**
  * Delegation to the authentication entity over Keycloak's HTTP Authentication Channel: a POST
- * of the request to `NOD_AUTH_CHANNEL_URL` with a bearer JWT signed by the provider (RS256, key
- * in the JWKS) that the entity later presents at the callback. Only a 201 counts as accepted.
+ * of the request to `NOD_AUTH_CHANNEL_URL` with a bearer JWT signed by the provider (ES256 by
+ * default, key in the JWKS) that the entity later presents at the callback. Only a 201 counts as accepted.
  * @see https://www.keycloak.org/docs/latest/server_admin/#_client_initiated_backchannel_authentication_grant (Provider setting: Authentication Requested URI)
  */
 import { ServerError } from '../../shared/errors.ts';
 import type { DelegationRequest } from '../../shared/wire.ts';
 import type { ProviderContext } from '../context.ts';
+import { defaults } from '../defaults.ts';
 
-/** Algorithm of delegation tokens: RS256, which every Keycloak-style verifier accepts. */
-export const DELEGATION_TOKEN_ALG = 'RS256';
+/** Algorithm of delegation tokens (defaults.delegationTokenAlg). */
+export const DELEGATION_TOKEN_ALG = defaults.delegationTokenAlg;
 
 /** The entity did not accept the delegation: the client is told to try later, nothing is left pending. */
 export class AuthenticationChannelUnavailable extends ServerError {
