@@ -3,7 +3,7 @@
  * authorization_pending.
  *
  * bc-authorize: ours authenticates the client, validates, stores the request (durable group
- * commit), signs the delegation token (RS256, Keycloak's contract) and waits for the real
+ * commit), signs the delegation token (ES256 by default) and waits for the real
  * entity (its own process) to answer 201; theirs stores in memory and calls a
  * `triggerAuthenticationDevice` that does nothing. login_hint cycles over many users so that
  * our anti-fatigue limit (5 per user per minute, left at its default) is not what is measured.
@@ -13,6 +13,7 @@
  * 1 s for the run with NOD_CIBA_INTERVAL's config field); theirs has no interval check, so a
  * pool of a few hundred (its memory adapter keeps 1,000 entries) is created through its endpoint.
  */
+import { DELEGATION_TOKEN_ALG } from '../../provider/ciba/delegation.ts';
 import { compare } from '../lib/compare.ts';
 import { basic, discover, FORM, NotAvailable, postForm, type BenchContext, type CompareRow } from '../lib/context.ts';
 import type { LoadSpec } from '../load.ts';
@@ -36,7 +37,8 @@ export async function cibaRows(ctx: BenchContext): Promise<CompareRow[]> {
 
   // --- bc-authorize -------------------------------------------------------------------------
   // Users enough for every request of the row to stay within 5 per user (the window is 60 s).
-  const userCount = ctx.quick ? 600 : 3000;
+  // At ~1,500 req/s over two 8 s rounds plus warm-up that is ~30,000 requests: 10,000 users.
+  const userCount = ctx.quick ? 600 : 10_000;
   const users = (await ctx.nod.call<Array<{ username: string }>>('seedUsers', { count: userCount, prefix: 'bench-bc' })).map((u) => u.username);
   const expiry = 20;
   const bodies = users.map((u) => bcBody(u, expiry));
@@ -53,7 +55,7 @@ export async function cibaRows(ctx: BenchContext): Promise<CompareRow[]> {
   const sent = bc.ours.requests + (ctx.warmup ? 1 : 0);
   const rows: CompareRow[] = [{
     kind: 'compare', name: 'CIBA bc-authorize (poll mode)', ...bc, ratio: bc.ours.rps / bc.theirs.rps,
-    note: `ours: durable store + RS256 delegation token + POST to the entity (own process, ${users.length} users, no device enrolled, so the entity stores and answers 201); theirs: triggerAuthenticationDevice does nothing. ~${Math.ceil(sent / users.length)} requests per user in the row.`,
+    note: `ours: durable store + ${DELEGATION_TOKEN_ALG} delegation token + POST to the entity (own process, ${users.length} users, no device enrolled, so the entity stores and answers 201); theirs: triggerAuthenticationDevice does nothing. ~${Math.ceil(sent / users.length)} requests per user in the row.`,
   }];
 
   // --- poll answering authorization_pending --------------------------------------------------
