@@ -23,8 +23,12 @@ export const defaults = {
   callbackTimeoutMs: 10_000,
   /** Discovery documents of trusted issuers are cached this long (ms); JWKS refresh on unknown kid is jose's. */
   discoveryCacheMs: 3600_000,
-  /** jose remote JWKS: minimum time between two JWKS fetches (ms), which bounds refetches on unknown kids. */
-  jwksCooldownMs: 30_000,
+  /**
+   * jose remote JWKS: minimum time between two JWKS fetches (ms). It bounds what tokens with
+   * made-up kids can make us fetch (one fetch a second per issuer), and it is how long a token
+   * signed with a just-rotated key waits before the refetch that finds its key.
+   */
+  jwksCooldownMs: 1000,
   /** jose remote JWKS: a fetched key set is considered fresh this long (ms). */
   jwksCacheMaxAgeMs: 600_000,
   /** Timeout of discovery, JWKS and userinfo fetches (ms). */

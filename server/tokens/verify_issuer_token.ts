@@ -7,6 +7,7 @@
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { InvalidToken, TemporarilyUnavailable, isOAuthError } from '../../shared/errors.ts';
 import { defaults } from '../defaults.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { IssuerKeys } from './issuer_keys.ts';
 
 /** Asymmetric algorithms accepted from issuers (never `none` or HMAC). */
@@ -49,8 +50,17 @@ export async function verifyIssuerToken(keys: IssuerKeys, token: string, options
     ...(options.typ ? { typ: options.typ } : {}),
   };
   try {
-    const { payload } = await jwtVerify(token, jwks, verify);
-    return { issuer: iss, payload: payload as VerifiedToken['payload'] };
+    let verified;
+    try {
+      verified = await jwtVerify(token, jwks, verify);
+    } catch (e) {
+      // An unknown kid right after the last fetch (the issuer just rotated its keys): jose will
+      // not refetch during its cooldown, so wait for it to pass and try once more.
+      if (!(e instanceof errors.JWKSNoMatchingKey) || !jwks.coolingDown) throw e;
+      await sleep(defaults.jwksCooldownMs);
+      verified = await jwtVerify(token, jwks, verify);
+    }
+    return { issuer: iss, payload: verified.payload as VerifiedToken['payload'] };
   } catch (e) {
     if (isOAuthError(e)) throw e;
     if (e instanceof errors.JWKSTimeout || (e instanceof Error && !(e instanceof errors.JOSEError))) {
