@@ -7,6 +7,7 @@ import * as oidc from 'openid-client';
 import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
 import { upsertClient } from '../../provider/demo.ts';
 import { DEVICE_CODE_GRANT_TYPE } from '../../shared/constants.ts';
+import { Browser, decodeEntities, type Page as SharedPage } from '../helpers/browser-fetch.ts';
 
 /** Device clients the tests register besides the demo's demo-tv. */
 export const TEST_CLIENTS = {
@@ -30,8 +31,6 @@ export async function deviceClient(issuer: string, clientId = 'demo-tv', auth: o
   return oidc.discovery(new URL(issuer), clientId, metadata, auth, { execute: [oidc.allowInsecureRequests] });
 }
 
-const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
-const unescape = (s: string) => s.replace(/&(amp|lt|gt|quot|#39);/g, (m) => ENTITIES[m]!);
 
 export interface Page {
   readonly status: number;
@@ -40,78 +39,40 @@ export interface Page {
   readonly headers: Headers;
   /** Visible text, tags stripped, whitespace collapsed. */
   readonly text: string;
+  /** The shared test browser's view of the same page (forms parsed). */
+  readonly page: SharedPage;
 }
 
-/** A minimal browser: cookie jar, redirects followed (303 → GET), forms read from the HTML. */
+function view(page: SharedPage): Page {
+  const text = decodeEntities(page.body.replace(/<style[\s\S]*?<\/style>/g, '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
+  return { status: page.status, url: page.url.href, html: page.body, headers: page.headers, text, page };
+}
+
+/** The phone's browser: the shared test browser, on the provider's origin, with the device tests' vocabulary. */
 export class PhoneBrowser {
-  private readonly jar = new Map<string, string>();
-  constructor(readonly base: string, private readonly extraHeaders: Record<string, string> = {}) {}
+  private readonly browser: Browser;
+  constructor(readonly base: string, headers: Record<string, string> = {}) {
+    this.browser = new Browser({ origins: [base], headers });
+  }
 
   async get(url: string): Promise<Page> {
-    return this.request(new URL(url, this.base).href, { method: 'GET' });
+    return view(await this.browser.get(new URL(url, this.base)));
   }
 
-  /** Posts the page's form `action` with its hidden fields plus `fields` (a submit button is a field). */
+  /** Posts to `action` the hidden fields of the page's form with that action (else its first form) plus `fields`. */
   async submit(page: Page, action: string, fields: Record<string, string>): Promise<Page> {
-    const body = new URLSearchParams({ ...hiddenFields(page.html, action), ...fields });
-    return this.request(new URL(action, page.url).href, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const target = new URL(action, page.url);
+    const forms = page.page.forms;
+    const form = forms.find((f) => f.action.pathname === target.pathname) ?? forms[0];
+    return view(await this.browser.post(target, { ...form?.hidden, ...fields }));
   }
-
-  private async request(url: string, init: { method: string; body?: URLSearchParams; headers?: Record<string, string> }): Promise<Page> {
-    let current = url;
-    let method = init.method;
-    let body: URLSearchParams | undefined = init.body;
-    for (let hops = 0; hops < 10; hops++) {
-      const cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-      const res = await fetch(current, {
-        method,
-        body,
-        redirect: 'manual',
-        headers: { ...this.extraHeaders, ...(method === 'POST' ? init.headers : {}), ...(cookie ? { cookie } : {}) },
-      });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        const eq = pair!.indexOf('=');
-        const name = pair!.slice(0, eq).trim();
-        const value = pair!.slice(eq + 1).trim();
-        if (value === '' || /max-age=0/i.test(c)) this.jar.delete(name);
-        else this.jar.set(name, value);
-      }
-      const location = res.headers.get('location');
-      if (res.status >= 300 && res.status < 400 && location) {
-        await res.body?.cancel();
-        current = new URL(location, current).href;
-        method = 'GET';
-        body = undefined;
-        continue;
-      }
-      const html = await res.text();
-      const text = unescape(html.replace(/<style[\s\S]*?<\/style>/g, '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
-      return { status: res.status, url: current, html, headers: res.headers, text };
-    }
-    throw new Error(`too many redirects from ${url}`);
-  }
-}
-
-/** The hidden inputs of the form whose action is `action` (first form when not found). */
-export function hiddenFields(html: string, action: string): Record<string, string> {
-  const forms = [...html.matchAll(/<form\b[^>]*>([\s\S]*?)<\/form>/g)];
-  const form = forms.find((f) => unescape(/action="([^"]*)"/.exec(f[0])?.[1] ?? '') === action) ?? forms[0];
-  const out: Record<string, string> = {};
-  for (const m of (form?.[1] ?? '').matchAll(/<input\b[^>]*>/g)) {
-    if (!/type="hidden"/.test(m[0])) continue;
-    const name = /name="([^"]*)"/.exec(m[0])?.[1];
-    const value = /value="([^"]*)"/.exec(m[0])?.[1] ?? '';
-    if (name) out[unescape(name)] = unescape(value);
-  }
-  return out;
 }
 
 /** The value of the visible input `name` (the pre-filled code). */
 export function inputValue(html: string, name: string): string | undefined {
   const tag = [...html.matchAll(/<input\b[^>]*>/g)].map((m) => m[0]).find((t) => t.includes(`name="${name}"`) && !t.includes('type="hidden"'));
   const v = tag && /value="([^"]*)"/.exec(tag)?.[1];
-  return v === undefined || v === null ? undefined : unescape(v);
+  return v === undefined || v === null ? undefined : decodeEntities(v);
 }
 
 /** Types `typed` into the code form of /device and continues; returns the page that follows. */

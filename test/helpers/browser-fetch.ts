@@ -17,6 +17,8 @@ export interface Form {
   readonly method: 'GET' | 'POST';
   /** Values of the form's inputs (hidden, text, ...), by name. */
   readonly fields: Readonly<Record<string, string>>;
+  /** Just the hidden inputs, by name. */
+  readonly hidden: Readonly<Record<string, string>>;
   /** Submit buttons with their label text. */
   readonly buttons: ReadonlyArray<{ readonly name?: string; readonly value?: string; readonly text: string }>;
 }
@@ -37,6 +39,8 @@ export interface BrowserOptions {
   readonly origins: readonly string[];
   /** Longest redirect chain. Default 10. */
   readonly maxRedirects?: number;
+  /** Headers sent with every request (e.g. X-Forwarded-For to stand for another address). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface SubmitOptions {
@@ -73,11 +77,13 @@ export function parseForms(body: string, base: URL): Form[] {
     const attrs = attributes(m[1]!);
     const inner = m[2]!;
     const fields: Record<string, string> = {};
+    const hidden: Record<string, string> = {};
     for (const input of inner.matchAll(/<input\b([^>]*)>/gi)) {
       const a = attributes(input[1]!);
       const type = (a.type ?? 'text').toLowerCase();
       if (!a.name || type === 'submit' || type === 'button' || ((type === 'checkbox' || type === 'radio') && !('checked' in a))) continue;
       fields[a.name] = a.value ?? (type === 'checkbox' ? 'on' : '');
+      if (type === 'hidden') hidden[a.name] = fields[a.name]!;
     }
     const buttons = [...inner.matchAll(/<button\b([^>]*)>([\s\S]*?)<\/button>/gi)]
       .map((b) => ({ attrs: attributes(b[1]!), text: decodeEntities(b[2]!.replace(/<[^>]*>/g, '')).trim() }))
@@ -87,6 +93,7 @@ export function parseForms(body: string, base: URL): Form[] {
       action: new URL(attrs.action ?? '', base),
       method: (attrs.method ?? 'get').toUpperCase() === 'POST' ? 'POST' : 'GET',
       fields,
+      hidden,
       buttons,
     });
   }
@@ -132,8 +139,10 @@ export class Browser {
   readonly cookies = new CookieJar();
   private readonly origins: Set<string>;
   private readonly maxRedirects: number;
+  private readonly extraHeaders: Readonly<Record<string, string>>;
 
   constructor(options: BrowserOptions) {
+    this.extraHeaders = options.headers ?? {};
     this.origins = new Set(options.origins.map((o) => new URL(o).origin));
     this.maxRedirects = options.maxRedirects ?? 10;
   }
@@ -169,7 +178,7 @@ export class Browser {
     let url = start;
     let request = init;
     for (let hop = 0; hop <= this.maxRedirects; hop++) {
-      const headers: Record<string, string> = { accept: 'text/html' };
+      const headers: Record<string, string> = { accept: 'text/html', ...this.extraHeaders };
       const cookie = this.cookies.header(url);
       if (cookie) headers.cookie = cookie;
       const res = await fetch(url, { method: request.method, headers, body: request.body, redirect: 'manual' });
