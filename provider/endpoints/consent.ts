@@ -7,13 +7,13 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { AccessDenied, InvalidRequest } from '../../shared/errors.ts';
 import type { ProviderContext } from '../context.ts';
-import { defaults, scopeDescriptions } from '../defaults.ts';
-import { describeScope } from '../../shared/scopes.ts';
+import { defaults } from '../defaults.ts';
 import type { Client } from '../models/client.ts';
 import { toParams } from '../middleware/params.ts';
 import { checkCsrf, csrfToken, CSRF_FIELD } from '../interaction/csrf.ts';
 import { readSession, type CurrentSession } from '../interaction/session.ts';
 import { html } from '../views/html.ts';
+import { decisionForm, scopeList } from '../views/partials.ts';
 import { cspAllowingFormsTo, sendPage } from '../views/layout.ts';
 import { loginUrl } from './login.ts';
 import { consentKey, consentPath, finishAuthorization, InteractionGone, loadInteraction, resumePath, signedInFor, type PendingInteraction } from './authorization/interaction.ts';
@@ -54,17 +54,9 @@ export function consentPage(ctx: ProviderContext): RequestHandler {
       body: html`<section class="card" aria-labelledby="t">
 <h1 id="t">Allow <span class="client">${name}</span>?</h1>
 <p class="muted">It will be able to:</p>
-<ul class="scopes">
-${scopes.map((s) => html`<li>${describeScope(s, scopeDescriptions)}</li>`)}
-</ul>
+${scopeList(scopes)}
 <p class="muted">Signed in as ${user?.name ?? user?.username ?? 'you'}. <a href="${loginUrl(resumePath(pending.id), { client_id: client.client_id })}">Not you?</a></p>
-<form method="post" action="${consentPath(pending.id)}">
-<input type="hidden" name="${CSRF_FIELD}" value="${token}">
-<div class="actions">
-<button type="submit" name="decision" value="allow" class="primary">Allow</button>
-<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
-</div>
-</form>
+${decisionForm({ action: consentPath(pending.id), csrf: token, yes: ['allow', 'Allow'], no: ['deny', 'Deny'] })}
 </section>`,
     });
   };

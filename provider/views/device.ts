@@ -6,9 +6,8 @@
  */
 import type { Response } from 'express';
 import { CSRF_FIELD } from '../interaction/csrf.ts';
-import { scopeDescriptions } from '../defaults.ts';
-import { describeScope } from '../../shared/scopes.ts';
 import { html } from './html.ts';
+import { decisionForm, scopeList } from './partials.ts';
 import { sendPage } from './layout.ts';
 
 export interface EntryPageInput {
@@ -55,7 +54,6 @@ export interface ConfirmPageInput {
 
 /** Shows the device, the code to compare and what it may do; the user approves or denies. */
 export function sendConfirmPage(res: Response, o: ConfirmPageInput): void {
-  const words = [...new Set(o.scopes.map((s) => describeScope(s, scopeDescriptions)))];
   sendPage(res, {
     title: `Connect ${o.clientName}`,
     body: html`<section class="card" aria-labelledby="t">
@@ -63,16 +61,8 @@ export function sendConfirmPage(res: Response, o: ConfirmPageInput): void {
 <p>Check that this code matches the one on your device:</p>
 <p class="code">${o.userCode}</p>
 <p>If it does not match, choose <strong>Deny</strong>: someone else may be trying to use your account.</p>
-${words.length ? html`<h2 class="subhead">${o.clientName} will be able to</h2><ul class="scopes">${words.map((w) => html`<li>${w}</li>`)}</ul>` : ''}
-<form method="post" action="${o.action}">
-<input type="hidden" name="${CSRF_FIELD}" value="${o.csrf}">
-<input type="hidden" name="user_code" value="${o.userCode}">
-<input type="hidden" name="proof" value="${o.proof}">
-<div class="actions">
-<button type="submit" name="decision" value="approve" class="primary">Approve</button>
-<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
-</div>
-</form>
+${o.scopes.length ? html`<h2 class="subhead">${o.clientName} will be able to</h2>${scopeList(o.scopes)}` : ''}
+${decisionForm({ action: o.action, csrf: o.csrf, hidden: { user_code: o.userCode, proof: o.proof }, yes: ['approve', 'Approve'], no: ['deny', 'Deny'] })}
 <p class="muted small">Signed in as ${o.signedInAs}. <a href="${o.switchUserUrl}">Not you?</a></p>
 </section>`,
   });
