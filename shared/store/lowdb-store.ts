@@ -197,6 +197,8 @@ export class LowdbStore implements Store {
   private readonly lazyCommitMs: number;
   private readonly minCompactBytes: number;
   private snapshotBytes = 0;
+  /** Set when a sweep removed a large share of the records: the next commit writes a new snapshot. */
+  private compactSoon = false;
   private writes = 0;
   private lastWriteMs = 0;
   private closed = false;
@@ -299,7 +301,7 @@ export class LowdbStore implements Store {
       for (const i of ids) entries.push({ c, i, r: collection.row(i) ?? null });
     }
     await this.journal.append(entries);
-    if (this.journal.size() > Math.max(this.minCompactBytes, this.snapshotBytes)) await this.compact();
+    if (this.compactSoon || this.journal.size() > Math.max(this.minCompactBytes, this.snapshotBytes)) await this.compact();
     this.writes++;
     this.lastWriteMs = performance.now() - started;
   }
@@ -311,6 +313,7 @@ export class LowdbStore implements Store {
     this.db.data = data;
     await this.db.write();
     await this.journal.clear();
+    this.compactSoon = false;
     try { this.snapshotBytes = statSync(this.file).size; } catch { /* just written */ }
   }
 
@@ -322,7 +325,14 @@ export class LowdbStore implements Store {
   sweep(): number {
     const at = now();
     let removed = 0;
-    for (const c of this.collections.values()) removed += c.sweep(at);
+    let records = 0;
+    for (const c of this.collections.values()) {
+      removed += c.sweep(at);
+      records += c.size();
+    }
+    // When a large share expired at once (a burst of requests ending), rewrite the snapshot so
+    // the files shrink with what is live instead of carrying the dead records plus their deletions.
+    if (removed > 0 && removed >= Math.max(100, records / 4)) this.compactSoon = true;
     if (removed && !this.closed) this.changed().catch(() => undefined);
     return removed;
   }

@@ -75,6 +75,8 @@ test('expired records are invisible at once and swept from memory and files', as
     assert.equal(store.sweep(), 200);
     await store.flush();
     assert.equal(c.size(), 1);
+    const running = store.stats().fileBytes;
+    assert.ok(running < before / 10, `files did not shrink while running: ${before} -> ${running}`);
     await store.close();
     const after = statSync(join(dir, 'test.json')).size;
     assert.ok(after < before / 10, `file did not shrink: ${before} -> ${after}`);
