@@ -60,6 +60,24 @@ export function buildApp(ctx: ProviderContext): express.Express {
     next();
   });
 
+  // JSON endpoints first (the token endpoint is the hottest path); their errors render as JSON.
+  const api = express.Router();
+  // Endpoints browser-based clients call directly (the device app among them).
+  api.use(['/.well-known', PATHS.jwks, PATHS.token, PATHS.userinfo, PATHS.revocation, PATHS.deviceAuthorization], cors());
+  api.get('/.well-known/openid-configuration', discoveryEndpoint(ctx));
+  api.get('/.well-known/oauth-authorization-server', discoveryEndpoint(ctx));
+  api.get(PATHS.jwks, jwksEndpoint(ctx));
+  api.post(PATHS.token, form, tokenEndpoint(ctx));
+  api.get(PATHS.userinfo, userinfoEndpoint(ctx));
+  api.post(PATHS.userinfo, form, userinfoEndpoint(ctx));
+  api.post(PATHS.introspection, form, introspectionEndpoint(ctx));
+  api.post(PATHS.revocation, form, revocationEndpoint(ctx));
+  api.post(PATHS.deviceAuthorization, form, deviceAuthorizationEndpoint(ctx));
+  api.post(PATHS.backchannelAuthentication, form, backchannelAuthenticationEndpoint(ctx));
+  api.post(PATHS.cibaCallback, json, cibaCallbackEndpoint(ctx));
+  api.use(renderJsonError(ctx.log));
+  app.use(api);
+
   // HTML pages: errors render as pages, not JSON.
   const pages = express.Router();
   pages.get(STYLESHEET_PATH, stylesheetEndpoint());
@@ -80,20 +98,6 @@ export function buildApp(ctx: ProviderContext): express.Express {
   pages.use(renderHtmlError(ctx.log));
   app.use(pages);
 
-  // Endpoints browser-based clients call directly (the device app among them).
-  app.use(['/.well-known', PATHS.jwks, PATHS.token, PATHS.userinfo, PATHS.revocation, PATHS.deviceAuthorization], cors());
-  app.get('/.well-known/openid-configuration', discoveryEndpoint(ctx));
-  app.get('/.well-known/oauth-authorization-server', discoveryEndpoint(ctx));
-  app.get(PATHS.jwks, jwksEndpoint(ctx));
-  app.post(PATHS.token, form, tokenEndpoint(ctx));
-  app.get(PATHS.userinfo, userinfoEndpoint(ctx));
-  app.post(PATHS.userinfo, form, userinfoEndpoint(ctx));
-  app.post(PATHS.introspection, form, introspectionEndpoint(ctx));
-  app.post(PATHS.revocation, form, revocationEndpoint(ctx));
-  app.post(PATHS.deviceAuthorization, form, deviceAuthorizationEndpoint(ctx));
-  app.post(PATHS.backchannelAuthentication, form, backchannelAuthenticationEndpoint(ctx));
-  app.post(PATHS.cibaCallback, json, cibaCallbackEndpoint(ctx));
-  void json;
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => void res.json({ status: 'ready', store: ctx.store.stats().records >= 0, keys: ctx.keys.jwks().keys.length > 0 }));
 

@@ -5,11 +5,14 @@
  * signed has expired.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
-import { generateKeyPair, exportJWK, importJWK, SignJWT, jwtVerify, createLocalJWKSet, calculateJwkThumbprint } from 'jose';
-import type { JWK, JWTPayload, JWTVerifyOptions, JWTVerifyResult, CryptoKey, KeyObject } from 'jose';
+import { generateKeyPair, exportJWK, jwtVerify, createLocalJWKSet, calculateJwkThumbprint } from 'jose';
+import type { JWK, JWTPayload, JWTVerifyOptions, JWTVerifyResult } from 'jose';
+import { createPrivateKey, sign as signBytes, type KeyObject, type JsonWebKey } from 'node:crypto';
 import { readFile, writeFile, rename, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaults } from '../defaults.ts';
+
+const base64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** Algorithms the provider signs with. */
 export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
@@ -24,7 +27,7 @@ interface StoredKey {
 }
 
 interface LoadedKey extends StoredKey {
-  readonly privateKey: CryptoKey | KeyObject;
+  readonly privateKey: KeyObject;
   readonly publicJwk: JWK;
 }
 
@@ -36,9 +39,9 @@ async function makeKey(alg: SigningAlg): Promise<StoredKey> {
 }
 
 async function load(stored: StoredKey): Promise<LoadedKey> {
-  const privateKey = await importJWK(stored.privateJwk, stored.alg);
+  const privateKey = createPrivateKey({ key: stored.privateJwk as JsonWebKey, format: 'jwk' });
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = stored.privateJwk;
-  return { ...stored, privateKey: privateKey as CryptoKey | KeyObject, publicJwk: { ...pub, kid: stored.kid, alg: stored.alg, use: 'sig' } };
+  return { ...stored, privateKey, publicJwk: { ...pub, kid: stored.kid, alg: stored.alg, use: 'sig' } };
 }
 
 export class KeyStore {
@@ -111,10 +114,19 @@ export class KeyStore {
     return key;
   }
 
-  /** Signs a JWT with the active key of `alg`; `typ` goes in the header. */
+  /**
+   * Signs a JWT with the active key of `alg`; `typ` goes in the header. The compact JWS is put
+   * together here and signed with node:crypto directly: about 3x cheaper than going through
+   * WebCrypto (jose 6 signs only that way), and every token endpoint response signs one or two.
+   * @see https://www.rfc-editor.org/rfc/rfc7515#section-7.1
+   */
   async sign(payload: JWTPayload, alg: string, typ = 'JWT'): Promise<string> {
+    if (alg !== 'RS256' && alg !== 'ES256') throw new TypeError(`cannot sign ${alg}`);
     const key = this.active(alg);
-    return new SignJWT(payload).setProtectedHeader({ alg, kid: key.kid, typ }).sign(key.privateKey);
+    const input = `${base64url({ alg, kid: key.kid, typ })}.${base64url(payload)}`;
+    // ES256 signatures are R || S (IEEE P1363), not DER (RFC 7518 section 3.4).
+    const signature = signBytes('sha256', Buffer.from(input), alg === 'ES256' ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' } : key.privateKey);
+    return `${input}.${signature.toString('base64url')}`;
   }
 
   /** Verifies a JWT this provider signed (any published key). */
