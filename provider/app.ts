@@ -52,6 +52,8 @@ export interface RunningProvider {
 export function buildApp(ctx: ProviderContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Protocol answers are no-store: no ETag hashing of every body.
+  app.set('etag', false);
   app.set('trust proxy', 'loopback');
   const form = express.urlencoded({ extended: false, limit: defaults.maxBodyBytes, parameterLimit: 100 });
   const json = express.json({ limit: defaults.maxBodyBytes });
