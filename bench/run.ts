@@ -56,7 +56,7 @@ export interface BenchResults {
 const CIBA_INTERVAL = 1;
 
 export const PERSISTENCE = {
-  ours: 'lowdb JSON file in a temp data dir, group commit (one atomic write per batch; durable responses wait for it); access tokens are JWTs with no write',
+  ours: 'lowdb snapshot + append-only journal in a temp data dir, group commit (one fsynced journal append of the changed records per batch; durable responses wait for it); access tokens are JWTs with no write',
   oursSettings: `CIBA poll interval ${CIBA_INTERVAL} s; expired CIBA requests kept ${EXPIRED_GRACE} s past expiry at the provider (300 s in production) and at the entity (600 s) so the sweep is seen within the run; anti-fatigue limit at its default (5 per user per minute), many bench users instead`,
   theirs: "oidc-provider's in-memory development adapter (LRU of 1,000 entries, nothing on disk)",
 };
