@@ -9,6 +9,7 @@
 import type { Collection, Store } from '../shared/store/store.ts';
 import type { CallbackStatus } from '../shared/constants.ts';
 import type { RequestStatus } from '../shared/entity-api.ts';
+import type { DelegationRequest } from '../shared/wire.ts';
 
 /** `issuer \n sub`: one user at one issuer. */
 export const userKey = (issuer: string, sub: string) => `${issuer}\n${sub}`;
@@ -58,20 +59,13 @@ export interface CallbackState {
 }
 
 /** A delegated authentication request. Kept until `expires_at` + settledRetention. */
-export interface PendingRequest {
+export interface PendingRequest extends DelegationRequest {
   readonly id: string;
   readonly issuer: string;
   /** The provider's bearer token, sent back on the callback. Never leaves the entity otherwise. */
   readonly token: string;
   readonly jti: string;
   readonly sub?: string;
-  readonly login_hint: string;
-  readonly scope: string;
-  readonly is_consent_required: boolean;
-  readonly binding_message?: string;
-  readonly acr_values?: string;
-  readonly client_id?: string;
-  readonly client_name?: string;
   readonly created_at: number;
   /** Arrival order: epoch ms, strictly increasing within a process (sorting within one second). */
   readonly seq: number;
