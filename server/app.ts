@@ -55,6 +55,8 @@ export interface StartServerOptions extends Partial<ServerConfig> {
   readonly log?: Logger;
   /** HTTPS agent for Web Push deliveries (tests pass one trusting their loopback push service). */
   readonly pushAgent?: Agent;
+  /** How long a new WebSocket has to authenticate, ms (default defaults.wsAuthTimeoutMs). */
+  readonly wsAuthTimeoutMs?: number;
 }
 
 /** The express app with every route of the entity. */
@@ -124,7 +126,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
       events: new EventEmitter(),
     };
-    const hub = new WsHub(ctx);
+    const hub = new WsHub(ctx, options.wsAuthTimeoutMs);
     const lifecycle = new RequestLifecycle(ctx, hub);
     const removeHook = config.autoApprove ? installAutoApprove(ctx, lifecycle) : undefined;
     server.on('request', buildApp(ctx, hub, lifecycle));

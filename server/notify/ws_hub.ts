@@ -34,7 +34,8 @@ export class WsHub {
   private readonly byDevice = new Map<string, Set<Connection>>();
   private readonly keepAlive: NodeJS.Timeout;
 
-  constructor(private readonly ctx: ServerContext) {
+  /** `authTimeoutMs`: how long a new socket has to authenticate (default defaults.wsAuthTimeoutMs). */
+  constructor(private readonly ctx: ServerContext, private readonly authTimeoutMs: number = defaults.wsAuthTimeoutMs) {
     this.keepAlive = setInterval(() => this.ping(), defaults.wsPingIntervalMs);
     this.keepAlive.unref();
   }
@@ -61,7 +62,7 @@ export class WsHub {
   private open(ws: WebSocket): void {
     const conn: Connection = { ws, alive: true };
     this.all.add(conn);
-    conn.authTimer = setTimeout(() => this.close(conn, WS_CLOSE.authTimeout, 'auth timeout'), defaults.wsAuthTimeoutMs);
+    conn.authTimer = setTimeout(() => this.close(conn, WS_CLOSE.authTimeout, 'auth timeout'), this.authTimeoutMs);
     ws.on('pong', () => void (conn.alive = true));
     ws.on('message', (data, isBinary) => void this.receive(conn, isBinary ? '' : data.toString()));
     ws.on('close', () => this.forget(conn));

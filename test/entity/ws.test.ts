@@ -85,3 +85,16 @@ test('removing the device closes its sockets and ends its session', async () => 
   again.send({ type: 'auth', device_token: other.enrollment!.device_token });
   assert.equal(await again.closed, WS_CLOSE.unauthorized);
 });
+
+test('closes a socket that does not authenticate in time', async () => {
+  const quick = await startTestServer({ trustedIssuers: [keycloak.issuer], wsAuthTimeoutMs: 200 });
+  try {
+    const c = await WsClient.connect(quick.url);
+    const started = Date.now();
+    assert.equal(await c.closed, WS_CLOSE.authTimeout);
+    assert.ok(Date.now() - started < 2000, 'closed long after the auth timeout');
+    assert.ok(!c.messages.some((m) => m.type === 'ready'));
+  } finally {
+    await quick.stop();
+  }
+});
