@@ -6,11 +6,20 @@ import { LowdbStore } from '../../shared/store/lowdb-store.ts';
 import { DataDirLockedError } from '../../shared/store/lock.ts';
 import { tempDir } from '../helpers/provider.ts';
 
+/** Runs `fn` with a fresh data directory, removed afterwards whatever happens. */
+async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = tempDir();
+  try {
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const open = (dir: string) => LowdbStore.open({ dir, name: 'test', sweepIntervalMs: 0 });
 
 test('records survive a restart of the store', async () => {
-  const dir = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     let store = await open(dir);
     await store.collection<{ v: number }>('Thing').upsert('a', { v: 1 });
     await store.collection<{ v: number; grantId: string }>('Token', { indexes: ['grantId'] }).upsert('t1', { v: 2, grantId: 'g' }, 3600);
@@ -21,14 +30,11 @@ test('records survive a restart of the store', async () => {
     assert.equal(tokens.length, 1);
     assert.equal(tokens[0]!.id, 't1');
     await store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a burst of concurrent durable writes is one journal append, and all of it survives a reopen', async () => {
-  const dir = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     let store = await open(dir);
     const c = store.collection<{ n: number }>('Burst');
     await Promise.all(Array.from({ length: 500 }, (_, n) => c.upsert(`k${n}`, { n })));
@@ -42,26 +48,20 @@ test('a burst of concurrent durable writes is one journal append, and all of it 
     assert.equal(all.length, 500);
     assert.equal(all.find((r) => r.id === 'k499')?.n, 499);
     await store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a durable upsert resolves only after its batch is on disk', async () => {
-  const dir = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const store = await open(dir);
     await store.collection<{ x: string }>('D').upsert('id', { x: 'persisted' });
     assert.match(readFileSync(join(dir, 'test.journal'), 'utf8'), /persisted/);
     await store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('expired records are invisible at once and swept from memory and files', async () => {
-  const dir = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     let store = await open(dir);
     let c = store.collection<{ big: string }>('Exp');
     await Promise.all(Array.from({ length: 200 }, (_, i) => c.upsert(`e${i}`, { big: 'x'.repeat(500) }, 1)));
@@ -81,14 +81,11 @@ test('expired records are invisible at once and swept from memory and files', as
     const after = statSync(join(dir, 'test.json')).size;
     assert.ok(after < before / 10, `file did not shrink: ${before} -> ${after}`);
     assert.equal(statSync(join(dir, 'test.journal')).size, 0, 'a closed store leaves everything in the snapshot');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('consume is atomic: only the first of concurrent consumers sees an unconsumed record', async () => {
-  const dir = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const store = await open(dir);
     const c = store.collection<{ v: number }>('Code');
     await c.upsert('code', { v: 1 }, 60);
@@ -96,14 +93,11 @@ test('consume is atomic: only the first of concurrent consumers sees an unconsum
     assert.equal(results.filter((r) => r && r.consumed === undefined).length, 1);
     assert.equal(results.filter((r) => r && r.consumed !== undefined).length, 9);
     await store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('destroyBy removes every record of a secondary key', async () => {
-  const dir = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const store = await open(dir);
     const c = store.collection<{ grantId: string }>('RT', { indexes: ['grantId'] });
     await Promise.all([c.upsert('a', { grantId: 'g1' }), c.upsert('b', { grantId: 'g1' }), c.upsert('c', { grantId: 'g2' })]);
@@ -111,27 +105,21 @@ test('destroyBy removes every record of a secondary key', async () => {
     assert.deepEqual((await c.all()).map((r) => r.id), ['c']);
     assert.deepEqual(await c.findBy('grantId', 'g1'), []);
     await store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a second process cannot open a locked data directory', async () => {
-  const dir = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const store = await open(dir);
     await assert.rejects(open(dir), DataDirLockedError);
     await store.close();
     const again = await open(dir);
     await again.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('returned records are copies: mutating one does not change the store', async () => {
-  const dir = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const store = await open(dir);
     const c = store.collection<{ list: string[] }>('Copy');
     await c.upsert('a', { list: ['x'] });
@@ -139,14 +127,11 @@ test('returned records are copies: mutating one does not change the store', asyn
     r!.list.push('y');
     assert.deepEqual((await c.find('a'))!.list, ['x']);
     await store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('the data files are private (0600) and a leftover temporary file from a crash is harmless', async () => {
-  const dir = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     let store = await open(dir);
     await store.collection<{ secret: string }>('S').upsert('a', { secret: 'hash' });
     assert.equal(statSync(join(dir, 'test.journal')).mode & 0o777, 0o600);
@@ -159,14 +144,11 @@ test('the data files are private (0600) and a leftover temporary file from a cra
     await store.collection<{ secret: string }>('S').upsert('b', { secret: 'x' });
     await store.close();
     assert.ok(!existsSync(join(dir, '.test.json.tmp')), 'temporary file left behind after a snapshot');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a torn last journal line (crash mid-append) is dropped; everything before it is kept', async () => {
-  const dir = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     let store = await open(dir);
     const c = store.collection<{ v: number }>('T');
     await c.upsert('a', { v: 1 });
@@ -183,14 +165,11 @@ test('a torn last journal line (crash mid-append) is dropped; everything before 
     store = await open(dir);
     assert.equal((await store.collection('T').all()).length, 3);
     await store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('the journal is compacted into the snapshot once it outgrows it, and nothing is lost', async () => {
-  const dir = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     let store = await LowdbStore.open({ dir, name: 'test', sweepIntervalMs: 0, minCompactBytes: 2048 });
     const c = store.collection<{ n: number; pad: string }>('C');
     for (let n = 0; n < 60; n++) await c.upsert(`k${n % 10}`, { n, pad: 'p'.repeat(100) });
@@ -203,14 +182,11 @@ test('the journal is compacted into the snapshot once it outgrows it, and nothin
     assert.equal(all.length, 10);
     assert.deepEqual(all.map((r) => r.n).sort((a, b) => a - b), [50, 51, 52, 53, 54, 55, 56, 57, 58, 59]);
     await store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('non-durable changes are committed lazily, without a commit of their own per change', async () => {
-  const dir = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const store = await LowdbStore.open({ dir, name: 'test', sweepIntervalMs: 0, lazyCommitMs: 100 });
     const c = store.collection<{ polledAt: number }>('P');
     await c.upsert('r', { polledAt: 0 });
@@ -221,7 +197,5 @@ test('non-durable changes are committed lazily, without a commit of their own pe
     assert.equal(store.stats().writes, before + 1, 'the lazy changes were committed once');
     assert.match(readFileSync(join(dir, 'test.journal'), 'utf8'), /"polledAt":50/);
     await store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
