@@ -40,13 +40,14 @@ export async function pollRequest<T extends PollableRequest>(collection: Collect
   const nowMs = Date.now();
   if (nowMs >= record.expiresAt * 1000) throw new ExpiredToken('the request has expired');
   const ttl = Math.max(1, Math.ceil((record.expiresAt * 1000 - nowMs) / 1000) + defaults.expiredRequestGrace);
-  const { consumed: _c, expiresAt: _e, ...payload } = record as T & { consumed?: number; expiresAt: number };
+  // The stored payload, without the store's consumed mark (its own expiresAt is the request's).
+  const { consumed: _c, ...payload } = record as T & { consumed?: number };
   if (record.lastPolledAt !== undefined && nowMs - record.lastPolledAt < record.interval * 1000) {
-    const slower = { ...payload, expiresAt: record.expiresAt, interval: record.interval + SLOW_DOWN_STEP, lastPolledAt: nowMs } as unknown as T;
+    const slower = { ...payload, interval: record.interval + SLOW_DOWN_STEP, lastPolledAt: nowMs } as T;
     await collection.upsert(id, slower, ttl, { durable: false });
     throw new SlowDown(`polling too fast; wait at least ${slower.interval} seconds between requests`);
   }
-  await collection.upsert(id, { ...payload, expiresAt: record.expiresAt, lastPolledAt: nowMs } as unknown as T, ttl, { durable: false });
+  await collection.upsert(id, { ...payload, lastPolledAt: nowMs } as T, ttl, { durable: false });
   if (record.status === 'pending') throw new AuthorizationPending();
   if (record.status === 'denied') throw new AccessDenied(record.denyDescription ?? 'the user denied the request').withStatus(400);
   const before = await collection.consume(id);
