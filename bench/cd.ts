@@ -40,16 +40,28 @@ const receiver = createServer((req, res) => {
       const waiter = pings.get(id);
       if (typeof waiter === 'function') waiter(at);
       else pings.set(id, at);
-    } catch { /* not ours */ }
+    } catch {
+      /* not ours */
+    }
   });
 });
 
 function waitPing(id: string, timeoutMs: number): Promise<number> {
   const early = pings.get(id);
-  if (typeof early === 'number') { pings.delete(id); return Promise.resolve(early); }
+  if (typeof early === 'number') {
+    pings.delete(id);
+    return Promise.resolve(early);
+  }
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => { pings.delete(id); reject(new Error('no ping')); }, timeoutMs);
-    pings.set(id, (at) => { clearTimeout(t); pings.delete(id); resolve(at); });
+    const t = setTimeout(() => {
+      pings.delete(id);
+      reject(new Error('no ping'));
+    }, timeoutMs);
+    pings.set(id, (at) => {
+      clearTimeout(t);
+      pings.delete(id);
+      resolve(at);
+    });
   });
 }
 
@@ -60,9 +72,18 @@ async function post(url: string, body: URLSearchParams): Promise<{ status: numbe
 
 async function trip(endpoints: { bc: string; token: string }, username: string, binding: string): Promise<TripTimes> {
   const startedAt = clock();
-  let acceptedAt = 0, pingedAt = 0;
+  let acceptedAt = 0,
+    pingedAt = 0;
   try {
-    const bc = await post(endpoints.bc, new URLSearchParams({ scope: 'openid profile', login_hint: username, binding_message: binding, client_notification_token: randomBytes(16).toString('base64url') }));
+    const bc = await post(
+      endpoints.bc,
+      new URLSearchParams({
+        scope: 'openid profile',
+        login_hint: username,
+        binding_message: binding,
+        client_notification_token: randomBytes(16).toString('base64url'),
+      }),
+    );
     acceptedAt = clock();
     if (bc.status !== 200) throw new Error(`bc-authorize ${bc.status} ${bc.json.error}`);
     pingedAt = await waitPing(bc.json.auth_req_id, 30_000);
@@ -79,17 +100,24 @@ try {
   const notifyUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/ciba/notify`;
   const d = (await (await fetch(`${args.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>;
   const endpoints = { bc: d.backchannel_authentication_endpoint!, token: d.token_endpoint! };
-  serveParent({ notifyUrl }, {
-    /** `count` round trips, one after another or all at once; user i % users.length. */
-    trips: async ({ users, count, concurrent, prefix }: { users: string[]; count: number; concurrent: boolean; prefix: string }) => {
-      const binding = (i: number) => `${prefix} ${i}`;
-      if (concurrent) return Promise.all(Array.from({ length: count }, (_, i) => trip(endpoints, users[i % users.length]!, binding(i))));
-      const out: TripTimes[] = [];
-      for (let i = 0; i < count; i++) out.push(await trip(endpoints, users[i % users.length]!, binding(i)));
-      return out;
+  serveParent(
+    { notifyUrl },
+    {
+      /** `count` round trips, one after another or all at once; user i % users.length. */
+      trips: async ({ users, count, concurrent, prefix }: { users: string[]; count: number; concurrent: boolean; prefix: string }) => {
+        const binding = (i: number) => `${prefix} ${i}`;
+        if (concurrent) return Promise.all(Array.from({ length: count }, (_, i) => trip(endpoints, users[i % users.length]!, binding(i))));
+        const out: TripTimes[] = [];
+        for (let i = 0; i < count; i++) out.push(await trip(endpoints, users[i % users.length]!, binding(i)));
+        return out;
+      },
+      close: () =>
+        new Promise<void>((resolve) => {
+          receiver.close(() => resolve());
+          receiver.closeAllConnections();
+        }),
     },
-    close: () => new Promise<void>((resolve) => { receiver.close(() => resolve()); receiver.closeAllConnections(); }),
-  });
+  );
 } catch (e) {
   failToParent(e);
 }

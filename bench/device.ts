@@ -74,26 +74,31 @@ async function enroll(accessToken: string, name: string): Promise<void> {
 }
 
 try {
-  serveParent({ pid: process.pid }, {
-    /** Enrolls one device per token (in parallel, a few at a time) and connects it. */
-    enroll: async ({ tokens }: { tokens: Array<{ username: string; token: string }> }) => {
-      for (let i = 0; i < tokens.length; i += 20) {
-        await Promise.all(tokens.slice(i, i + 20).map((t) => enroll(t.token, `bench phone of ${t.username}`)));
-      }
-      return devices.length;
+  serveParent(
+    { pid: process.pid },
+    {
+      /** Enrolls one device per token (in parallel, a few at a time) and connects it. */
+      enroll: async ({ tokens }: { tokens: Array<{ username: string; token: string }> }) => {
+        for (let i = 0; i < tokens.length; i += 20) {
+          await Promise.all(tokens.slice(i, i + 20).map((t) => enroll(t.token, `bench phone of ${t.username}`)));
+        }
+        return devices.length;
+      },
+      /** Hop timestamps for the given binding messages, then forgets them. */
+      times: ({ keys }: { keys: string[] }) => {
+        const out: Record<string, DeviceTimes> = {};
+        for (const k of keys) {
+          const t = times.get(k);
+          if (t) out[k] = t;
+          times.delete(k);
+        }
+        return { times: out, failures };
+      },
+      close: () => {
+        for (const d of devices) d.ws.close();
+      },
     },
-    /** Hop timestamps for the given binding messages, then forgets them. */
-    times: ({ keys }: { keys: string[] }) => {
-      const out: Record<string, DeviceTimes> = {};
-      for (const k of keys) {
-        const t = times.get(k);
-        if (t) out[k] = t;
-        times.delete(k);
-      }
-      return { times: out, failures };
-    },
-    close: () => { for (const d of devices) d.ws.close(); },
-  });
+  );
 } catch (e) {
   failToParent(e);
 }

@@ -71,7 +71,9 @@ async function freePort(): Promise<number> {
 
 function parseArgs(argv: readonly string[]): BenchOptions {
   const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-  const only = get('only')?.split(',').filter((s): s is Section => (SECTIONS as readonly string[]).includes(s)) ?? [...SECTIONS];
+  const only = get('only')
+    ?.split(',')
+    .filter((s): s is Section => (SECTIONS as readonly string[]).includes(s)) ?? [...SECTIONS];
   return {
     quick: argv.includes('--quick'),
     only,
@@ -97,7 +99,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     warmup: q ? 0 : 2,
     order: q ? 'A B' : 'A B B A (after an unmeasured warm-up of each)',
   };
-  const log = (m: string) => { if (options.verbose) console.error(`[bench] ${m}`); };
+  const log = (m: string) => {
+    if (options.verbose) console.error(`[bench] ${m}`);
+  };
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
     quick: q,
@@ -121,37 +125,81 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     // The provider and the entity must know each other's URL before either starts.
     const [nodPort, entityPort] = [await freePort(), await freePort()];
     const track = <T extends Child<unknown>>(p: Promise<T>) => p.then((c) => (children.push(c), c));
-    const entityP = track(spawnChild<EntityInfo>('servers/entity.ts', { port: entityPort, issuer: `http://127.0.0.1:${nodPort}`, settledRetention: EXPIRED_GRACE, ...(appDir ? { appDir } : {}) }, { nodeFlags: nodFlags })).catch((e: Error) => e);
+    const entityP = track(
+      spawnChild<EntityInfo>(
+        'servers/entity.ts',
+        { port: entityPort, issuer: `http://127.0.0.1:${nodPort}`, settledRetention: EXPIRED_GRACE, ...(appDir ? { appDir } : {}) },
+        { nodeFlags: nodFlags },
+      ),
+    ).catch((e: Error) => e);
     const [load, nod, panva, entity] = await Promise.all([
       track(spawnChild<unknown>('load.ts', {})),
-      track(spawnChild<NodInfo>('servers/nod.ts', {
-        port: nodPort, authChannelUrl: `http://127.0.0.1:${entityPort}${DELEGATION_PATH}`, cibaInterval: CIBA_INTERVAL, expiredRequestGrace: EXPIRED_GRACE,
-      }, { nodeFlags: nodFlags })),
+      track(
+        spawnChild<NodInfo>(
+          'servers/nod.ts',
+          {
+            port: nodPort,
+            authChannelUrl: `http://127.0.0.1:${entityPort}${DELEGATION_PATH}`,
+            cibaInterval: CIBA_INTERVAL,
+            expiredRequestGrace: EXPIRED_GRACE,
+          },
+          { nodeFlags: nodFlags },
+        ),
+      ),
       track(spawnChild<PanvaInfo>('servers/panva.ts', {})),
       entityP,
     ]);
-    log(`ours ${nod.info.issuer} (pid ${nod.pid}), theirs ${panva.info.issuer} (pid ${panva.pid}), load pid ${load.pid}` +
-      (entity instanceof Error ? `, entity failed: ${entity.message.split('\n')[0]}` : `, entity ${entity.info.url} (pid ${entity.pid})`));
+    log(
+      `ours ${nod.info.issuer} (pid ${nod.pid}), theirs ${panva.info.issuer} (pid ${panva.pid}), load pid ${load.pid}` +
+        (entity instanceof Error ? `, entity failed: ${entity.message.split('\n')[0]}` : `, entity ${entity.info.url} (pid ${entity.pid})`),
+    );
     const ctx: BenchContext = {
-      quick: q, ...settings, load, nod, panva, log, appDir, appError,
+      quick: q,
+      ...settings,
+      load,
+      nod,
+      panva,
+      log,
+      appDir,
+      appError,
       ...(entity instanceof Error ? { entityError: entity.message.split('\n')[0] } : { entity }),
       spawn: <I>(module: string, args: unknown) => track(spawnChild<I>(module, args)),
     };
 
     if (options.only.includes('token')) {
-      try { results.rows.push(...(await tokenRows(ctx))); } catch (e) { results.rows.push(skipped('client_credentials', e)); }
+      try {
+        results.rows.push(...(await tokenRows(ctx)));
+      } catch (e) {
+        results.rows.push(skipped('client_credentials', e));
+      }
     }
     if (options.only.includes('ciba')) {
-      try { results.rows.push(...(await cibaRows(ctx))); } catch (e) { results.rows.push(skipped('CIBA backchannel request and poll', e)); }
+      try {
+        results.rows.push(...(await cibaRows(ctx)));
+      } catch (e) {
+        results.rows.push(skipped('CIBA backchannel request and poll', e));
+      }
     }
     if (options.only.includes('roundtrip')) {
-      try { results.roundTrip = await roundTrip(ctx); } catch (e) { results.roundTrip = skipped('CIBA round trip', e); }
+      try {
+        results.roundTrip = await roundTrip(ctx);
+      } catch (e) {
+        results.roundTrip = skipped('CIBA round trip', e);
+      }
     }
     if (options.only.includes('scale')) {
-      try { results.scale = await scale(ctx); } catch (e) { results.scale = skipped('Scale: 10,000 pending CIBA requests', e); }
+      try {
+        results.scale = await scale(ctx);
+      } catch (e) {
+        results.scale = skipped('Scale: 10,000 pending CIBA requests', e);
+      }
     }
     if (options.only.includes('app')) {
-      try { results.app = await appSize(ctx); } catch (e) { results.app = skipped('Device app size', e); }
+      try {
+        results.app = await appSize(ctx);
+      } catch (e) {
+        results.app = skipped('Device app size', e);
+      }
     }
   } finally {
     await Promise.all(children.map((c) => c.stop()));
@@ -168,7 +216,9 @@ export function formatResults(r: BenchResults): string {
   const out: string[] = [];
   out.push(`Nod vs oidc-provider — ${r.startedAt}${r.quick ? ' (QUICK smoke mode: figures are not meaningful)' : ''}`);
   out.push(`machine: ${r.machine.cpus} x ${r.machine.model}, node ${r.machine.node}, load average before ${r.machine.loadavgBefore.join(' ')}`);
-  out.push(`load: autocannon in its own process, ${r.settings.connections} connections, ${r.settings.duration} s per round, ${r.settings.rounds} round(s) per side, order ${r.settings.order}`);
+  out.push(
+    `load: autocannon in its own process, ${r.settings.connections} connections, ${r.settings.duration} s per round, ${r.settings.rounds} round(s) per side, order ${r.settings.order}`,
+  );
   out.push(`persists — ours: ${r.persistence.ours}`);
   out.push(`         — theirs: ${r.persistence.theirs}`);
   out.push(`ours, bench settings: ${r.persistence.oursSettings}`);
@@ -182,10 +232,20 @@ export function formatResults(r: BenchResults): string {
       notes.push(`${row.name}: ${row.reason}`);
       continue;
     }
-    const o = row.ours, t = row.theirs;
+    const o = row.ours,
+      t = row.theirs;
     lines.push([
-      row.name, fmt.n(o.rps), fmt.ms(o.p50), fmt.ms(o.p99), fmt.n(o.errors), fmt.n(o.cpuMicrosPerReq),
-      t ? fmt.n(t.rps) : '-', t ? fmt.ms(t.p50) : '-', t ? fmt.ms(t.p99) : '-', t ? fmt.n(t.errors) : '-', t ? fmt.n(t.cpuMicrosPerReq) : '-',
+      row.name,
+      fmt.n(o.rps),
+      fmt.ms(o.p50),
+      fmt.ms(o.p99),
+      fmt.n(o.errors),
+      fmt.n(o.cpuMicrosPerReq),
+      t ? fmt.n(t.rps) : '-',
+      t ? fmt.ms(t.p50) : '-',
+      t ? fmt.ms(t.p99) : '-',
+      t ? fmt.n(t.errors) : '-',
+      t ? fmt.n(t.cpuMicrosPerReq) : '-',
       fmt.ratio(row.ratio),
     ]);
     if (row.note) notes.push(`${row.name}: ${row.note}`);

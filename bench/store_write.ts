@@ -18,8 +18,26 @@ try {
   const delegations = store.collection<Record<string, unknown>>('CibaDelegation');
   const now = nowSeconds();
   for (let i = 0; i < n; i++) {
-    const id = randomId(32), jti = randomId(16);
-    void requests.upsert(id, { clientId: 'demo-bank', sub: crypto.randomUUID(), scope: 'openid profile', mode: 'poll', status: 'pending', jti, createdAt: now, expiresAt: now + 120, interval: 5, consentRequired: true, bindingMessage: `Scale ${i}` }, 420, { durable: false });
+    const id = randomId(32),
+      jti = randomId(16);
+    void requests.upsert(
+      id,
+      {
+        clientId: 'demo-bank',
+        sub: crypto.randomUUID(),
+        scope: 'openid profile',
+        mode: 'poll',
+        status: 'pending',
+        jti,
+        createdAt: now,
+        expiresAt: now + 120,
+        interval: 5,
+        consentRequired: true,
+        bindingMessage: `Scale ${i}`,
+      },
+      420,
+      { durable: false },
+    );
     void delegations.upsert(jti, { authReqId: id }, 420, { durable: false });
   }
   await store.flush();
@@ -37,8 +55,16 @@ try {
     await requests.upsert('probe', { at: Date.now() });
   });
   console.log(`files ${(store.stats().fileBytes / 1024 / 1024).toFixed(2)} MB (snapshot + journal)`);
-  const data = JSON.parse(JSON.stringify({ CibaRequest: (requests as unknown as { dump(): unknown }).dump(), CibaDelegation: (delegations as unknown as { dump(): unknown }).dump() }));
-  for (const [label, stringify] of [['indented (lowdb JSONFile)', (d: unknown) => JSON.stringify(d, null, 2)], ['compact', (d: unknown) => JSON.stringify(d)]] as const) {
+  const data = JSON.parse(
+    JSON.stringify({
+      CibaRequest: (requests as unknown as { dump(): unknown }).dump(),
+      CibaDelegation: (delegations as unknown as { dump(): unknown }).dump(),
+    }),
+  );
+  for (const [label, stringify] of [
+    ['indented (lowdb JSONFile)', (d: unknown) => JSON.stringify(d, null, 2)],
+    ['compact', (d: unknown) => JSON.stringify(d)],
+  ] as const) {
     const file = new DataFile<unknown>(join(dir, `${label.split(' ')[0]}.json`), { parse: JSON.parse, stringify });
     await timed(`${label} write`, () => file.write(data));
     console.log(`  file ${(statSync(join(dir, `${label.split(' ')[0]}.json`)).size / 1024 / 1024).toFixed(2)} MB`);

@@ -14,7 +14,16 @@ import { KeyStore } from '../provider/keys/keystore.ts';
 import { newUser } from '../provider/models/user.ts';
 import { setCibaUserCode } from '../provider/ciba/user_code.ts';
 import { upsertClient } from '../provider/demo.ts';
-import { CIBA_HINTS, cibaPolicy, resetCibaPolicy, setCibaPolicy, storedCibaPolicy, type CibaHint, type CibaPolicy, type PolicyContext } from '../provider/ciba/policy.ts';
+import {
+  CIBA_HINTS,
+  cibaPolicy,
+  resetCibaPolicy,
+  setCibaPolicy,
+  storedCibaPolicy,
+  type CibaHint,
+  type CibaPolicy,
+  type PolicyContext,
+} from '../provider/ciba/policy.ts';
 import { DELIVERY_MODES } from '../provider/models/client.ts';
 import { CIBA_GRANT_TYPE } from '../shared/constants.ts';
 
@@ -61,8 +70,15 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
     args: argv,
     allowPositionals: true,
     options: {
-      password: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, phone: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      'delivery-mode': { type: 'string' }, 'expires-in': { type: 'string' }, interval: { type: 'string' }, hints: { type: 'string' },
+      password: { type: 'string' },
+      name: { type: 'string' },
+      email: { type: 'string' },
+      phone: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      'delivery-mode': { type: 'string' },
+      'expires-in': { type: 'string' },
+      interval: { type: 'string' },
+      hints: { type: 'string' },
     },
   });
   const [group, action, ...rest] = positionals;
@@ -75,7 +91,11 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
     case 'users list':
       return withModels(dataDir, async (m) => {
         const users = await m.users.all();
-        return users.map((u) => `${u.username}\t${u.sub}\t${u.name ?? ''}\t${u.email ?? ''}${u.locked_until && u.locked_until > Date.now() / 1000 ? '\tLOCKED' : ''}`).join('\n') || '(no users)';
+        return (
+          users
+            .map((u) => `${u.username}\t${u.sub}\t${u.name ?? ''}\t${u.email ?? ''}${u.locked_until && u.locked_until > Date.now() / 1000 ? '\tLOCKED' : ''}`)
+            .join('\n') || '(no users)'
+        );
       });
     case 'users add': {
       const [username] = rest;
@@ -127,8 +147,13 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
       });
     }
     case 'clients list':
-      return withModels(dataDir, async (m) =>
-        (await m.clients.all()).map((c) => `${c.client_id}\t${c.token_endpoint_auth_method}\t${c.grant_types.join(',')}\t${c.client_name ?? ''}`).join('\n') || '(no clients)');
+      return withModels(
+        dataDir,
+        async (m) =>
+          (await m.clients.all())
+            .map((c) => `${c.client_id}\t${c.token_endpoint_auth_method}\t${c.grant_types.join(',')}\t${c.client_name ?? ''}`)
+            .join('\n') || '(no clients)',
+      );
     case 'clients add': {
       const [file] = rest;
       if (!file) throw new UsageError('clients add <metadata.json>');
@@ -158,7 +183,13 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
           const kids = await keys.rotate();
           return `new signing keys: ${kids.join(', ')}\nprevious keys are retired but stay published until their tokens expire`;
         }
-        return keys.list().map((k) => `${k.kid}\t${k.alg}\t${new Date(k.createdAt * 1000).toISOString()}\t${k.retiredAt ? `retired ${new Date(k.retiredAt * 1000).toISOString()}` : 'active'}`).join('\n');
+        return keys
+          .list()
+          .map(
+            (k) =>
+              `${k.kid}\t${k.alg}\t${new Date(k.createdAt * 1000).toISOString()}\t${k.retiredAt ? `retired ${new Date(k.retiredAt * 1000).toISOString()}` : 'active'}`,
+          )
+          .join('\n');
       });
     case 'ciba-policy show':
       return withModels(dataDir, (models) => showCibaPolicy({ models, config }, env));
@@ -195,10 +226,15 @@ function cibaPolicyPatch(values: Record<string, string | boolean | undefined>, m
     return Number(v);
   };
   const mode = text('delivery-mode');
-  if (mode !== undefined && !(DELIVERY_MODES as readonly string[]).includes(mode)) throw new UsageError(`--delivery-mode ${mode}: must be one of ${DELIVERY_MODES.join(', ')}`);
-  const hintList = text('hints')?.split(',').map((h) => h.trim()).filter(Boolean);
+  if (mode !== undefined && !(DELIVERY_MODES as readonly string[]).includes(mode))
+    throw new UsageError(`--delivery-mode ${mode}: must be one of ${DELIVERY_MODES.join(', ')}`);
+  const hintList = text('hints')
+    ?.split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   const badHint = hintList?.find((h) => !(CIBA_HINTS as readonly string[]).includes(h));
-  if (hintList && (hintList.length === 0 || badHint)) throw new UsageError(`--hints ${text('hints')}: must be a comma-separated list of one or more of ${CIBA_HINTS.join(', ')}`);
+  if (hintList && (hintList.length === 0 || badHint))
+    throw new UsageError(`--hints ${text('hints')}: must be a comma-separated list of one or more of ${CIBA_HINTS.join(', ')}`);
   const expiresIn = seconds('expires-in', `must be a whole number of seconds from 1 to ${maxExpiresIn} (NOD_CIBA_MAX_EXPIRES_IN)`);
   const interval = seconds('interval', 'must be a whole number of seconds, at least 1');
   const patch: Partial<CibaPolicy> = {
@@ -234,7 +270,9 @@ async function clientsLackingEndpoint(ctx: PolicyContext): Promise<string> {
   const lacking = (await ctx.models.clients.all())
     .filter((c) => c.grant_types.includes(CIBA_GRANT_TYPE) && !c.backchannel_token_delivery_mode && !c.backchannel_client_notification_endpoint)
     .map((c) => c.client_id);
-  return lacking.length ? `\nwarning: ${deliveryMode} mode needs a backchannel_client_notification_endpoint; these CIBA clients have none and will be refused until they register one or a mode: ${lacking.join(', ')}` : '';
+  return lacking.length
+    ? `\nwarning: ${deliveryMode} mode needs a backchannel_client_notification_endpoint; these CIBA clients have none and will be refused until they register one or a mode: ${lacking.join(', ')}`
+    : '';
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -89,7 +89,8 @@ async function main([command, ...argv]: string[]): Promise<void> {
 /** One line on why a part could not start. */
 function startFailure(e: unknown): string {
   const err = e as NodeJS.ErrnoException & { port?: number };
-  if (err.code === 'EADDRINUSE') return `port ${err.port ?? ''} is already in use (is Nod already running?); set NOD_PROVIDER_PORT / NOD_SERVER_PORT to use others`;
+  if (err.code === 'EADDRINUSE')
+    return `port ${err.port ?? ''} is already in use (is Nod already running?); set NOD_PROVIDER_PORT / NOD_SERVER_PORT to use others`;
   return err.message ?? String(e);
 }
 

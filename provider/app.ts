@@ -144,7 +144,11 @@ export async function startProvider(options: StartProviderOptions = {}): Promise
     server.on('request', buildApp(ctx));
     log.info('provider.started', { issuer, port, dataDir: config.dataDir, demo });
     return {
-      ctx, server, issuer, port, demo,
+      ctx,
+      server,
+      issuer,
+      port,
+      demo,
       async close() {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

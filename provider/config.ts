@@ -50,8 +50,7 @@ export function loadProviderConfig(overrides: Partial<ProviderConfig> = {}, env 
     host: overrides.host ?? (env.NOD_PROVIDER_HOST || undefined),
     dataDir: overrides.dataDir ?? envString('NOD_DATA_DIR', './data', env),
     demo: overrides.demo ?? (demoEnv === undefined || demoEnv === '' ? undefined : envBool('NOD_DEMO', false, env)),
-    authChannelUrl:
-      overrides.authChannelUrl ?? envString('NOD_AUTH_CHANNEL_URL', `http://localhost:${DEFAULT_SERVER_PORT}${DELEGATION_PATH}`, env),
+    authChannelUrl: overrides.authChannelUrl ?? envString('NOD_AUTH_CHANNEL_URL', `http://localhost:${DEFAULT_SERVER_PORT}${DELEGATION_PATH}`, env),
     deviceAppUrl: (overrides.deviceAppUrl ?? envString('NOD_DEVICE_APP_URL', `http://localhost:${DEFAULT_SERVER_PORT}`, env)).replace(/\/+$/, ''),
     device: overrides.device ?? {
       expiresIn: envInt('NOD_DEVICE_CODE_EXPIRES_IN', defaults.deviceCodeExpiresIn, env),

@@ -72,7 +72,11 @@ export function buildApp(ctx: ServerContext, hub: WsHub, lifecycle: RequestLifec
   });
   // The app API authenticates with bearer tokens, never cookies, so any origin may call it.
   app.use('/api', (req, res, next) => {
-    res.set({ 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'Authorization, Content-Type', 'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE' });
+    res.set({
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+      'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE',
+    });
     if (req.method === 'OPTIONS') return void res.status(204).end();
     next();
   });
@@ -119,7 +123,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   try {
     store = await LowdbStore.open({ dir: config.dataDir, name: 'server', sweepIntervalMs: defaults.sweepIntervalMs });
     const ctx: ServerContext = {
-      config, store, log,
+      config,
+      store,
+      log,
       models: openModels(store),
       issuers: new IssuerKeys(config.trustedIssuers),
       vapid: await loadVapidKeys(config.dataDir),
@@ -132,10 +138,22 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     server.on('request', buildApp(ctx, hub, lifecycle));
     hub.attach(server);
     await lifecycle.resume();
-    log.info('server.started', { url, port, dataDir: config.dataDir, trustedIssuers: config.trustedIssuers, delegationPath: config.delegationPath, demo: config.demo });
+    log.info('server.started', {
+      url,
+      port,
+      dataDir: config.dataDir,
+      trustedIssuers: config.trustedIssuers,
+      delegationPath: config.delegationPath,
+      demo: config.demo,
+    });
     const s = store;
     return {
-      ctx, server, hub, lifecycle, url, port,
+      ctx,
+      server,
+      hub,
+      lifecycle,
+      url,
+      port,
       delegationUrl: `${url}${config.delegationPath}`,
       async close() {
         removeHook?.();

@@ -59,4 +59,3 @@ export const defaults = {
   /** Default VAPID subject (a contact for push services); set NOD_VAPID_SUBJECT in deployments. */
   vapidSubject: 'mailto:nod@example.invalid',
 } as const;
-

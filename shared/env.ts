@@ -28,5 +28,8 @@ export function envBool(name: string, fallback: boolean, env: NodeJS.ProcessEnv 
 export function envList(name: string, fallback: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
   const v = env[name];
   if (v === undefined || v === '') return [...fallback];
-  return v.split(',').map((s) => s.trim()).filter(Boolean);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -22,7 +22,9 @@ export function createLogger(component: string, env: NodeJS.ProcessEnv = process
     if (LEVELS[level] < threshold) return;
     const time = new Date().toISOString();
     if (pretty) {
-      const rest = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+      const rest = Object.entries(fields)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(' ');
       process.stdout.write(`${time.slice(11, 19)} ${level.toUpperCase().padEnd(5)} ${component.padEnd(8)} ${event} ${rest}\n`);
     } else {
       process.stdout.write(`${JSON.stringify({ time, level, component, event, ...fields })}\n`);

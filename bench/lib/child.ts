@@ -15,7 +15,11 @@ export interface Usage {
 
 export type Handlers = Record<string, (args: any) => unknown>;
 
-interface Call { readonly id: number; readonly method: string; readonly args: unknown }
+interface Call {
+  readonly id: number;
+  readonly method: string;
+  readonly args: unknown;
+}
 
 /** In the child: announces `info` and answers the parent's calls with `handlers` (plus `usage` and `exit`). */
 export function serveParent(info: unknown, handlers: Handlers): void {
@@ -78,16 +82,28 @@ export function spawnChild<I>(module: string, args: unknown, options: SpawnOptio
   let next = 1;
   const waiting = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   let exited = false;
-  const exitedP = new Promise<void>((resolve) => proc.once('exit', () => { exited = true; resolve(); }));
+  const exitedP = new Promise<void>((resolve) =>
+    proc.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`${module}: not ready in time`)); }, options.readyTimeoutMs ?? 60_000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`${module}: not ready in time`));
+    }, options.readyTimeoutMs ?? 60_000);
     proc.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${module} exited with ${code} before it was ready`));
       for (const w of waiting.values()) w.reject(new Error(`${module} exited with ${code}`));
     });
     proc.on('message', (m: { id?: number; result?: unknown; error?: string; ready?: I; failed?: string }) => {
-      if (m.failed) { clearTimeout(timer); reject(new Error(`${module} failed to start: ${m.failed}`)); return; }
+      if (m.failed) {
+        clearTimeout(timer);
+        reject(new Error(`${module} failed to start: ${m.failed}`));
+        return;
+      }
       if (m.ready !== undefined) {
         clearTimeout(timer);
         const child: Child<I> = {
@@ -101,7 +117,9 @@ export function spawnChild<I>(module: string, args: unknown, options: SpawnOptio
               proc.send({ id, method, args: callArgs });
             });
           },
-          usage() { return child.call<Usage>('usage'); },
+          usage() {
+            return child.call<Usage>('usage');
+          },
           async stop() {
             if (exited) return;
             child.call('exit').catch(() => undefined);

@@ -59,7 +59,11 @@ export async function postForm(url: string, body: string, authorization?: string
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': FORM, ...(authorization ? { authorization } : {}) }, body });
   const text = await res.text();
   let json: unknown;
-  try { json = JSON.parse(text); } catch { json = { raw: text.slice(0, 200) }; }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = { raw: text.slice(0, 200) };
+  }
   return { status: res.status, json };
 }
 

@@ -8,7 +8,8 @@ export function table(rows: ReadonlyArray<ReadonlyArray<string>>): string {
 }
 
 export const fmt = {
-  n: (x: number | undefined, digits = 0) => (x === undefined || Number.isNaN(x) ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })),
+  n: (x: number | undefined, digits = 0) =>
+    x === undefined || Number.isNaN(x) ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }),
   ms: (x: number | undefined) => (x === undefined ? '-' : x < 10 ? x.toFixed(2) : x.toFixed(1)),
   ratio: (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : `${x.toFixed(2)}x`),
   mb: (bytes: number | undefined) => (bytes === undefined ? '-' : `${(bytes / 1024 / 1024).toFixed(1)} MB`),

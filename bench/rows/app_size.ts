@@ -17,7 +17,12 @@ import { fmt } from '../lib/table.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 
-export interface AssetSize { readonly file: string; readonly bytes: number; readonly gzip: number; readonly initial: boolean }
+export interface AssetSize {
+  readonly file: string;
+  readonly bytes: number;
+  readonly gzip: number;
+  readonly initial: boolean;
+}
 
 export interface AppSizeResult {
   readonly assets: readonly AssetSize[];
@@ -31,7 +36,11 @@ export interface AppSizeResult {
 export async function buildDeviceApp(): Promise<string | undefined> {
   if (!existsSync(join(ROOT, 'device-app/vite.config.ts'))) return undefined;
   const out = mkdtempSync(join(tmpdir(), 'nod-bench-app-'));
-  await promisify(execFile)(join(ROOT, 'node_modules/.bin/vite'), ['build', '--config', 'device-app/vite.config.ts', '--outDir', out, '--emptyOutDir', '--logLevel', 'error'], { cwd: ROOT });
+  await promisify(execFile)(
+    join(ROOT, 'node_modules/.bin/vite'),
+    ['build', '--config', 'device-app/vite.config.ts', '--outDir', out, '--emptyOutDir', '--logLevel', 'error'],
+    { cwd: ROOT },
+  );
   return existsSync(join(out, 'index.html')) ? out : undefined;
 }
 
@@ -53,7 +62,11 @@ async function firstRender(ctx: BenchContext, appUrl: string): Promise<AppSizeRe
     const deviceToken = await page.evaluate(async (accessToken: string) => {
       const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
       const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', keys.publicKey);
-      const res = await fetch('/api/devices', { method: 'POST', headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Bench Chromium', public_key: { kty, crv, x, y } }) });
+      const res = await fetch('/api/devices', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Bench Chromium', public_key: { kty, crv, x, y } }),
+      });
       if (res.status !== 201) throw new Error(`enroll ${res.status}`);
       const e = await res.json();
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -64,7 +77,18 @@ async function firstRender(ctx: BenchContext, appUrl: string): Promise<AppSizeRe
       });
       await new Promise<void>((resolve, reject) => {
         const tx = db.transaction('kv', 'readwrite');
-        tx.objectStore('kv').put({ device_id: e.device_id, device_token: e.device_token, expires_at: e.expires_at, user: e.user, name: 'Bench Chromium', keys, enrolled_at: Date.now() }, 'session');
+        tx.objectStore('kv').put(
+          {
+            device_id: e.device_id,
+            device_token: e.device_token,
+            expires_at: e.expires_at,
+            user: e.user,
+            name: 'Bench Chromium',
+            keys,
+            enrolled_at: Date.now(),
+          },
+          'session',
+        );
         tx.oncomplete = () => resolve();
         tx.onerror = () => reject(tx.error);
       });
@@ -72,9 +96,15 @@ async function firstRender(ctx: BenchContext, appUrl: string): Promise<AppSizeRe
       return e.device_token as string;
     }, token);
     const d = await discover(ctx.nod.info.issuer);
-    const bc = await postForm(d.backchannel_authentication_endpoint, new URLSearchParams({ scope: 'openid profile', login_hint: user!.username, binding_message: 'First render probe' }).toString(), basic('demo-bank', 'demo-bank-secret'));
+    const bc = await postForm(
+      d.backchannel_authentication_endpoint,
+      new URLSearchParams({ scope: 'openid profile', login_hint: user!.username, binding_message: 'First render probe' }).toString(),
+      basic('demo-bank', 'demo-bank-secret'),
+    );
     if (bc.status !== 200) throw new Error(`bc-authorize ${bc.status}`);
-    const list = (await (await fetch(`${appUrl}/api/requests`, { headers: { authorization: `Bearer ${deviceToken}` } })).json()) as Array<{ id: string }> | { requests: Array<{ id: string }> };
+    const list = (await (await fetch(`${appUrl}/api/requests`, { headers: { authorization: `Bearer ${deviceToken}` } })).json()) as
+      | Array<{ id: string }>
+      | { requests: Array<{ id: string }> };
     const id = (Array.isArray(list) ? list : list.requests)[0]?.id;
     if (!id) throw new Error('the request did not reach the entity');
     // Time from navigation start until the binding message is in the DOM.
@@ -135,6 +165,9 @@ export function printAppSize(r: AppSizeResult): string {
   ];
   const f = r.firstRender;
   if (f && 'error' in f) out.push(`first render of the request screen: not measured (${f.error})`);
-  else if (f) out.push(`first render of the request screen (headless Chromium, loopback): cold ${fmt.ms(f.coldMs)} ms${f.fcpColdMs !== undefined ? ` (first contentful paint ${fmt.ms(f.fcpColdMs)} ms)` : ''}, reload ${fmt.ms(f.warmMs)} ms — from navigation start to the binding message in the DOM`);
+  else if (f)
+    out.push(
+      `first render of the request screen (headless Chromium, loopback): cold ${fmt.ms(f.coldMs)} ms${f.fcpColdMs !== undefined ? ` (first contentful paint ${fmt.ms(f.fcpColdMs)} ms)` : ''}, reload ${fmt.ms(f.warmMs)} ms — from navigation start to the binding message in the DOM`,
+    );
   return out.join('\n');
 }

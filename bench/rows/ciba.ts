@@ -31,7 +31,12 @@ export async function cibaRows(ctx: BenchContext): Promise<CompareRow[]> {
   if (!ours.backchannel_authentication_endpoint) throw new NotAvailable('our provider has no backchannel_authentication_endpoint in discovery');
   if (!ctx.entity) throw new NotAvailable(`the entity could not be started: ${ctx.entityError ?? 'unknown'}`);
   const spec = (url: string, bodies: string[], expectStatus: number): LoadSpec => ({
-    url, bodies, headers: { 'content-type': FORM, authorization: AUTH }, connections: ctx.connections, duration: ctx.duration, expectStatus,
+    url,
+    bodies,
+    headers: { 'content-type': FORM, authorization: AUTH },
+    connections: ctx.connections,
+    duration: ctx.duration,
+    expectStatus,
   });
   const opts = { load: ctx.load, rounds: ctx.rounds, warmup: ctx.warmup };
 
@@ -53,17 +58,28 @@ export async function cibaRows(ctx: BenchContext): Promise<CompareRow[]> {
     opts,
   );
   const sent = bc.ours.requests + (ctx.warmup ? 1 : 0);
-  const rows: CompareRow[] = [{
-    kind: 'compare', name: 'CIBA bc-authorize (poll mode)', ...bc, ratio: bc.ours.rps / bc.theirs.rps,
-    note: `ours: durable store + ${DELEGATION_TOKEN_ALG} delegation token + POST to the entity (own process, ${users.length} users, no device enrolled, so the entity stores and answers 201); theirs: triggerAuthenticationDevice does nothing. ~${Math.ceil(sent / users.length)} requests per user in the row.`,
-  }];
+  const rows: CompareRow[] = [
+    {
+      kind: 'compare',
+      name: 'CIBA bc-authorize (poll mode)',
+      ...bc,
+      ratio: bc.ours.rps / bc.theirs.rps,
+      note: `ours: durable store + ${DELEGATION_TOKEN_ALG} delegation token + POST to the entity (own process, ${users.length} users, no device enrolled, so the entity stores and answers 201); theirs: triggerAuthenticationDevice does nothing. ~${Math.ceil(sent / users.length)} requests per user in the row.`,
+    },
+  ];
 
   // --- poll answering authorization_pending --------------------------------------------------
   const poolUsers = await ctx.nod.call<Array<{ sub: string }>>('seedUsers', { count: 10, prefix: 'bench-pool' });
   const poolSize = ctx.quick ? 4000 : 12_000;
   const interval = 1;
   // Short-lived (the row lasts under a minute) so later sections do not carry 12,000 records in every write.
-  const oursIds = await ctx.nod.call<string[]>('pendingPool', { count: poolSize, clientId: 'demo-bank', subs: poolUsers.map((u) => u.sub), expiresIn: ctx.quick ? 30 : 90, interval });
+  const oursIds = await ctx.nod.call<string[]>('pendingPool', {
+    count: poolSize,
+    clientId: 'demo-bank',
+    subs: poolUsers.map((u) => u.sub),
+    expiresIn: ctx.quick ? 30 : 90,
+    interval,
+  });
   const theirsIds: string[] = [];
   for (let i = 0; i < (ctx.quick ? 100 : 500); i++) {
     const r = await postForm(theirs.backchannel_authentication_endpoint, bcBody(`pool-${i}`, 600), AUTH);
@@ -89,7 +105,10 @@ export async function cibaRows(ctx: BenchContext): Promise<CompareRow[]> {
   await new Promise((r) => setTimeout(r, interval * 1000 + 100));
   await expectPending(ours.token_endpoint, oursIds[0]!);
   rows.push({
-    kind: 'compare', name: 'CIBA poll → authorization_pending', ...poll, ratio: poll.ours.rps / poll.theirs.rps,
+    kind: 'compare',
+    name: 'CIBA poll → authorization_pending',
+    ...poll,
+    ratio: poll.ours.rps / poll.theirs.rps,
     note: `ours: ${poolSize} pending ids round robin, interval ${interval} s, each id polled every ${cycle.toFixed(1)} s${cycle < interval ? ' — SHORTER than the interval: some answers were slow_down' : ''} (each poll stores lastPolledAt, not durable); theirs: ${theirsIds.length} ids, no interval check (it never answers slow_down). The load generator counts status codes only; a pending answer is checked on both sides before, and on ours after, the rounds.`,
   });
   return rows;

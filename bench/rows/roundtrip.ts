@@ -12,7 +12,11 @@ import type { DeviceTimes } from '../device.ts';
 
 const CIBA = 'urn:openid:params:grant-type:ciba';
 
-export interface Stats { readonly p50: number; readonly p99: number; readonly max: number }
+export interface Stats {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
 
 export interface RunStats {
   readonly trips: number;
@@ -43,7 +47,14 @@ export const HOPS = {
   'ping → tokens in hand (token request)': (t: TripTimes) => t.tokensAt - t.pingedAt,
 } as const;
 
-async function run(ctx: BenchContext, cd: { call: (m: string, a: unknown) => Promise<unknown> }, device: { call: (m: string, a: unknown) => Promise<unknown> }, users: string[], count: number, concurrent: boolean): Promise<RunStats> {
+async function run(
+  ctx: BenchContext,
+  cd: { call: (m: string, a: unknown) => Promise<unknown> },
+  device: { call: (m: string, a: unknown) => Promise<unknown> },
+  users: string[],
+  count: number,
+  concurrent: boolean,
+): Promise<RunStats> {
   const prefix = concurrent ? 'RT-C' : 'RT-S';
   const started = performance.now();
   const trips = (await cd.call('trips', { users, count, concurrent, prefix })) as TripTimes[];
@@ -72,8 +83,14 @@ export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
   ctx.log(`round trip: ${devices} devices enrolled and connected`);
   const cd = await ctx.spawn<{ notifyUrl: string }>('cd.ts', { issuer: ctx.nod.info.issuer, clientId: 'bench-ping', clientSecret: 'bench-ping-secret' });
   await ctx.nod.call('upsertClient', {
-    client_id: 'bench-ping', client_name: 'Bench Ping Client', client_secret: 'bench-ping-secret', token_endpoint_auth_method: 'client_secret_basic',
-    grant_types: [CIBA], response_types: [], scope: 'openid profile', backchannel_token_delivery_mode: 'ping',
+    client_id: 'bench-ping',
+    client_name: 'Bench Ping Client',
+    client_secret: 'bench-ping-secret',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: [CIBA],
+    response_types: [],
+    scope: 'openid profile',
+    backchannel_token_delivery_mode: 'ping',
     backchannel_client_notification_endpoint: cd.info.notifyUrl,
   });
   const sequential = await run(ctx, cd, device, users.slice(0, perRun), count, false);
@@ -84,7 +101,8 @@ export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
 
 export function printRoundTrip(r: RoundTripResult): string {
   const lines: string[][] = [['hop (ms)', 'seq p50', 'seq p99', 'seq max', 'conc p50', 'conc p99', 'conc max']];
-  const row = (name: string, a: Stats, b: Stats) => lines.push([name, fmt.ms(a.p50), fmt.ms(a.p99), fmt.ms(a.max), fmt.ms(b.p50), fmt.ms(b.p99), fmt.ms(b.max)]);
+  const row = (name: string, a: Stats, b: Stats) =>
+    lines.push([name, fmt.ms(a.p50), fmt.ms(a.p99), fmt.ms(a.max), fmt.ms(b.p50), fmt.ms(b.p99), fmt.ms(b.max)]);
   for (const name of Object.keys(HOPS)) row(name, r.sequential.hops[name]!, r.concurrent.hops[name]!);
   row('TOTAL: bc-authorize sent → tokens in hand', r.sequential.total, r.concurrent.total);
   const out = [

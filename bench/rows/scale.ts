@@ -13,7 +13,12 @@ import { fmt, table } from '../lib/table.ts';
 const AUTH = basic('demo-bank', 'demo-bank-secret');
 const CIBA = 'urn:openid:params:grant-type:ciba';
 
-interface StoreStats { records: number; writes: number; lastWriteMs: number; fileBytes: number }
+interface StoreStats {
+  records: number;
+  writes: number;
+  lastWriteMs: number;
+  fileBytes: number;
+}
 
 export interface Snapshot {
   readonly rss: Record<string, number>;
@@ -31,7 +36,14 @@ export interface ScaleResult {
   readonly afterSweep: Snapshot;
   /** One durable write with everything held, ms (store's own timing). */
   readonly commitMs: Record<string, number>;
-  readonly throughput: { readonly clientCredentialsBefore: number; readonly clientCredentialsHeld: number; readonly pollHeld: number; readonly pollHeldP99: number; readonly pollHeldErrors: number; readonly pollCycleSeconds: number };
+  readonly throughput: {
+    readonly clientCredentialsBefore: number;
+    readonly clientCredentialsHeld: number;
+    readonly pollHeld: number;
+    readonly pollHeldP99: number;
+    readonly pollHeldErrors: number;
+    readonly pollCycleSeconds: number;
+  };
   readonly expiredSample: { readonly polled: number; readonly expiredToken: number };
   readonly swept: Record<string, number>;
   readonly sweptAll: { readonly provider: boolean; readonly entity: boolean };
@@ -51,13 +63,15 @@ async function createAll(url: string, bodies: string[], concurrency: number): Pr
   const ids: string[] = [];
   const statuses: Record<string, number> = {};
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < bodies.length) {
-      const r = await postForm(url, bodies[next++]!, AUTH);
-      statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-      if (r.status === 200) ids.push(r.json.auth_req_id);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) {
+        const r = await postForm(url, bodies[next++]!, AUTH);
+        statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+        if (r.status === 200) ids.push(r.json.auth_req_id);
+      }
+    }),
+  );
   return { ids, statuses };
 }
 
@@ -75,13 +89,25 @@ export async function scale(ctx: BenchContext): Promise<ScaleResult> {
   await ctx.nod.call('sweep');
   await ctx.entity.call('sweep');
   const baseline = await snapshot(ctx, procs);
-  const ccSpec = { url: d.token_endpoint as string, body: 'grant_type=client_credentials&scope=api', headers: { 'content-type': FORM, authorization: basic('demo-service', 'demo-service-secret') }, connections: ctx.connections, duration: ctx.duration, expectStatus: 200 };
+  const ccSpec = {
+    url: d.token_endpoint as string,
+    body: 'grant_type=client_credentials&scope=api',
+    headers: { 'content-type': FORM, authorization: basic('demo-service', 'demo-service-secret') },
+    connections: ctx.connections,
+    duration: ctx.duration,
+    expectStatus: 200,
+  };
   const before = await single({ server: ctx.nod, spec: () => ccSpec }, { load: ctx.load, rounds: 1, warmup: 0 });
 
   ctx.log(`scale: creating ${pending} pending requests`);
-  const bodies = Array.from({ length: pending }, (_, i) => new URLSearchParams({
-    scope: 'openid profile', login_hint: users[i % users.length]!.username, binding_message: `Scale ${i}`, requested_expiry: String(requestedExpiry),
-  }).toString());
+  const bodies = Array.from({ length: pending }, (_, i) =>
+    new URLSearchParams({
+      scope: 'openid profile',
+      login_hint: users[i % users.length]!.username,
+      binding_message: `Scale ${i}`,
+      requested_expiry: String(requestedExpiry),
+    }).toString(),
+  );
   const t0 = performance.now();
   const { ids, statuses } = await createAll(d.backchannel_authentication_endpoint, bodies, 32);
   const createSeconds = (performance.now() - t0) / 1000;
@@ -94,7 +120,10 @@ export async function scale(ctx: BenchContext): Promise<ScaleResult> {
   const held = await snapshot(ctx, procs);
   const heldCc = await single({ server: ctx.nod, spec: () => ccSpec }, { load: ctx.load, rounds: 1, warmup: 0 });
   const pollBodies = ids.map((id) => `grant_type=${encodeURIComponent(CIBA)}&auth_req_id=${id}`);
-  const heldPoll = await single({ server: ctx.nod, spec: () => ({ ...ccSpec, bodies: pollBodies, body: undefined, expectStatus: 400 }) }, { load: ctx.load, rounds: 1, warmup: 0 });
+  const heldPoll = await single(
+    { server: ctx.nod, spec: () => ({ ...ccSpec, bodies: pollBodies, body: undefined, expectStatus: 400 }) },
+    { load: ctx.load, rounds: 1, warmup: 0 },
+  );
 
   // Wait for the last request's expiry, then poll a sample: each must answer expired_token.
   const waitMs = Math.max(0, t0 + (createSeconds + requestedExpiry) * 1000 + 1000 - performance.now());
@@ -116,10 +145,22 @@ export async function scale(ctx: BenchContext): Promise<ScaleResult> {
     entity: afterSweep.stores.entity!.records <= baseline.stores.entity!.records + 1,
   };
   return {
-    pending, created: ids.length, createErrors: Object.fromEntries(Object.entries(statuses).filter(([s]) => s !== '200')), createSeconds, requestedExpiry,
-    baseline, held, afterSweep, commitMs,
+    pending,
+    created: ids.length,
+    createErrors: Object.fromEntries(Object.entries(statuses).filter(([s]) => s !== '200')),
+    createSeconds,
+    requestedExpiry,
+    baseline,
+    held,
+    afterSweep,
+    commitMs,
     throughput: {
-      clientCredentialsBefore: before.rps, clientCredentialsHeld: heldCc.rps, pollHeld: heldPoll.rps, pollHeldP99: heldPoll.p99, pollHeldErrors: heldPoll.errors, pollCycleSeconds: ids.length / heldPoll.rps,
+      clientCredentialsBefore: before.rps,
+      clientCredentialsHeld: heldCc.rps,
+      pollHeld: heldPoll.rps,
+      pollHeldP99: heldPoll.p99,
+      pollHeldErrors: heldPoll.errors,
+      pollCycleSeconds: ids.length / heldPoll.rps,
     },
     expiredSample: { polled: sample.length, expiredToken },
     swept,

@@ -39,7 +39,19 @@ export async function tokenRows(ctx: BenchContext): Promise<CompareRow[]> {
   ctx.log('client_credentials: ours JWT vs theirs opaque');
   const opaque = await compare(ours, { server: ctx.panva, spec: () => spec(ctx, theirsUrl, theirsOpaque) }, opts);
   return [
-    { kind: 'compare', name: 'client_credentials (ES256 JWT both)', ...jwt, ratio: jwt.ours.rps / jwt.theirs.rps, note: 'theirs: resource indicator with accessTokenFormat jwt, ES256' },
-    { kind: 'compare', name: 'client_credentials (ours JWT, theirs opaque)', ...opaque, ratio: opaque.ours.rps / opaque.theirs.rps, note: 'theirs: default opaque token, stored in its memory adapter' },
+    {
+      kind: 'compare',
+      name: 'client_credentials (ES256 JWT both)',
+      ...jwt,
+      ratio: jwt.ours.rps / jwt.theirs.rps,
+      note: 'theirs: resource indicator with accessTokenFormat jwt, ES256',
+    },
+    {
+      kind: 'compare',
+      name: 'client_credentials (ours JWT, theirs opaque)',
+      ...opaque,
+      ratio: opaque.ours.rps / opaque.theirs.rps,
+      note: 'theirs: default opaque token, stored in its memory adapter',
+    },
   ];
 }

@@ -30,7 +30,15 @@ if (args.settledRetention !== undefined) (defaults as { settledRetention: number
 
 try {
   const url = `http://127.0.0.1:${args.port}`;
-  const s = await startServer({ port: args.port, host: '127.0.0.1', url, dataDir, trustedIssuers: [args.issuer], enrollIssuer: args.issuer, ...(args.appDir ? { appDir: args.appDir } : {}) });
+  const s = await startServer({
+    port: args.port,
+    host: '127.0.0.1',
+    url,
+    dataDir,
+    trustedIssuers: [args.issuer],
+    enrollIssuer: args.issuer,
+    ...(args.appDir ? { appDir: args.appDir } : {}),
+  });
   let closed = false;
   serveParent({ url: s.url, delegationUrl: s.delegationUrl, dataDir } satisfies EntityInfo, {
     /** One durable write with everything held, timed by the store itself. */

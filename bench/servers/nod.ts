@@ -76,7 +76,10 @@ try {
       for (let i = 0; i < count; i++) {
         const username = `${prefix}-${i}`;
         const existing = await p.ctx.models.users.findBy('username', username);
-        if (existing.length) { out.push({ username, sub: existing[0]!.sub }); continue; }
+        if (existing.length) {
+          out.push({ username, sub: existing[0]!.sub });
+          continue;
+        }
         const user: User = { sub: randomUUID(), username, password_hash: passwordHash, name: `Bench User ${i}`, updated_at: Math.floor(Date.now() / 1000) };
         writes.push(p.ctx.models.users.upsert(user.sub, user));
         out.push({ username, sub: user.sub });
@@ -103,15 +106,35 @@ try {
      * robin) with the provider's own save function, and returns their auth_req_ids: the pool a
      * poll benchmark cycles through. Nothing is delegated (the poll never reaches the entity).
      */
-    pendingPool: async ({ count, clientId, subs, expiresIn, interval }: { count: number; clientId: string; subs: string[]; expiresIn: number; interval: number }) => {
+    pendingPool: async ({
+      count,
+      clientId,
+      subs,
+      expiresIn,
+      interval,
+    }: {
+      count: number;
+      clientId: string;
+      subs: string[];
+      expiresIn: number;
+      interval: number;
+    }) => {
       const ids: string[] = [];
       const writes: Promise<void>[] = [];
       const now = nowSeconds();
       for (let i = 0; i < count; i++) {
         const id = randomId(32);
         const request: CibaRequest = {
-          clientId, sub: subs[i % subs.length]!, scope: 'openid profile', mode: 'poll', status: 'pending',
-          jti: randomId(16), createdAt: now, expiresAt: now + expiresIn, interval, consentRequired: true,
+          clientId,
+          sub: subs[i % subs.length]!,
+          scope: 'openid profile',
+          mode: 'poll',
+          status: 'pending',
+          jti: randomId(16),
+          createdAt: now,
+          expiresAt: now + expiresIn,
+          interval,
+          consentRequired: true,
         };
         writes.push(saveCibaRequest(p.ctx, id, request));
         ids.push(id);

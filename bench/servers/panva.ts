@@ -38,12 +38,22 @@ try {
     jwks: { keys },
     clients: [
       {
-        client_id: 'demo-service', client_secret: 'demo-service-secret', token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api',
+        client_id: 'demo-service',
+        client_secret: 'demo-service-secret',
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        scope: 'api',
       },
       {
-        client_id: 'demo-bank', client_secret: 'demo-bank-secret', token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: [CIBA], response_types: [], redirect_uris: [], scope: 'openid profile email',
+        client_id: 'demo-bank',
+        client_secret: 'demo-bank-secret',
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: [CIBA],
+        response_types: [],
+        redirect_uris: [],
+        scope: 'openid profile email',
         backchannel_token_delivery_mode: 'poll',
       },
     ],
@@ -57,7 +67,8 @@ try {
         defaultResource: async () => undefined,
         useGrantedResource: async () => false,
         getResourceServerInfo: async (_ctx: unknown, resource: string) => {
-          if (resource === JWT_RESOURCE) return { scope: 'api', audience: JWT_RESOURCE, accessTokenTTL: 3600, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } };
+          if (resource === JWT_RESOURCE)
+            return { scope: 'api', audience: JWT_RESOURCE, accessTokenTTL: 3600, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } };
           if (resource === OPAQUE_RESOURCE) return { scope: 'api', audience: OPAQUE_RESOURCE, accessTokenTTL: 3600, accessTokenFormat: 'opaque' };
           throw new Error('unknown resource');
         },
@@ -76,7 +87,11 @@ try {
   });
   server.on('request', provider.callback());
   serveParent({ issuer, jwtResource: JWT_RESOURCE, opaqueResource: OPAQUE_RESOURCE } satisfies PanvaInfo, {
-    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   });
 } catch (e) {
   failToParent(e);

@@ -6,7 +6,10 @@ import { ResponseBodyError, WWWAuthenticateChallengeError } from 'openid-client'
 
 /** A failure whose message is already the one line to print. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'CliError';
   }

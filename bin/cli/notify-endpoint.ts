@@ -43,20 +43,28 @@ export async function openNotifyEndpoint(port: number, path: string, host?: stri
     const reply = (status: number) => void res.writeHead(status, { 'Cache-Control': 'no-store' }).end();
     if (req.method !== 'POST' || req.url !== path) return reply(404);
     if (!sameSecret(req.headers.authorization, token)) return reply(401);
-    readBody(req).then(
-      (text) => {
-        const id = (JSON.parse(text) as { auth_req_id?: unknown }).auth_req_id;
-        if (typeof id !== 'string') return reply(400);
-        arrived.add(id);
-        waiters.get(id)?.();
-        reply(204);
-      },
-      () => reply(400),
-    ).catch(() => reply(400));
+    readBody(req)
+      .then(
+        (text) => {
+          const id = (JSON.parse(text) as { auth_req_id?: unknown }).auth_req_id;
+          if (typeof id !== 'string') return reply(400);
+          arrived.add(id);
+          waiters.get(id)?.();
+          reply(204);
+        },
+        () => reply(400),
+      )
+      .catch(() => reply(400));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new CliError(e.code === 'EADDRINUSE' ? `port ${port} is in use: stop what holds it or pass --notify-port (and register that endpoint for the client)` : `cannot listen on port ${port}: ${e.message}`)),
+      reject(
+        new CliError(
+          e.code === 'EADDRINUSE'
+            ? `port ${port} is in use: stop what holds it or pass --notify-port (and register that endpoint for the client)`
+            : `cannot listen on port ${port}: ${e.message}`,
+        ),
+      ),
     );
     server.listen(port, host, () => resolve());
   });

@@ -23,11 +23,7 @@ export function formatClaims(claims: IDToken | Record<string, unknown>): string 
 /** Prints what a successful token response holds: the ID token claims and the tokens received (never the tokens themselves). */
 export function printTokens(tokens: TokenEndpointResponse & TokenEndpointResponseHelpers): void {
   const claims = tokens.claims();
-  const got = [
-    'access token',
-    ...(tokens.id_token ? ['ID token'] : []),
-    ...(tokens.refresh_token ? ['refresh token'] : []),
-  ].join(', ');
+  const got = ['access token', ...(tokens.id_token ? ['ID token'] : []), ...(tokens.refresh_token ? ['refresh token'] : [])].join(', ');
   say(`Tokens received: ${got}${tokens.expires_in ? ` (access token valid ${tokens.expires_in} s, scope "${tokens.scope ?? ''}")` : ''}`);
   if (claims) {
     say('ID token claims:');

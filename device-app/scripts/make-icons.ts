@@ -14,7 +14,12 @@ const WHITE: RGB = [255, 255, 255];
 type RGB = readonly [number, number, number];
 
 /** One icon: size in px, corner radius and mark scale as fractions of the size. */
-interface IconSpec { readonly file: string; readonly size: number; readonly radius: number; readonly scale: number }
+interface IconSpec {
+  readonly file: string;
+  readonly size: number;
+  readonly radius: number;
+  readonly scale: number;
+}
 
 const ICONS: IconSpec[] = [
   { file: 'icon-192.png', size: 192, radius: 0.22, scale: 1 },
@@ -27,7 +32,8 @@ const ICONS: IconSpec[] = [
 
 /** Distance from point p to segment ab. */
 function segDist(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
-  const dx = bx - ax, dy = by - ay;
+  const dx = bx - ax,
+    dy = by - ay;
   const t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)));
   return Math.hypot(px - (ax + t * dx), py - (ay + t * dy));
 }
@@ -35,7 +41,8 @@ function segDist(px: number, py: number, ax: number, ay: number, bx: number, by:
 /** Coverage of the icon shapes at (x, y) in unit coordinates: [inside background, inside mark]. */
 function shapes(x: number, y: number, spec: IconSpec): [boolean, boolean] {
   const r = spec.radius;
-  const cx = Math.min(Math.max(x, r), 1 - r), cy = Math.min(Math.max(y, r), 1 - r);
+  const cx = Math.min(Math.max(x, r), 1 - r),
+    cy = Math.min(Math.max(y, r), 1 - r);
   const inBg = r === 0 || Math.hypot(x - cx, y - cy) <= r;
   // Check mark, centred, scaled around the middle.
   const s = spec.scale;
@@ -52,13 +59,16 @@ function render(spec: IconSpec): Buffer {
   for (let py = 0; py < size; py++) {
     raw[py * (size * 4 + 1)] = 0; // filter: none
     for (let px = 0; px < size; px++) {
-      let bg = 0, mark = 0;
-      for (let sy = 0; sy < SS; sy++) for (let sx = 0; sx < SS; sx++) {
-        const [b, m] = shapes((px + (sx + 0.5) / SS) / size, (py + (sy + 0.5) / SS) / size, spec);
-        if (b) bg++;
-        if (m) mark++;
-      }
-      const a = bg / (SS * SS), f = bg ? mark / bg : 0;
+      let bg = 0,
+        mark = 0;
+      for (let sy = 0; sy < SS; sy++)
+        for (let sx = 0; sx < SS; sx++) {
+          const [b, m] = shapes((px + (sx + 0.5) / SS) / size, (py + (sy + 0.5) / SS) / size, spec);
+          if (b) bg++;
+          if (m) mark++;
+        }
+      const a = bg / (SS * SS),
+        f = bg ? mark / bg : 0;
       const o = py * (size * 4 + 1) + 1 + px * 4;
       for (let c = 0; c < 3; c++) raw[o + c] = Math.round(NAVY[c]! * (1 - f) + WHITE[c]! * f);
       raw[o + 3] = Math.round(a * 255);

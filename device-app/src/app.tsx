@@ -46,7 +46,12 @@ export function App() {
 
   useEffect(() => {
     loadConfig().then(setConfig, (e: unknown) => setConfigError(describeError(e)));
-    loadSession().then((s) => setSession(s), () => undefined).finally(() => setLoaded(true));
+    loadSession()
+      .then(
+        (s) => setSession(s),
+        () => undefined,
+      )
+      .finally(() => setLoaded(true));
   }, []);
 
   const forget = useCallback(async (message?: string) => {
@@ -85,7 +90,12 @@ export function App() {
   }, []);
 
   const state: AppState = {
-    config, configError, session, feed, notice, forget,
+    config,
+    configError,
+    session,
+    feed,
+    notice,
+    forget,
     async enrolled(s) {
       await saveSession(s);
       setNotice(undefined);
@@ -99,22 +109,26 @@ export function App() {
 
   return (
     <AppContext.Provider value={state}>
-      <ErrorBoundary>
-        {!loaded ? <Splash /> : <Routed path={path} />}
-      </ErrorBoundary>
+      <ErrorBoundary>{!loaded ? <Splash /> : <Routed path={path} />}</ErrorBoundary>
     </AppContext.Provider>
   );
 }
 
 function Splash() {
-  return <main id="main" class="page splash" aria-busy="true"><p class="spinner" role="status">Opening Nod…</p></main>;
+  return (
+    <main id="main" class="page splash" aria-busy="true">
+      <p class="spinner" role="status">
+        Opening Nod…
+      </p>
+    </main>
+  );
 }
 
 function Routed({ path }: { path: string }) {
   const app = useApp();
   const { session, feed } = app;
   const pending = useFeedCount(feed);
-  const user = session ? session.user.name ?? session.user.username : undefined;
+  const user = session ? (session.user.name ?? session.user.username) : undefined;
 
   let page;
   if (path === '/callback') page = <Callback />;
@@ -126,14 +140,28 @@ function Routed({ path }: { path: string }) {
     const m = match('/requests/:id', path);
     page = m ? <Request key={m.id} id={m.id!} /> : <NotFound />;
   }
-  return <Layout path={path === '/' ? '/requests' : path} user={session && app.config ? user : undefined} pending={pending}>{page}</Layout>;
+  return (
+    <Layout path={path === '/' ? '/requests' : path} user={session && app.config ? user : undefined} pending={pending}>
+      {page}
+    </Layout>
+  );
 }
 
 /** Enrolled but the config has not arrived (first start offline). */
 function Waiting({ error }: { error: string | undefined }) {
-  return error
-    ? <div><h1>Nod can’t reach its server</h1><p>{error}</p><button type="button" class="btn" onClick={() => location.reload()}>Try again</button></div>
-    : <p class="spinner" role="status">Connecting…</p>;
+  return error ? (
+    <div>
+      <h1>Nod can’t reach its server</h1>
+      <p>{error}</p>
+      <button type="button" class="btn" onClick={() => location.reload()}>
+        Try again
+      </button>
+    </div>
+  ) : (
+    <p class="spinner" role="status">
+      Connecting…
+    </p>
+  );
 }
 
 /** Pending, unexpired requests, for the navigation's count. */

@@ -81,28 +81,34 @@ async function tellWindows(message: unknown): Promise<void> {
 
 self.addEventListener('push', (event) => {
   const payload = parsePayload(event);
-  event.waitUntil((async () => {
-    await idbSet(KEYS.lastPush, Date.now()).catch(() => undefined);
-    const id = payload.request_id;
-    const data: NodNotificationData = { type: payload.type, ...(id ? { request_id: id } : {}) };
-    const options: NodNotificationOptions = { body: payload.body ?? '', tag: tagFor(id), data, icon: ICON, badge: ICON, timestamp: Date.now() };
-    let title = payload.title;
-    if (payload.type === 'request' && id) {
-      const r = await details(id);
-      if (r) {
-        title = `${r.client} wants to sign you in`;
-        options.body = r.binding_message ? `Check the code: ${r.binding_message}` : 'Open Nod to review this sign-in.';
+  event.waitUntil(
+    (async () => {
+      await idbSet(KEYS.lastPush, Date.now()).catch(() => undefined);
+      const id = payload.request_id;
+      const data: NodNotificationData = { type: payload.type, ...(id ? { request_id: id } : {}) };
+      const options: NodNotificationOptions = { body: payload.body ?? '', tag: tagFor(id), data, icon: ICON, badge: ICON, timestamp: Date.now() };
+      let title = payload.title;
+      if (payload.type === 'request' && id) {
+        const r = await details(id);
+        if (r) {
+          title = `${r.client} wants to sign you in`;
+          options.body = r.binding_message ? `Check the code: ${r.binding_message}` : 'Open Nod to review this sign-in.';
+        }
+        if (!r || r.status === 'pending') {
+          options.requireInteraction = true;
+          options.renotify = true;
+          if (actionsSupported())
+            options.actions = [
+              { action: 'approve', title: 'Approve' },
+              { action: 'deny', title: 'Deny' },
+            ];
+        }
       }
-      if (!r || r.status === 'pending') {
-        options.requireInteraction = true;
-        options.renotify = true;
-        if (actionsSupported()) options.actions = [{ action: 'approve', title: 'Approve' }, { action: 'deny', title: 'Deny' }];
-      }
-    }
-    // Every push shows a notification: a silent one gets the subscription revoked on some platforms.
-    await self.registration.showNotification(title, options);
-    await tellWindows({ type: 'push', payload });
-  })());
+      // Every push shows a notification: a silent one gets the subscription revoked on some platforms.
+      await self.registration.showNotification(title, options);
+      await tellWindows({ type: 'push', payload });
+    })(),
+  );
 });
 
 /** Focuses an open window on `url`, or opens one. */
@@ -127,7 +133,9 @@ async function decideHere(requestId: string, action: 'approve' | 'deny'): Promis
     const res = await sendDecision(session, requestId, action === 'approve' ? { decision: 'approve' } : { decision: 'deny', reason: 'not_me' });
     await self.registration.showNotification(res.status === 'approved' ? 'Approved' : 'Denied', {
       body: res.status === 'approved' ? 'You can go back to where you were signing in.' : 'The sign-in was refused.',
-      tag: tagFor(requestId), icon: ICON, data: { type: 'settled', request_id: requestId } satisfies NodNotificationData,
+      tag: tagFor(requestId),
+      icon: ICON,
+      data: { type: 'settled', request_id: requestId } satisfies NodNotificationData,
     });
     await tellWindows({ type: 'push', payload: { type: 'settled', request_id: requestId, title: '' } });
     return true;

@@ -22,7 +22,9 @@ export function assertCibaClient(client: Client, policy: CibaPolicy): DeliveryMo
   if (!client.grant_types.includes(CIBA_GRANT_TYPE)) throw new UnauthorizedClient(`client is not registered for ${CIBA_GRANT_TYPE}`);
   const mode = deliveryModeOf(client, policy);
   if (mode !== 'poll' && !client.backchannel_client_notification_endpoint) {
-    throw new UnauthorizedClient(`the provider's default token delivery mode is ${mode}, which needs a backchannel_client_notification_endpoint; this client registered none (register one, or backchannel_token_delivery_mode poll)`);
+    throw new UnauthorizedClient(
+      `the provider's default token delivery mode is ${mode}, which needs a backchannel_client_notification_endpoint; this client registered none (register one, or backchannel_token_delivery_mode poll)`,
+    );
   }
   return mode;
 }

@@ -21,7 +21,9 @@ type Outcome = { readonly status: 'approved'; readonly grantId: string } | { rea
 async function recordOutcome(ctx: ProviderContext, authReqId: string, request: CibaRequest, outcome: Outcome): Promise<CibaRequest> {
   const { lastPolledAt: _l, ...rest } = request;
   const decided: CibaRequest =
-    outcome.status === 'approved' ? { ...rest, status: 'approved', grantId: outcome.grantId } : { ...rest, status: 'denied', denyDescription: outcome.description };
+    outcome.status === 'approved'
+      ? { ...rest, status: 'approved', grantId: outcome.grantId }
+      : { ...rest, status: 'denied', denyDescription: outcome.description };
   await saveCibaRequest(ctx, authReqId, decided);
   ctx.events.emit('backchannel_authentication.decided', { authReqId, clientId: request.clientId, sub: request.sub, status: decided.status });
   ctx.log.info('backchannel_authentication.decided', { jti: request.jti, clientId: request.clientId, sub: request.sub, status: decided.status });
@@ -56,7 +58,8 @@ async function queueDelivery(ctx: ProviderContext, authReqId: string, request: C
 
 /** The push body: the token response plus auth_req_id, or the error. */
 async function pushBody(ctx: ProviderContext, client: Client, authReqId: string, request: CibaRequest): Promise<Record<string, unknown> | undefined> {
-  if (request.status === 'denied') return { auth_req_id: authReqId, error: 'access_denied', error_description: request.denyDescription ?? 'the user denied the request' };
+  if (request.status === 'denied')
+    return { auth_req_id: authReqId, error: 'access_denied', error_description: request.denyDescription ?? 'the user denied the request' };
   if (request.status === 'pending') return { auth_req_id: authReqId, error: 'expired_token', error_description: 'the request expired before the user decided' };
   const grant = request.grantId ? await ctx.models.grants.find(request.grantId) : undefined;
   if (!grant) return undefined;
@@ -73,7 +76,14 @@ async function deliver(ctx: ProviderContext, authReqId: string, request: CibaReq
     if (!client || !url) return;
     const body = request.mode === 'ping' ? { auth_req_id: authReqId } : await pushBody(ctx, client, authReqId, request);
     if (!body) return;
-    const ok = await notifyClient(ctx, await cibaPolicy(ctx), { kind: request.mode, url, token: request.notificationToken, body, jti: request.jti, clientId: client.client_id });
+    const ok = await notifyClient(ctx, await cibaPolicy(ctx), {
+      kind: request.mode,
+      url,
+      token: request.notificationToken,
+      body,
+      jti: request.jti,
+      clientId: client.client_id,
+    });
     // Tokens nobody received must not stay valid.
     if (!ok && request.mode === 'push' && request.grantId) await revokeGrant(ctx, request.grantId);
     ctx.events.emit('backchannel_authentication.delivered', { authReqId, clientId: client.client_id, mode: request.mode, ok, status: request.status });
@@ -86,18 +96,21 @@ async function deliver(ctx: ProviderContext, authReqId: string, request: CibaReq
 
 /** At expiry, a request still pending ends: `.expired` is emitted and ping/push clients are told. */
 export function watchExpiry(ctx: ProviderContext, authReqId: string, expiresAt: number): void {
-  const timer = setTimeout(async () => {
-    try {
-      const request = await ctx.models.cibaRequests.find(authReqId);
-      if (!request || request.status !== 'pending' || request.consumed !== undefined) return;
-      ctx.events.emit('backchannel_authentication.expired', { authReqId, clientId: request.clientId, sub: request.sub });
-      ctx.log.info('backchannel_authentication.expired', { jti: request.jti, clientId: request.clientId, sub: request.sub });
-      if (request.mode === 'push') await ctx.models.cibaRequests.consume(authReqId);
-      await queueDelivery(ctx, authReqId, request);
-    } catch (e) {
-      ctx.log.debug('backchannel_authentication.expiry_error', { message: (e as Error).message });
-    }
-  }, Math.max(0, expiresAt * 1000 - Date.now()) + 50);
+  const timer = setTimeout(
+    async () => {
+      try {
+        const request = await ctx.models.cibaRequests.find(authReqId);
+        if (!request || request.status !== 'pending' || request.consumed !== undefined) return;
+        ctx.events.emit('backchannel_authentication.expired', { authReqId, clientId: request.clientId, sub: request.sub });
+        ctx.log.info('backchannel_authentication.expired', { jti: request.jti, clientId: request.clientId, sub: request.sub });
+        if (request.mode === 'push') await ctx.models.cibaRequests.consume(authReqId);
+        await queueDelivery(ctx, authReqId, request);
+      } catch (e) {
+        ctx.log.debug('backchannel_authentication.expiry_error', { message: (e as Error).message });
+      }
+    },
+    Math.max(0, expiresAt * 1000 - Date.now()) + 50,
+  );
   timer.unref();
 }
 

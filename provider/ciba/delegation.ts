@@ -49,7 +49,10 @@ export async function delegate(ctx: ProviderContext, token: string, body: Delega
     status = res.status;
     await res.body?.cancel();
   } catch (e) {
-    const why = (e as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${(e as Error).message} ${String((e as { cause?: { code?: string } }).cause?.code ?? '')}`.trim();
+    const why =
+      (e as Error).name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : `${(e as Error).message} ${String((e as { cause?: { code?: string } }).cause?.code ?? '')}`.trim();
     throw new AuthenticationChannelUnavailable(`delegation failed: ${why}`);
   }
   if (status !== 201) throw new AuthenticationChannelUnavailable(`delegation answered ${status}, expected 201`);

@@ -30,7 +30,12 @@ export async function userFromIdTokenHint(ctx: ProviderContext, client: Client, 
   let payload: JWTPayload;
   try {
     // Expiry is not checked: the hint says who, not that the session is still fresh.
-    ({ payload } = await ctx.keys.verify(token, { issuer: ctx.config.issuer, audience: client.client_id, algorithms: ['RS256', 'ES256'], clockTolerance: Number.MAX_SAFE_INTEGER }));
+    ({ payload } = await ctx.keys.verify(token, {
+      issuer: ctx.config.issuer,
+      audience: client.client_id,
+      algorithms: ['RS256', 'ES256'],
+      clockTolerance: Number.MAX_SAFE_INTEGER,
+    }));
   } catch (e) {
     throw new InvalidRequest('id_token_hint is not an ID token this provider issued to this client', e instanceof joseErrors.JOSEError ? e.code : undefined);
   }

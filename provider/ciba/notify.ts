@@ -35,7 +35,11 @@ async function attempt(n: Notification, timeoutMs: number): Promise<Attempt> {
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
     return { ok: false, final: res.status < 500, why: `status ${res.status}` };
   } catch (e) {
-    return { ok: false, final: false, why: (e as Error).name === 'TimeoutError' ? 'timeout' : String((e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message) };
+    return {
+      ok: false,
+      final: false,
+      why: (e as Error).name === 'TimeoutError' ? 'timeout' : String((e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message),
+    };
   }
 }
 

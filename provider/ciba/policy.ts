@@ -113,7 +113,8 @@ function checkPatch(current: CibaPolicy, patch: Partial<CibaPolicy>): void {
   if (hints !== undefined && (!Array.isArray(hints) || hints.length === 0 || hints.some((h) => !CIBA_HINTS.includes(h)))) {
     throw new TypeError(`hints must be one or more of ${CIBA_HINTS.join(', ')}`);
   }
-  if (patch.loginHintTokenIssuers?.some((i) => !i.issuer || (!i.jwks && !i.jwks_uri))) throw new TypeError('each login_hint_token issuer needs issuer and jwks or jwks_uri');
+  if (patch.loginHintTokenIssuers?.some((i) => !i.issuer || (!i.jwks && !i.jwks_uri)))
+    throw new TypeError('each login_hint_token issuer needs issuer and jwks or jwks_uri');
 }
 
 /**

@@ -16,8 +16,15 @@ import { nowSeconds } from '../tokens/random.ts';
 
 /** Parameters of the authentication request itself (not client authentication). */
 export const AUTHENTICATION_PARAMETERS = [
-  'scope', 'client_notification_token', 'acr_values', 'login_hint_token', 'id_token_hint', 'login_hint',
-  'binding_message', 'user_code', 'requested_expiry',
+  'scope',
+  'client_notification_token',
+  'acr_values',
+  'login_hint_token',
+  'id_token_hint',
+  'login_hint',
+  'binding_message',
+  'user_code',
+  'requested_expiry',
 ] as const;
 const JWT_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id']);
 /** Seconds of clock skew tolerated on exp, nbf and iat. */
@@ -56,7 +63,8 @@ async function rememberJti(ctx: ProviderContext, client: Client, payload: JWTPay
 
 /** The claims as request parameters: strings stay, numbers become numeric strings. */
 function claimsToParams(client: Client, payload: JWTPayload): Record<string, string> {
-  if (payload.client_id !== undefined && payload.client_id !== client.client_id) throw new InvalidRequest('client_id in the signed request does not match the client');
+  if (payload.client_id !== undefined && payload.client_id !== client.client_id)
+    throw new InvalidRequest('client_id in the signed request does not match the client');
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(payload)) {
     if (JWT_CLAIMS.has(name)) continue;
@@ -81,7 +89,8 @@ export async function unpackSignedRequest(ctx: ProviderContext, client: Client, 
   const outside = AUTHENTICATION_PARAMETERS.filter((p) => params[p] !== undefined);
   if (outside.length) throw new InvalidRequest(`with a signed request, send ${outside.join(', ')} inside it only`);
   const payload = await verifyRequestObject(ctx, client, alg, params.request);
-  if (payload.exp! - payload.nbf! > defaults.requestObjectMaxLifetime) throw new InvalidRequest(`the signed request may live at most ${defaults.requestObjectMaxLifetime} seconds (exp - nbf)`);
+  if (payload.exp! - payload.nbf! > defaults.requestObjectMaxLifetime)
+    throw new InvalidRequest(`the signed request may live at most ${defaults.requestObjectMaxLifetime} seconds (exp - nbf)`);
   const fromClaims = claimsToParams(client, payload);
   await rememberJti(ctx, client, payload);
   return { ...params, request: undefined, ...fromClaims };

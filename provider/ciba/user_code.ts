@@ -42,7 +42,10 @@ export async function checkUserCode(ctx: ProviderContext, client: Client, user: 
   if (code === undefined) throw new MissingUserCode();
   const limiter = failureLimiter(ctx);
   const blocked = limiter.check(user.sub);
-  if (!blocked.allowed) throw new TooManyRequests('too many wrong user codes for this user; try again later').retryAfter(blocked.retryAfterMs / 1000 || defaults.cibaUserCodeFailureWindow);
+  if (!blocked.allowed)
+    throw new TooManyRequests('too many wrong user codes for this user; try again later').retryAfter(
+      blocked.retryAfterMs / 1000 || defaults.cibaUserCodeFailureWindow,
+    );
   const ok = user.ciba_user_code_hash !== undefined && (await verifyPassword(code, user.ciba_user_code_hash));
   if (!ok) {
     limiter.hit(user.sub);

@@ -32,7 +32,11 @@ export async function lookupUserCode(ctx: ProviderContext, userCode: string): Pr
  * longer pending: decided in another tab (`used`) or run out (`expired`). Read and write happen without I/O in between, so a
  * concurrent poll cannot overwrite the decision (the store is in memory).
  */
-export async function decideDeviceRequest(ctx: ProviderContext, deviceCode: string, decision: { approve: true; grant: Omit<Grant, 'grantId'> } | { approve: false }): Promise<'decided' | 'expired' | 'used'> {
+export async function decideDeviceRequest(
+  ctx: ProviderContext,
+  deviceCode: string,
+  decision: { approve: true; grant: Omit<Grant, 'grantId'> } | { approve: false },
+): Promise<'decided' | 'expired' | 'used'> {
   const current = await ctx.models.deviceCodes.find(deviceCode);
   const now = nowSeconds();
   if (!current || now >= current.expiresAt) return 'expired';

@@ -48,8 +48,14 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
     const releaseSlot = await reserveFatigueSlot(ctx, policy, user.sub, authReqId);
     const now = nowSeconds();
     const request: CibaRequest = {
-      clientId: client.client_id, sub: user.sub, scope, mode, status: 'pending',
-      jti: randomId(16), createdAt: now, expiresAt: now + expiresIn,
+      clientId: client.client_id,
+      sub: user.sub,
+      scope,
+      mode,
+      status: 'pending',
+      jti: randomId(16),
+      createdAt: now,
+      expiresAt: now + expiresIn,
       interval: client.ciba_interval ?? policy.interval,
       consentRequired,
       ...(bindingMessage !== undefined ? { bindingMessage } : {}),
@@ -71,15 +77,20 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
 
     try {
       const token = await signDelegationToken(ctx, { jti: request.jti, clientId: client.client_id, sub: user.sub, exp: request.expiresAt });
-      await delegate(ctx, token, {
-        login_hint: user.username,
-        scope,
-        is_consent_required: request.consentRequired,
-        ...(bindingMessage !== undefined ? { binding_message: bindingMessage } : {}),
-        ...(request.acrValues !== undefined ? { acr_values: request.acrValues } : {}),
-        client_id: client.client_id,
-        ...(client.client_name ? { client_name: client.client_name } : {}),
-      }, policy.delegationTimeoutMs);
+      await delegate(
+        ctx,
+        token,
+        {
+          login_hint: user.username,
+          scope,
+          is_consent_required: request.consentRequired,
+          ...(bindingMessage !== undefined ? { binding_message: bindingMessage } : {}),
+          ...(request.acrValues !== undefined ? { acr_values: request.acrValues } : {}),
+          client_id: client.client_id,
+          ...(client.client_name ? { client_name: client.client_name } : {}),
+        },
+        policy.delegationTimeoutMs,
+      );
     } catch (e) {
       await Promise.all([ctx.models.cibaRequests.destroy(authReqId), ctx.models.cibaDelegations.destroy(request.jti)]);
       ctx.log.warn('backchannel_authentication.delegation_failed', { ...logFields, detail: (e as { detail?: string }).detail });
@@ -89,7 +100,11 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
     ctx.log.info('backchannel_authentication.delegated', logFields);
     watchExpiry(ctx, authReqId, request.expiresAt);
 
-    const body: BackchannelAuthenticationResponse = { auth_req_id: authReqId, expires_in: expiresIn, ...(mode !== 'push' ? { interval: request.interval } : {}) };
+    const body: BackchannelAuthenticationResponse = {
+      auth_req_id: authReqId,
+      expires_in: expiresIn,
+      ...(mode !== 'push' ? { interval: request.interval } : {}),
+    };
     res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(body);
   };
 }

@@ -52,7 +52,9 @@ export function checkSessionEndpoint(): RequestHandler {
         'Cache-Control': 'no-store',
         'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${nonce}'; frame-ancestors *; form-action 'none'; base-uri 'none'`,
       })
-      .send(`<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Nod session check</title></head><body><script nonce="${nonce}">${SCRIPT}</script></body></html>`);
+      .send(
+        `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Nod session check</title></head><body><script nonce="${nonce}">${SCRIPT}</script></body></html>`,
+      );
   };
 }
 

@@ -26,7 +26,12 @@ async function verifyDelegationToken(ctx: ProviderContext, authorization: string
   const m = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization ?? '');
   if (!m) throw invalidToken('a Bearer delegation token is required');
   try {
-    const { payload } = await ctx.keys.verify(m[1]!, { issuer: ctx.config.issuer, audience: ctx.config.issuer, algorithms: [DELEGATION_TOKEN_ALG], requiredClaims: ['jti', 'sub', 'azp', 'exp'] });
+    const { payload } = await ctx.keys.verify(m[1]!, {
+      issuer: ctx.config.issuer,
+      audience: ctx.config.issuer,
+      algorithms: [DELEGATION_TOKEN_ALG],
+      requiredClaims: ['jti', 'sub', 'azp', 'exp'],
+    });
     return payload as JWTPayload & { jti: string; sub: string; azp: string };
   } catch (e) {
     throw invalidToken('the delegation token is invalid or expired', (e as Error).message);
@@ -43,12 +48,16 @@ function decisionStatus(body: unknown): CallbackStatus {
 }
 
 /** Consumes the token's jti and returns the still-pending request it was issued for. */
-async function takePendingRequest(ctx: ProviderContext, claims: { jti: string; sub: string; azp: string }): Promise<{ authReqId: string; request: CibaRequest }> {
+async function takePendingRequest(
+  ctx: ProviderContext,
+  claims: { jti: string; sub: string; azp: string },
+): Promise<{ authReqId: string; request: CibaRequest }> {
   const delegation = await ctx.models.cibaDelegations.consume(claims.jti);
   if (!delegation) throw new InvalidGrant('no pending request for this delegation token');
   if (delegation.consumed !== undefined) throw new InvalidGrant('a decision was already recorded for this request');
   const request = await ctx.models.cibaRequests.find(delegation.authReqId);
-  if (!request || request.jti !== claims.jti || request.sub !== claims.sub || request.clientId !== claims.azp) throw new InvalidGrant('no pending request for this delegation token');
+  if (!request || request.jti !== claims.jti || request.sub !== claims.sub || request.clientId !== claims.azp)
+    throw new InvalidGrant('no pending request for this delegation token');
   if (request.status !== 'pending' || request.consumed !== undefined) throw new InvalidGrant('the request was already decided');
   if (Date.now() >= request.expiresAt * 1000) throw new ExpiredToken('the request has expired');
   return { authReqId: delegation.authReqId, request };

@@ -16,7 +16,16 @@ import { html } from '../views/html.ts';
 import { decisionForm, scopeList } from '../views/partials.ts';
 import { cspAllowingFormsTo, sendPage } from '../views/layout.ts';
 import { loginUrl } from './login.ts';
-import { consentKey, consentPath, finishAuthorization, InteractionGone, loadInteraction, resumePath, signedInFor, type PendingInteraction } from './authorization/interaction.ts';
+import {
+  consentKey,
+  consentPath,
+  finishAuthorization,
+  InteractionGone,
+  loadInteraction,
+  resumePath,
+  signedInFor,
+  type PendingInteraction,
+} from './authorization/interaction.ts';
 import { interactionClient, redirectingErrors, targetOf } from './authorization/index.ts';
 import { sendAuthorizationError } from './authorization/respond.ts';
 

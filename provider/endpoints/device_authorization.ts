@@ -49,7 +49,15 @@ export function deviceAuthorizationEndpoint(ctx: ProviderContext): RequestHandle
     const createdAt = nowSeconds();
     await ctx.models.deviceCodes.upsert(
       deviceCode,
-      { clientId: client.client_id, status: 'pending', expiresAt: createdAt + expiresIn, interval, userCode, scope: [...new Set(requested)].join(' '), createdAt },
+      {
+        clientId: client.client_id,
+        status: 'pending',
+        expiresAt: createdAt + expiresIn,
+        interval,
+        userCode,
+        scope: [...new Set(requested)].join(' '),
+        createdAt,
+      },
       expiresIn + defaults.expiredRequestGrace,
     );
     ctx.events.emit('device_authorization.saved', { clientId: client.client_id, userCode });

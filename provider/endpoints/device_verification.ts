@@ -68,7 +68,8 @@ const confirmUrl = (userCode: string, proof: string) => `${DEVICE_CONFIRM_PATH}?
 export function deviceEntryPage(ctx: ProviderContext): RequestHandler {
   return async (req, res) => {
     const q = toParams(req.query);
-    const prefill = q.user_code === undefined ? undefined : (normalizeUserCode(q.user_code) ? formatUserCode(normalizeUserCode(q.user_code)!) : q.user_code.slice(0, 24));
+    const prefill =
+      q.user_code === undefined ? undefined : normalizeUserCode(q.user_code) ? formatUserCode(normalizeUserCode(q.user_code)!) : q.user_code.slice(0, 24);
     const user = await signedInUser(ctx, req);
     sendEntryPage(res, { action: PATHS.deviceVerification, csrf: csrfToken(ctx, req, res), value: prefill, signedInAs: user?.shown });
   };
@@ -168,7 +169,18 @@ export function deviceConfirmSubmit(ctx: ProviderContext): RequestHandler {
       ctx,
       found.deviceCode,
       decision === 'approve'
-        ? { approve: true, grant: { sub: session.sub, clientId: found.client.client_id, scope: found.request.scope, authTime: session.authTime, acr: session.acr, amr: session.amr, sid } }
+        ? {
+            approve: true,
+            grant: {
+              sub: session.sub,
+              clientId: found.client.client_id,
+              scope: found.request.scope,
+              authTime: session.authTime,
+              acr: session.acr,
+              amr: session.amr,
+              sid,
+            },
+          }
         : { approve: false },
     );
     if (decided !== 'decided') return sendSpentCode(res, decided);

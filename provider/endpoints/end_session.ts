@@ -54,7 +54,12 @@ async function checkLogoutRequest(ctx: ProviderContext, params: Params): Promise
       throw new InvalidRequest('The address to return to after signing out is not registered for this application, so Nod will not send you there.');
     }
   }
-  return { ...(client ? { client } : {}), ...(hint ? { hint } : {}), ...(redirect ? { redirect } : {}), ...(params.state !== undefined ? { state: params.state } : {}) };
+  return {
+    ...(client ? { client } : {}),
+    ...(hint ? { hint } : {}),
+    ...(redirect ? { redirect } : {}),
+    ...(params.state !== undefined ? { state: params.state } : {}),
+  };
 }
 
 /** Ends the session and sends the browser on. */
@@ -106,7 +111,10 @@ export function endSessionEndpoint(ctx: ProviderContext): RequestHandler {
     const current = await readSession(ctx, req);
     if (!current || confirmed) return signOut(ctx, req, res, logout);
     // The hint must name this browser's user (and, when it carries one, this session) to skip the question.
-    const hintMatches = logout.hint !== undefined && logout.hint.sub === current.session.sub && (logout.hint.sid === undefined || logout.hint.sid === publicSid(ctx, current.sid));
+    const hintMatches =
+      logout.hint !== undefined &&
+      logout.hint.sub === current.session.sub &&
+      (logout.hint.sid === undefined || logout.hint.sid === publicSid(ctx, current.sid));
     if (hintMatches) return signOut(ctx, req, res, logout);
     confirmPage(ctx, req, res, logout);
   };

@@ -23,15 +23,31 @@ export function introspectionEndpoint(ctx: ProviderContext): RequestHandler {
       const at = await verifyAccessToken(ctx, token);
       if (at) {
         return void res.json({
-          active: true, token_type: 'Bearer', client_id: at.client_id, scope: at.scope, sub: at.sub,
-          iss: at.iss, aud: at.aud, exp: at.exp, iat: at.iat, jti: at.jti,
+          active: true,
+          token_type: 'Bearer',
+          client_id: at.client_id,
+          scope: at.scope,
+          sub: at.sub,
+          iss: at.iss,
+          aud: at.aud,
+          exp: at.exp,
+          iat: at.iat,
+          jti: at.jti,
           ...(at.gid !== undefined ? { username: (await ctx.models.users.find(at.sub))?.username } : {}),
         });
       }
     }
     const rt = await ctx.models.refreshTokens.find(token);
     if (rt && rt.consumed === undefined && (await ctx.models.grants.find(rt.grantId))) {
-      return void res.json({ active: true, token_type: 'refresh_token', client_id: rt.clientId, scope: rt.scope, sub: rt.sub, iss: ctx.config.issuer, exp: rt.expiresAt });
+      return void res.json({
+        active: true,
+        token_type: 'refresh_token',
+        client_id: rt.clientId,
+        scope: rt.scope,
+        sub: rt.sub,
+        iss: ctx.config.issuer,
+        exp: rt.expiresAt,
+      });
     }
     res.json({ active: false });
   };

@@ -37,7 +37,12 @@ async function clientRedirects(ctx: ProviderContext, clientId: string | undefine
   return (clientId && (await ctx.models.clients.find(clientId))?.redirect_uris) || [];
 }
 
-function renderLogin(ctx: ProviderContext, req: Request, res: Parameters<RequestHandler>[1], o: { returnTo?: string; username?: string; clientId?: string; clientName?: string; redirects?: readonly string[]; error?: string; status?: number }) {
+function renderLogin(
+  ctx: ProviderContext,
+  req: Request,
+  res: Parameters<RequestHandler>[1],
+  o: { returnTo?: string; username?: string; clientId?: string; clientName?: string; redirects?: readonly string[]; error?: string; status?: number },
+) {
   const token = csrfToken(ctx, req, res);
   sendPage(res, {
     title: 'Sign in',
@@ -64,7 +69,13 @@ ${o.clientId ? html`<input type="hidden" name="client_id" value="${o.clientId}">
 export function loginPage(ctx: ProviderContext): RequestHandler {
   return async (req, res) => {
     const q = toParams(req.query);
-    renderLogin(ctx, req, res, { returnTo: safeReturnTo(q.return_to), username: q.login_hint, clientId: q.client_id, clientName: await clientName(ctx, q.client_id), redirects: await clientRedirects(ctx, q.client_id) });
+    renderLogin(ctx, req, res, {
+      returnTo: safeReturnTo(q.return_to),
+      username: q.login_hint,
+      clientId: q.client_id,
+      clientName: await clientName(ctx, q.client_id),
+      redirects: await clientRedirects(ctx, q.client_id),
+    });
   };
 }
 
@@ -74,14 +85,23 @@ export function loginSubmit(ctx: ProviderContext): RequestHandler {
     checkCsrf(ctx, req, form[CSRF_FIELD]);
     const returnTo = safeReturnTo(form.return_to);
     const username = form.username ?? '';
-    const shown = { returnTo, username, clientId: form.client_id, clientName: await clientName(ctx, form.client_id), redirects: await clientRedirects(ctx, form.client_id) };
+    const shown = {
+      returnTo,
+      username,
+      clientId: form.client_id,
+      clientName: await clientName(ctx, form.client_id),
+      redirects: await clientRedirects(ctx, form.client_id),
+    };
     if (!username || !form.password) return renderLogin(ctx, req, res, { ...shown, error: 'Enter your username and password.', status: 400 });
     try {
       const user = await authenticateUser(ctx, username, form.password, req.ip ?? 'unknown');
       await startSession(ctx, req, res, user);
       ctx.log.info('login.success', { sub: user.sub });
       if (returnTo) return void res.redirect(303, returnTo);
-      sendPage(res, { title: 'Signed in', body: html`<section class="card"><h1>Signed in</h1><p class="ok">You are signed in as ${user.username}.</p></section>` });
+      sendPage(res, {
+        title: 'Signed in',
+        body: html`<section class="card"><h1>Signed in</h1><p class="ok">You are signed in as ${user.username}.</p></section>`,
+      });
     } catch (e) {
       if (!(e instanceof LoginFailure)) throw e;
       ctx.log.info('login.failure', { status: e.status });

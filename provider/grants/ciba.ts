@@ -18,11 +18,13 @@ export const ciba: GrantType = {
   grantType: CIBA_GRANT_TYPE,
   parameters: ['auth_req_id'],
   async handle(ctx, client, params) {
-    if (client.backchannel_token_delivery_mode === 'push') throw new UnauthorizedClient('the client is registered for push mode: tokens are delivered to its notification endpoint');
+    if (client.backchannel_token_delivery_mode === 'push')
+      throw new UnauthorizedClient('the client is registered for push mode: tokens are delivered to its notification endpoint');
     const authReqId = required(params, 'auth_req_id');
     // A client without a registered mode may have made this request under a push policy default.
     const started = await ctx.models.cibaRequests.find(authReqId);
-    if (started?.clientId === client.client_id && started.mode === 'push') throw new UnauthorizedClient('the request is in push mode: tokens are delivered to the client notification endpoint');
+    if (started?.clientId === client.client_id && started.mode === 'push')
+      throw new UnauthorizedClient('the request is in push mode: tokens are delivered to the client notification endpoint');
     const request = await pollRequest(ctx.models.cibaRequests, authReqId, client);
     const grant = request.grantId ? await ctx.models.grants.find(request.grantId) : undefined;
     const user = grant && (await ctx.models.users.find(grant.sub));

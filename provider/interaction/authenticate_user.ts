@@ -10,7 +10,10 @@ import { nowSeconds } from '../tokens/random.ts';
 
 /** Why a sign-in failed, in words for the user. */
 export class LoginFailure extends Error {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
   }
 }
@@ -26,7 +29,11 @@ const minutes = (s: number) => `${Math.max(1, Math.ceil(s / 60))} minute${Math.c
 
 export async function authenticateUser(ctx: ProviderContext, username: string, password: string, address: string): Promise<User> {
   const blocked = addressLimiter(ctx).check(address);
-  if (!blocked.allowed) throw new LoginFailure(`Too many failed sign-ins from this network. Try again in ${minutes((blocked.retryAfterMs || defaults.loginAddressWindow * 1000) / 1000)}.`, 429);
+  if (!blocked.allowed)
+    throw new LoginFailure(
+      `Too many failed sign-ins from this network. Try again in ${minutes((blocked.retryAfterMs || defaults.loginAddressWindow * 1000) / 1000)}.`,
+      429,
+    );
   const [user] = await ctx.models.users.findBy('username', username.trim().toLowerCase());
   if (!user) {
     await verifyPassword(password, await dummyHash());
@@ -40,7 +47,11 @@ export async function authenticateUser(ctx: ProviderContext, username: string, p
     addressLimiter(ctx).hit(address);
     const failed = (user.failed_logins ?? 0) + 1;
     const lock = failed >= defaults.maxFailedLogins;
-    await ctx.models.users.upsert(user.sub, { ...user, failed_logins: lock ? 0 : failed, ...(lock ? { locked_until: nowSeconds() + defaults.accountLockTtl } : {}) });
+    await ctx.models.users.upsert(user.sub, {
+      ...user,
+      failed_logins: lock ? 0 : failed,
+      ...(lock ? { locked_until: nowSeconds() + defaults.accountLockTtl } : {}),
+    });
     if (lock) {
       ctx.log.warn('account.locked', { sub: user.sub });
       throw new LoginFailure(`This account is locked after too many wrong passwords. Try again in ${minutes(defaults.accountLockTtl)}.`, 423);

@@ -91,7 +91,13 @@ export class KeyStore {
   /** Adds a new key per algorithm and retires the current ones (they stay published). */
   async rotate(): Promise<string[]> {
     const at = Math.floor(Date.now() / 1000);
-    const stored: StoredKey[] = this.keys.map(({ kid, alg, privateJwk, createdAt, retiredAt }) => ({ kid, alg, privateJwk, createdAt, retiredAt: retiredAt ?? at }));
+    const stored: StoredKey[] = this.keys.map(({ kid, alg, privateJwk, createdAt, retiredAt }) => ({
+      kid,
+      alg,
+      privateJwk,
+      createdAt,
+      retiredAt: retiredAt ?? at,
+    }));
     const fresh = await Promise.all(SIGNING_ALGS.map(makeKey));
     await this.setKeys([...fresh, ...stored]);
     await this.save();
@@ -127,7 +133,9 @@ export class KeyStore {
     // ES256 signatures are R || S (IEEE P1363), not DER (RFC 7518 section 3.4). With a callback
     // the signing runs on the libuv thread pool, off the event loop (as WebCrypto's does).
     const signature = await new Promise<Buffer>((resolve, reject) => {
-      signBytes('sha256', Buffer.from(input), alg === 'ES256' ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' } : key.privateKey, (err, sig) => (err ? reject(err) : resolve(sig)));
+      signBytes('sha256', Buffer.from(input), alg === 'ES256' ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' } : key.privateKey, (err, sig) =>
+        err ? reject(err) : resolve(sig),
+      );
     });
     return `${input}.${signature.toString('base64url')}`;
   }

@@ -55,9 +55,11 @@ export async function authenticateClient(ctx: ProviderContext, params: Params, a
     } catch {
       throw new InvalidClient('client_assertion is not a JWT');
     }
-    if (typeof sub !== 'string' || (params.client_id !== undefined && params.client_id !== sub)) throw new InvalidClient('client_assertion sub must be the client_id');
+    if (typeof sub !== 'string' || (params.client_id !== undefined && params.client_id !== sub))
+      throw new InvalidClient('client_assertion sub must be the client_id');
     const client = await ctx.models.clients.find(sub);
-    if (!client || client.token_endpoint_auth_method !== 'private_key_jwt' || !client.jwks) throw new InvalidClient('client not registered for private_key_jwt');
+    if (!client || client.token_endpoint_auth_method !== 'private_key_jwt' || !client.jwks)
+      throw new InvalidClient('client not registered for private_key_jwt');
     let payload;
     try {
       ({ payload } = await jwtVerify(assertion, createLocalJWKSet(client.jwks as JSONWebKeySet), {

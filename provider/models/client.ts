@@ -102,7 +102,8 @@ export function validateClientMetadata(input: Input): { client: Client; secret?:
   const client_id = input.client_id;
   if (typeof client_id !== 'string' || !/^[A-Za-z0-9._~-]{1,128}$/.test(client_id)) fail('client_id', 'must be 1-128 characters of A-Z a-z 0-9 . _ ~ -');
   const grant_types = stringList(input, 'grant_types', ['authorization_code']);
-  for (const g of grant_types) if (!(GRANT_TYPES as readonly string[]).includes(g)) fail('grant_types', `${g} is not supported (allowed: ${GRANT_TYPES.join(', ')})`);
+  for (const g of grant_types)
+    if (!(GRANT_TYPES as readonly string[]).includes(g)) fail('grant_types', `${g} is not supported (allowed: ${GRANT_TYPES.join(', ')})`);
   const response_types = stringList(input, 'response_types', grant_types.includes('authorization_code') ? ['code'] : []);
   for (const r of response_types) {
     const normalized = r.split(' ').sort().join(' ');
@@ -118,15 +119,19 @@ export function validateClientMetadata(input: Input): { client: Client; secret?:
   if (secret !== undefined && (typeof secret !== 'string' || secret.length < 8)) fail('client_secret', 'must be a string of at least 8 characters');
   if (method === 'none' && secret !== undefined) fail('client_secret', 'a public client (token_endpoint_auth_method none) has no secret');
   const jwks = input.jwks;
-  if (jwks !== undefined && (typeof jwks !== 'object' || jwks === null || !Array.isArray((jwks as Input).keys))) fail('jwks', 'must be a JWK Set {"keys": [...]}');
-  if (method === 'private_key_jwt' && !jwks) fail('jwks', 'private_key_jwt needs the client\'s public keys in jwks');
+  if (jwks !== undefined && (typeof jwks !== 'object' || jwks === null || !Array.isArray((jwks as Input).keys)))
+    fail('jwks', 'must be a JWK Set {"keys": [...]}');
+  if (method === 'private_key_jwt' && !jwks) fail('jwks', "private_key_jwt needs the client's public keys in jwks");
   const redirect_uris = stringList(input, 'redirect_uris', []).map((u) => url('redirect_uris', u));
-  if (response_types.length > 0 && redirect_uris.length === 0) fail('redirect_uris', 'at least one is required for clients that use the authorization endpoint');
+  if (response_types.length > 0 && redirect_uris.length === 0)
+    fail('redirect_uris', 'at least one is required for clients that use the authorization endpoint');
   const post_logout_redirect_uris = stringList(input, 'post_logout_redirect_uris', []).map((u) => url('post_logout_redirect_uris', u));
   const scope = input.scope ?? 'openid';
-  if (typeof scope !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(scope)) fail('scope', 'must be space-separated scope tokens');
+  if (typeof scope !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(scope))
+    fail('scope', 'must be space-separated scope tokens');
   const client_name = input.client_name;
-  if (client_name !== undefined && (typeof client_name !== 'string' || client_name.length > 100)) fail('client_name', 'must be a string of at most 100 characters');
+  if (client_name !== undefined && (typeof client_name !== 'string' || client_name.length > 100))
+    fail('client_name', 'must be a string of at most 100 characters');
   const require_pkce = input.require_pkce ?? method === 'none';
   if (typeof require_pkce !== 'boolean') fail('require_pkce', 'must be true or false');
   if (method === 'none' && require_pkce === false) fail('require_pkce', 'public clients always use PKCE');
@@ -139,7 +144,7 @@ export function validateClientMetadata(input: Input): { client: Client; secret?:
   if (usesCiba && (mode === 'ping' || mode === 'push') && !endpoint) fail('backchannel_client_notification_endpoint', `is required for ${mode} mode`);
   if (usesCiba && method === 'none') fail('token_endpoint_auth_method', 'CIBA clients must be confidential');
   const reqAlg = oneOf(input, 'backchannel_authentication_request_signing_alg', REQUEST_OBJECT_ALGS);
-  if (reqAlg && !jwks) fail('jwks', 'signed backchannel requests need the client\'s public keys in jwks');
+  if (reqAlg && !jwks) fail('jwks', "signed backchannel requests need the client's public keys in jwks");
   const userCode = input.backchannel_user_code_parameter;
   if (userCode !== undefined && typeof userCode !== 'boolean') fail('backchannel_user_code_parameter', 'must be true or false');
 

@@ -4,7 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 
-const HASH_BY_ALG: Record<string, string> = { RS256: 'sha256', ES256: 'sha256', PS256: 'sha256', RS384: 'sha384', ES384: 'sha384', RS512: 'sha512', ES512: 'sha512' };
+const HASH_BY_ALG: Record<string, string> = {
+  RS256: 'sha256',
+  ES256: 'sha256',
+  PS256: 'sha256',
+  RS384: 'sha384',
+  ES384: 'sha384',
+  RS512: 'sha512',
+  ES512: 'sha512',
+};
 
 /** base64url of the left half of the hash of `value`, with the hash the JWS `alg` uses. */
 export function leftHalfHash(value: string, alg: string): string {

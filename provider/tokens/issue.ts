@@ -101,7 +101,14 @@ export async function issueRefreshToken(
   const ttl = Math.max(1, familyExpiresAt - nowSeconds());
   await ctx.models.refreshTokens.upsert(
     token,
-    { grantId: grant.grantId, clientId: grant.clientId, sub: grant.sub, scope: options.scope ?? grant.scope, familyId: options.familyId ?? randomId(16), familyExpiresAt },
+    {
+      grantId: grant.grantId,
+      clientId: grant.clientId,
+      sub: grant.sub,
+      scope: options.scope ?? grant.scope,
+      familyId: options.familyId ?? randomId(16),
+      familyExpiresAt,
+    },
     ttl,
   );
   return token;
@@ -139,7 +146,14 @@ export async function issueTokenSet(ctx: ProviderContext, input: TokenSetInput):
     refresh_token = await issueRefreshToken(ctx, grant, { scope, ...(typeof refresh === 'object' ? refresh : {}) });
   }
   const id_token = scope.split(' ').includes('openid')
-    ? await issueIdToken(ctx, { client, grant: { ...grant, scope }, nonce: input.nonce, accessToken: at.token, refreshToken: refresh_token, authReqId: input.authReqId })
+    ? await issueIdToken(ctx, {
+        client,
+        grant: { ...grant, scope },
+        nonce: input.nonce,
+        accessToken: at.token,
+        refreshToken: refresh_token,
+        authReqId: input.authReqId,
+      })
     : undefined;
   return {
     access_token: at.token,

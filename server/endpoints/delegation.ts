@@ -16,7 +16,6 @@ import { nameKey, userKey } from '../models.ts';
 import type { RequestLifecycle } from '../requests/lifecycle.ts';
 import { verifyIssuerToken } from '../tokens/verify_issuer_token.ts';
 
-
 /** An optional string field: absent or null is undefined; anything else must be a string within `max`. */
 function optional(body: Record<string, unknown>, name: string, max: number): string | undefined {
   const v = body[name];
@@ -75,21 +74,24 @@ export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecyc
       const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
       const azp = typeof payload.azp === 'string' ? payload.azp : undefined;
       // The replay record and the request go into one group commit (one durable write, not two in a row).
-      const [, record] = await Promise.all([ctx.models.jtis.upsert(jtiKey, { at: nowSeconds() }, ttl), lifecycle.accept({
-        issuer,
-        token,
-        jti: payload.jti,
-        ...(sub ? { sub, userKey: userKey(issuer, sub) } : {}),
-        nameKey: nameKey(issuer, body.login_hint),
-        login_hint: body.login_hint,
-        scope: body.scope,
-        is_consent_required: body.is_consent_required,
-        ...(body.binding_message !== undefined ? { binding_message: body.binding_message } : {}),
-        ...(body.acr_values !== undefined ? { acr_values: body.acr_values } : {}),
-        ...(body.client_id ?? azp ? { client_id: body.client_id ?? azp } : {}),
-        ...(body.client_name !== undefined ? { client_name: body.client_name } : {}),
-        expires_at: exp,
-      })]);
+      const [, record] = await Promise.all([
+        ctx.models.jtis.upsert(jtiKey, { at: nowSeconds() }, ttl),
+        lifecycle.accept({
+          issuer,
+          token,
+          jti: payload.jti,
+          ...(sub ? { sub, userKey: userKey(issuer, sub) } : {}),
+          nameKey: nameKey(issuer, body.login_hint),
+          login_hint: body.login_hint,
+          scope: body.scope,
+          is_consent_required: body.is_consent_required,
+          ...(body.binding_message !== undefined ? { binding_message: body.binding_message } : {}),
+          ...(body.acr_values !== undefined ? { acr_values: body.acr_values } : {}),
+          ...((body.client_id ?? azp) ? { client_id: body.client_id ?? azp } : {}),
+          ...(body.client_name !== undefined ? { client_name: body.client_name } : {}),
+          expires_at: exp,
+        }),
+      ]);
       res.status(201).set('Cache-Control', 'no-store').json({ id: record.id, expires_at: record.expires_at });
     } finally {
       inFlight.delete(jtiKey);

@@ -4,9 +4,10 @@ import { InvalidToken, type OAuthError } from '../../shared/errors.ts';
 
 /** Adds the RFC 6750 challenge to a 401. */
 export function withChallenge(e: OAuthError, realm = 'nod-entity'): OAuthError {
-  e.headers['WWW-Authenticate'] = e.status === 401 && e.error === 'invalid_token' && e.description
-    ? `Bearer realm="${realm}", error="invalid_token", error_description="${e.description.replace(/"/g, "'")}"`
-    : `Bearer realm="${realm}"`;
+  e.headers['WWW-Authenticate'] =
+    e.status === 401 && e.error === 'invalid_token' && e.description
+      ? `Bearer realm="${realm}", error="invalid_token", error_description="${e.description.replace(/"/g, "'")}"`
+      : `Bearer realm="${realm}"`;
   return e;
 }
 

@@ -22,6 +22,9 @@ export function renderError(log: Logger): ErrorRequestHandler {
     const e = toApiError(err, log, req.path);
     if (e.status < 500) log.debug('request.refused', { path: req.path, status: e.status, error: e.error, detail: e.detail ?? e.description });
     if (res.headersSent) return;
-    res.status(e.status).set({ 'Cache-Control': 'no-store', ...e.headers }).json(e.toJSON());
+    res
+      .status(e.status)
+      .set({ 'Cache-Control': 'no-store', ...e.headers })
+      .json(e.toJSON());
   };
 }

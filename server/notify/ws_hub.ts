@@ -35,7 +35,10 @@ export class WsHub {
   private readonly keepAlive: NodeJS.Timeout;
 
   /** `authTimeoutMs`: how long a new socket has to authenticate (default defaults.wsAuthTimeoutMs). */
-  constructor(private readonly ctx: ServerContext, private readonly authTimeoutMs: number = defaults.wsAuthTimeoutMs) {
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly authTimeoutMs: number = defaults.wsAuthTimeoutMs,
+  ) {
     this.keepAlive = setInterval(() => this.ping(), defaults.wsPingIntervalMs);
     this.keepAlive.unref();
   }

@@ -44,7 +44,10 @@ export class RequestLifecycle {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   readonly callbacks: CallbackSender;
 
-  constructor(private readonly ctx: ServerContext, private readonly hub: WsHub) {
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly hub: WsHub,
+  ) {
     this.callbacks = new CallbackSender(ctx);
   }
 
@@ -53,13 +56,15 @@ export class RequestLifecycle {
     const { ctx } = this;
     const record: PendingRequest = { ...input, id: randomBytes(16).toString('base64url'), status: 'pending', created_at: nowSeconds(), seq: nextSeq() };
     const ttl = record.expires_at - nowSeconds() + defaults.settledRetention;
-    await Promise.all([
-      ctx.models.requests.upsert(record.id, record, ttl),
-      ctx.models.settlements.upsert(record.id, { issuer: record.issuer }, ttl),
-    ]);
+    await Promise.all([ctx.models.requests.upsert(record.id, record, ttl), ctx.models.settlements.upsert(record.id, { issuer: record.issuer }, ttl)]);
     this.arm(record);
     ctx.log.info('request.received', {
-      request_id: record.id, jti: record.jti, issuer: record.issuer, client_id: record.client_id, login_hint: record.login_hint, expires_at: record.expires_at,
+      request_id: record.id,
+      jti: record.jti,
+      issuer: record.issuer,
+      client_id: record.client_id,
+      login_hint: record.login_hint,
+      expires_at: record.expires_at,
     });
     ctx.events.emit('request.received', record.id);
     void this.notifyNew(record);
@@ -75,7 +80,9 @@ export class RequestLifecycle {
       for (const d of devices) ws += this.hub.sendToDevice(d.device_id, { type: 'request', request: view }) > 0 ? 1 : 0;
       const ttl = r.expires_at - nowSeconds();
       const pushed = await Promise.all(
-        devices.map((d) => pushToDevice(ctx, d.device_id, { type: 'request', request_id: r.id, title: defaults.pushTitle }, { ttl, topic: pushTopic(r.id), urgency: 'high' })),
+        devices.map((d) =>
+          pushToDevice(ctx, d.device_id, { type: 'request', request_id: r.id, title: defaults.pushTitle }, { ttl, topic: pushTopic(r.id), urgency: 'high' }),
+        ),
       );
       const push = pushed.filter(Boolean).length;
       const level = devices.length === 0 ? 'warn' : 'info';
@@ -113,7 +120,11 @@ export class RequestLifecycle {
     ctx.log.info('request.decided', { request_id: r.id, status, device_id: d.by, ...(d.reason ? { reason: d.reason } : {}) });
     if (d.decision === 'deny' && d.reason === 'not_me') {
       ctx.log.warn('request.suspected_fraud', {
-        request_id: r.id, issuer: r.issuer, client_id: r.client_id, login_hint: r.login_hint, device_id: d.by,
+        request_id: r.id,
+        issuer: r.issuer,
+        client_id: r.client_id,
+        login_hint: r.login_hint,
+        device_id: d.by,
       });
     }
     ctx.events.emit('request.decided', { id: r.id, status });
@@ -163,7 +174,10 @@ export class RequestLifecycle {
 
   private arm(r: PendingRequest): void {
     const ms = Math.max(0, r.expires_at * 1000 - Date.now());
-    const timer = setTimeout(() => void this.expire(r.id).catch((e) => this.ctx.log.error('request.expire_failed', { request_id: r.id, message: (e as Error).message })), ms);
+    const timer = setTimeout(
+      () => void this.expire(r.id).catch((e) => this.ctx.log.error('request.expire_failed', { request_id: r.id, message: (e as Error).message })),
+      ms,
+    );
     timer.unref();
     this.timers.set(r.id, timer);
   }

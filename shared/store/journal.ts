@@ -39,7 +39,8 @@ export class Journal<R> {
         good += Buffer.byteLength(line) + 1;
       } catch (e) {
         // Only the last line may be torn (a crash mid-append); anything else is corruption.
-        if (n < lines.length - 1 && lines.slice(n + 1).some((l) => l !== '')) throw new Error(`${this.file}: corrupt entry on line ${n + 1}: ${(e as Error).message}`);
+        if (n < lines.length - 1 && lines.slice(n + 1).some((l) => l !== ''))
+          throw new Error(`${this.file}: corrupt entry on line ${n + 1}: ${(e as Error).message}`);
       }
     }
     this.handle = await open(this.file, 'a+', 0o600);

@@ -34,7 +34,11 @@ export function lockDataDir(dir: string, name: string): () => void {
       return () => {
         if (released) return;
         released = true;
-        try { unlinkSync(path); } catch { /* already gone */ }
+        try {
+          unlinkSync(path);
+        } catch {
+          /* already gone */
+        }
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;

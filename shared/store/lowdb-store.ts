@@ -59,7 +59,11 @@ class LowdbCollection<T extends object> implements Collection<T> {
   readonly rows = new Map<string, Row>();
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
 
-  constructor(private readonly store: LowdbStore, readonly name: string, options: CollectionOptions) {
+  constructor(
+    private readonly store: LowdbStore,
+    readonly name: string,
+    options: CollectionOptions,
+  ) {
     for (const field of options.indexes ?? []) this.indexes.set(field, new Map());
   }
 
@@ -241,7 +245,11 @@ export class LowdbStore implements Store {
       throw e;
     }
     store.loaded = store.db.data ?? {};
-    try { store.snapshotBytes = statSync(store.file).size; } catch { /* no snapshot yet */ }
+    try {
+      store.snapshotBytes = statSync(store.file).size;
+    } catch {
+      /* no snapshot yet */
+    }
     // Replay the journal over the snapshot: each entry is a record's latest state.
     for (const { c, i, r } of entries) {
       const rows = (store.loaded[c] ??= {});
@@ -330,7 +338,11 @@ export class LowdbStore implements Store {
     await this.db.write();
     await this.journal.clear();
     this.compactSoon = false;
-    try { this.snapshotBytes = statSync(this.file).size; } catch { /* just written */ }
+    try {
+      this.snapshotBytes = statSync(this.file).size;
+    } catch {
+      /* just written */
+    }
   }
 
   async flush(): Promise<void> {
@@ -370,7 +382,11 @@ export class LowdbStore implements Store {
     let records = 0;
     for (const c of this.collections.values()) records += c.size();
     let fileBytes = this.journal.size();
-    try { fileBytes += statSync(this.file).size; } catch { /* not written yet */ }
+    try {
+      fileBytes += statSync(this.file).size;
+    } catch {
+      /* not written yet */
+    }
     return { records, writes: this.writes, lastWriteMs: this.lastWriteMs, fileBytes };
   }
 }

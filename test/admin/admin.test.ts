@@ -29,7 +29,9 @@ test('admin refuses a bad client definition with a message naming the field', as
   try {
     const file = join(dir, 'client.json');
     writeFileSync(file, JSON.stringify({ client_id: 'x', grant_types: ['authorization_code'], redirect_uris: ['not a url'] }));
-    await assert.rejects(runAdmin(['clients', 'add', file], env(dir)), (e: { description?: string }) => /redirect_uris: "not a url" is not an absolute URL/.test(e.description ?? ''));
+    await assert.rejects(runAdmin(['clients', 'add', file], env(dir)), (e: { description?: string }) =>
+      /redirect_uris: "not a url" is not an absolute URL/.test(e.description ?? ''),
+    );
     writeFileSync(file, JSON.stringify({ client_id: 'svc', grant_types: ['client_credentials'], scope: 'api' }));
     const out = await runAdmin(['clients', 'add', file], env(dir));
     assert.match(out, /saved client svc\nclient_secret \(shown once\): \S{40,}/);
@@ -62,7 +64,11 @@ test('keys, users, clients and issued tokens survive a restart; rotated keys sta
 
     p = await startTestProvider({ dataDir: dir, issuer, port: Number(new URL(issuer).port) });
     const jwksAfter = (await (await fetch(`${issuer}/jwks`)).json()) as { keys: Array<{ kid: string }> };
-    for (const k of jwksBefore.keys) assert.ok(jwksAfter.keys.some((a) => a.kid === k.kid), `retired key ${k.kid} no longer published`);
+    for (const k of jwksBefore.keys)
+      assert.ok(
+        jwksAfter.keys.some((a) => a.kid === k.kid),
+        `retired key ${k.kid} no longer published`,
+      );
     assert.equal(jwksAfter.keys.length, jwksBefore.keys.length * 2);
     // A token signed before the rotation still verifies against the published JWKS and introspects as active.
     await jwtVerify(access_token, createRemoteJWKSet(new URL(`${issuer}/jwks`)), { issuer });
@@ -126,9 +132,21 @@ test('ciba-policy: set validates and persists, show says where each value comes 
 
     // A ping default: the command names CIBA clients it leaves without a notification endpoint.
     const file = join(dir, 'modeless.json');
-    writeFileSync(file, JSON.stringify({ client_id: 'modeless', client_secret: 'modeless-secret', grant_types: ['urn:openid:params:grant-type:ciba'], response_types: [], scope: 'openid' }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        client_id: 'modeless',
+        client_secret: 'modeless-secret',
+        grant_types: ['urn:openid:params:grant-type:ciba'],
+        response_types: [],
+        scope: 'openid',
+      }),
+    );
     await runAdmin(['clients', 'add', file], env(dir));
-    assert.match(await runAdmin(['ciba-policy', 'set', '--delivery-mode', 'ping'], env(dir)), /warning: ping mode needs a backchannel_client_notification_endpoint; .*: modeless$/m);
+    assert.match(
+      await runAdmin(['ciba-policy', 'set', '--delivery-mode', 'ping'], env(dir)),
+      /warning: ping mode needs a backchannel_client_notification_endpoint; .*: modeless$/m,
+    );
     assert.match(await runAdmin(['ciba-policy', 'reset'], env(dir)), /^delivery_mode\tpoll\tdefault/m);
   } finally {
     await entity.close();

@@ -71,7 +71,10 @@ test('a request opened by its link with the app closed (a notification tap) show
   assert.ok((await pollOutcome(stack, auth)).tokens);
 });
 
-for (const [button, reason] of [['This wasn’t me', 'not_me'], ['I changed my mind', 'changed_mind']] as const) {
+for (const [button, reason] of [
+  ['This wasn’t me', 'not_me'],
+  ['I changed my mind', 'changed_mind'],
+] as const) {
   test(`Deny → “${button}” ends the client’s flow with access_denied (${reason})`, async () => {
     const message = `Deny ${reason.toUpperCase().slice(0, 6)}`;
     const auth = await startCiba(stack, 'alice', message);

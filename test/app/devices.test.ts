@@ -83,12 +83,15 @@ test('sign out unenrolls this device', async () => {
   await page.getByRole('button', { name: 'Sign out and remove this device' }).click();
   await page.getByRole('heading', { name: 'Set up this device' }).waitFor();
   assert.match(await page.locator('.notice').first().innerText(), /signed out and removed/);
-  const stored = await page.evaluate(() => new Promise((resolve) => {
-    const req = indexedDB.open('nod');
-    req.onsuccess = () => {
-      const get = req.result.transaction('kv').objectStore('kv').get('session');
-      get.onsuccess = () => resolve(get.result ?? null);
-    };
-  }));
+  const stored = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const req = indexedDB.open('nod');
+        req.onsuccess = () => {
+          const get = req.result.transaction('kv').objectStore('kv').get('session');
+          get.onsuccess = () => resolve(get.result ?? null);
+        };
+      }),
+  );
   assert.equal(stored, null, 'the session and its key are gone from IndexedDB');
 });

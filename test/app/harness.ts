@@ -43,10 +43,16 @@ export async function startStack(options: { cibaExpiresIn?: number } = {}): Prom
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
-  const bank = await client.discovery(new URL(provider.issuer), 'demo-bank', undefined, client.ClientSecretBasic('demo-bank-secret'), { execute: [client.allowInsecureRequests] });
+  const bank = await client.discovery(new URL(provider.issuer), 'demo-bank', undefined, client.ClientSecretBasic('demo-bank-secret'), {
+    execute: [client.allowInsecureRequests],
+  });
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
-    provider, server, browser, app, bank,
+    provider,
+    server,
+    browser,
+    app,
+    bank,
     async stop() {
       await browser.close();
       await server.stop();
@@ -57,7 +63,14 @@ export async function startStack(options: { cibaExpiresIn?: number } = {}): Prom
 
 /** A fresh phone-sized browser context (its own storage, so its own enrolled device). */
 export async function phone(stack: Stack): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await stack.browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'en-GB', timezoneId: 'Europe/London' });
+  const context = await stack.browser.newContext({
+    viewport: PHONE,
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'en-GB',
+    timezoneId: 'Europe/London',
+  });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('[page error]', e));
   return { context, page };
@@ -72,7 +85,11 @@ export async function screenshot(page: Page, name: string): Promise<void> {
  * Enrolls the context's device for `username` through the real provider login (and consent
  * when the provider asks), ending on the request list.
  */
-export async function enroll(stack: Stack, page: Page, opts: { username?: string; password?: string; deviceName?: string; shoot?: boolean } = {}): Promise<void> {
+export async function enroll(
+  stack: Stack,
+  page: Page,
+  opts: { username?: string; password?: string; deviceName?: string; shoot?: boolean } = {},
+): Promise<void> {
   await page.goto(stack.app);
   await page.getByRole('heading', { name: 'Set up this device' }).waitFor();
   if (opts.deviceName) await page.getByLabel('Device name').fill(opts.deviceName);
@@ -85,10 +102,7 @@ export async function enroll(stack: Stack, page: Page, opts: { username?: string
   await page.getByRole('button', { name: 'Sign in' }).click();
   // Consent, when the provider asks for it, then back to the app.
   const allow = page.getByRole('button', { name: 'Allow' });
-  await Promise.race([
-    page.waitForURL((u) => u.href.startsWith(`${stack.app}/callback`)),
-    allow.waitFor().then(() => allow.click()),
-  ]);
+  await Promise.race([page.waitForURL((u) => u.href.startsWith(`${stack.app}/callback`)), allow.waitFor().then(() => allow.click())]);
   await page.getByRole('heading', { name: 'This device is ready' }).waitFor({ timeout: 15_000 });
   if (opts.shoot) await screenshot(page, '02-enrolled');
   await page.getByRole('button', { name: 'Go to requests' }).click();
@@ -102,7 +116,10 @@ export function startCiba(stack: Stack, login_hint: string, binding_message: str
 }
 
 /** Polls until tokens or a final error; returns the tokens or the OAuth error code. */
-export async function pollOutcome(stack: Stack, auth: client.BackchannelAuthenticationResponse): Promise<{ tokens?: client.TokenEndpointResponse; error?: string }> {
+export async function pollOutcome(
+  stack: Stack,
+  auth: client.BackchannelAuthenticationResponse,
+): Promise<{ tokens?: client.TokenEndpointResponse; error?: string }> {
   try {
     return { tokens: await client.pollBackchannelAuthenticationGrant(stack.bank, auth) };
   } catch (e) {

@@ -80,7 +80,12 @@ test('offline, the app shell still opens (also on a deep link)', async () => {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
   await context.setOffline(true);
   try {
-    const apiReachable = await page.evaluate(() => fetch('/api/config').then(() => true, () => false));
+    const apiReachable = await page.evaluate(() =>
+      fetch('/api/config').then(
+        () => true,
+        () => false,
+      ),
+    );
     assert.equal(apiReachable, false, 'the network really is off');
     await page.goto(`${stack.app}/tv`);
     await page.getByRole('heading', { name: 'Approve sign-ins with a nod' }).waitFor();
@@ -95,7 +100,10 @@ test('offline when enrolled: the list opens and says it is not live', async () =
   try {
     await page.reload();
     await page.getByRole('heading', { name: 'Requests', level: 1 }).waitFor();
-    await page.getByTestId('connection').filter({ hasText: /Reconnecting|Offline/ }).waitFor({ timeout: 10_000 });
+    await page
+      .getByTestId('connection')
+      .filter({ hasText: /Reconnecting|Offline/ })
+      .waitFor({ timeout: 10_000 });
     await screenshot(page, '12-offline');
   } finally {
     await context.setOffline(false);
@@ -119,14 +127,25 @@ test('a push always shows a notification, titled from the request, tagged per re
   while (!registrations.some((r) => r.scopeURL === `${stack.app}/` && !r.isDeleted) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const reg = registrations.find((r) => r.scopeURL === `${stack.app}/` && !r.isDeleted);
   assert.ok(reg, 'the worker registration');
-  const push = (data: object) => cdp.send('ServiceWorker.deliverPushMessage', { origin: stack.app, registrationId: reg.registrationId, data: JSON.stringify(data) });
+  const push = (data: object) =>
+    cdp.send('ServiceWorker.deliverPushMessage', { origin: stack.app, registrationId: reg.registrationId, data: JSON.stringify(data) });
 
   await push({ type: 'request', request_id: requestId, title: 'Sign-in request' });
-  const n = await until(() => page.evaluate(async (tag) => {
-    const list = await (await navigator.serviceWorker.ready).getNotifications({ tag });
-    const shown = list[0] as (Notification & { actions?: Array<{ action: string }> }) | undefined;
-    return shown ? { title: shown.title, body: shown.body, tag: shown.tag, data: shown.data as { request_id?: string }, actions: (shown.actions ?? []).map((a) => a.action) } : null;
-  }, `request-${requestId}`));
+  const n = await until(() =>
+    page.evaluate(async (tag) => {
+      const list = await (await navigator.serviceWorker.ready).getNotifications({ tag });
+      const shown = list[0] as (Notification & { actions?: Array<{ action: string }> }) | undefined;
+      return shown
+        ? {
+            title: shown.title,
+            body: shown.body,
+            tag: shown.tag,
+            data: shown.data as { request_id?: string },
+            actions: (shown.actions ?? []).map((a) => a.action),
+          }
+        : null;
+    }, `request-${requestId}`),
+  );
   assert.equal(n.title, 'Acme Bank wants to sign you in');
   assert.match(n.body, /Pushed #9KLM/);
   assert.equal(n.data.request_id, requestId);
@@ -176,7 +195,9 @@ test('the notification’s Approve action signs and sends the decision from the 
 
 test('on an iPhone outside the Home Screen, the app explains how to install it for notifications', async () => {
   const iphone = await stack.browser.newContext({
-    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
     userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
   });
   try {

@@ -24,6 +24,8 @@ test('the JavaScript and CSS loaded at start fit the size budget (gzip)', () => 
   const startBytes = start.reduce((n, f) => n + sizes[f]!, 0);
   const lazy = all.filter((f) => !start.includes(f) && f.endsWith('.js'));
   const sw = gz('sw.js');
-  console.log(`[size] start ${(startBytes / 1024).toFixed(1)} KiB gzip (${start.map((f) => `${f} ${(sizes[f]! / 1024).toFixed(1)}`).join(', ')}); on demand: ${lazy.map((f) => `${f} ${(sizes[f]! / 1024).toFixed(1)}`).join(', ')}; sw.js ${(sw / 1024).toFixed(1)} KiB`);
+  console.log(
+    `[size] start ${(startBytes / 1024).toFixed(1)} KiB gzip (${start.map((f) => `${f} ${(sizes[f]! / 1024).toFixed(1)}`).join(', ')}); on demand: ${lazy.map((f) => `${f} ${(sizes[f]! / 1024).toFixed(1)}`).join(', ')}; sw.js ${(sw / 1024).toFixed(1)} KiB`,
+  );
   assert.ok(startBytes < START_BUDGET_BYTES, `start loads ${startBytes} B gzip, budget ${START_BUDGET_BYTES}`);
 });

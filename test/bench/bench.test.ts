@@ -14,7 +14,10 @@ test('quick benchmark completes and produces every row', { timeout: 120_000 }, a
   try {
     const r = await runBench({ quick: true, only: ['token', 'ciba', 'roundtrip', 'scale', 'app'], cpuProf: false, verbose: false, resultsDir: dir });
     const names = r.rows.map((row) => row.name);
-    assert.ok(names.some((n) => n.startsWith('client_credentials')), 'client_credentials row');
+    assert.ok(
+      names.some((n) => n.startsWith('client_credentials')),
+      'client_credentials row',
+    );
     for (const row of r.rows) {
       if (row.kind === 'compare') {
         assert.ok(row.ours.requests > 0, `${row.name}: ours answered`);

@@ -19,13 +19,31 @@ async function setup() {
 test('the bearer JWT verifies against the JWKS and carries iss, aud, jti, azp, sub, iat, exp = the request expiry', async () => {
   const { s, client } = await setup();
   const before = Math.floor(Date.now() / 1000);
-  const r = await backchannel(s, client, { scope: 'openid email', login_hint: 'alice', binding_message: 'Hi', acr_values: 'urn:nod:acr:ciba', requested_expiry: '90' });
+  const r = await backchannel(s, client, {
+    scope: 'openid email',
+    login_hint: 'alice',
+    binding_message: 'Hi',
+    acr_values: 'urn:nod:acr:ciba',
+    requested_expiry: '90',
+  });
   assert.equal(r.status, 200);
   const d = await s.entity.next();
   assert.equal(d.headers['content-type'], 'application/json');
-  assert.deepEqual(d.body, { login_hint: 'alice', scope: 'openid email', is_consent_required: true, binding_message: 'Hi', acr_values: 'urn:nod:acr:ciba', client_id: client.client_id, client_name: 'Delegation Test' });
+  assert.deepEqual(d.body, {
+    login_hint: 'alice',
+    scope: 'openid email',
+    is_consent_required: true,
+    binding_message: 'Hi',
+    acr_values: 'urn:nod:acr:ciba',
+    client_id: client.client_id,
+    client_name: 'Delegation Test',
+  });
   assert.equal(decodeProtectedHeader(d.bearer).alg, 'ES256');
-  const { payload } = await jwtVerify(d.bearer, createRemoteJWKSet(new URL(`${s.issuer}/jwks`)), { issuer: s.issuer, audience: s.issuer, algorithms: ['ES256'] });
+  const { payload } = await jwtVerify(d.bearer, createRemoteJWKSet(new URL(`${s.issuer}/jwks`)), {
+    issuer: s.issuer,
+    audience: s.issuer,
+    algorithms: ['ES256'],
+  });
   const alice = (await s.provider.ctx.models.users.findBy('username', 'alice'))[0]!;
   assert.equal(payload.azp, client.client_id);
   assert.equal(payload.sub, alice.sub);

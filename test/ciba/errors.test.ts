@@ -55,13 +55,17 @@ test('invalid_request: hints (none, two), scope (missing, without openid), reque
   await refused(bank, { scope: 'openid', login_hint: 'alice', id_token_hint: 'x.y.z' }, 'invalid_request');
   await refused(bank, { login_hint: 'alice' }, 'invalid_request');
   await refused(bank, { scope: 'profile', login_hint: 'alice' }, 'invalid_request');
-  for (const requested_expiry of ['abc', '0', '-5', '1.5', '1e3']) await refused(bank, { scope: 'openid', login_hint: 'alice', requested_expiry }, 'invalid_request');
+  for (const requested_expiry of ['abc', '0', '-5', '1.5', '1e3'])
+    await refused(bank, { scope: 'openid', login_hint: 'alice', requested_expiry }, 'invalid_request');
   await refused(ping, { scope: 'openid', login_hint: 'alice' }, 'invalid_request');
   await refused(ping, { scope: 'openid', login_hint: 'alice', client_notification_token: 'has spaces in it' }, 'invalid_request');
   await refused(ping, { scope: 'openid', login_hint: 'alice', client_notification_token: 'a'.repeat(1025) }, 'invalid_request');
   const repeated = await fetch(s.provider.ctx.urls.backchannelAuthentication, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${bank.client_id}:${bank.secret}`).toString('base64')}` },
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Authorization: `Basic ${Buffer.from(`${bank.client_id}:${bank.secret}`).toString('base64')}`,
+    },
     body: 'scope=openid&login_hint=alice&login_hint=bob',
   });
   assert.equal(((await repeated.json()) as { error: string }).error, 'invalid_request');
@@ -97,7 +101,13 @@ test('id_token_hint: an expired ID token of this provider for this client is fin
   const forOther = await s.provider.ctx.keys.sign({ iss: s.issuer, aud: 'someone-else', sub: u.sub, iat, exp: iat + 60 }, 'RS256');
   await refused(bank, { scope: 'openid', id_token_hint: forOther }, 'invalid_request');
   const { privateKey } = await generateKeyPair('RS256');
-  const forged = await new SignJWT({ sub: u.sub }).setProtectedHeader({ alg: 'RS256' }).setIssuer(s.issuer).setAudience(bank.client_id).setIssuedAt().setExpirationTime('1h').sign(privateKey);
+  const forged = await new SignJWT({ sub: u.sub })
+    .setProtectedHeader({ alg: 'RS256' })
+    .setIssuer(s.issuer)
+    .setAudience(bank.client_id)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(privateKey);
   await refused(bank, { scope: 'openid', id_token_hint: forged }, 'invalid_request');
 });
 
@@ -105,7 +115,13 @@ test('login_hint_token from a trusted issuer; expired → expired_login_hint_tok
   const u = await user('token-user', { email: 'token-user@example.com' });
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
-  await setCibaPolicy(s.provider.ctx, { loginHintTokenIssuers: [{ issuer: 'https://directory.example', jwks: { keys: [jwk] } }, { issuer: 'https://crm.example', jwks: { keys: [jwk] }, subject_claim: 'email' }], loginHintFields: ['username', 'email'] });
+  await setCibaPolicy(s.provider.ctx, {
+    loginHintTokenIssuers: [
+      { issuer: 'https://directory.example', jwks: { keys: [jwk] } },
+      { issuer: 'https://crm.example', jwks: { keys: [jwk] }, subject_claim: 'email' },
+    ],
+    loginHintFields: ['username', 'email'],
+  });
   const make = (iss: string, claims: Record<string, unknown>, exp: string | number = '5m') =>
     new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(iss).setIssuedAt().setExpirationTime(exp).sign(privateKey);
   const good = await backchannel(s, bank, { scope: 'openid', login_hint_token: await make('https://directory.example', { sub: u.sub }) });
@@ -114,7 +130,11 @@ test('login_hint_token from a trusted issuer; expired → expired_login_hint_tok
   const byEmail = await backchannel(s, bank, { scope: 'openid', login_hint_token: await make('https://crm.example', { email: 'token-user@example.com' }) });
   assert.equal(byEmail.status, 200, JSON.stringify(byEmail.body));
   await s.entity.next();
-  await refused(bank, { scope: 'openid', login_hint_token: await make('https://directory.example', { sub: u.sub }, Math.floor(Date.now() / 1000) - 60) }, 'expired_login_hint_token');
+  await refused(
+    bank,
+    { scope: 'openid', login_hint_token: await make('https://directory.example', { sub: u.sub }, Math.floor(Date.now() / 1000) - 60) },
+    'expired_login_hint_token',
+  );
   await refused(bank, { scope: 'openid', login_hint_token: await make('https://evil.example', { sub: u.sub }) }, 'invalid_request');
   await refused(bank, { scope: 'openid', login_hint_token: await make('https://directory.example', { sub: 'nobody' }) }, 'unknown_user_id');
   await refused(bank, { scope: 'openid', login_hint_token: 'not-a-jwt' }, 'invalid_request');
@@ -222,12 +242,19 @@ test('callback: missing, malformed, foreign and non-delegation bearer tokens →
   assert.equal((await decide(s, foreign, 'SUCCEED')).status, 401);
   const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${delegation.bearer.split('.')[1]}.`;
   assert.equal((await decide(s, unsigned, 'SUCCEED')).status, 401);
-  const idToken = await s.provider.ctx.keys.sign({ iss: s.issuer, aud: bank.client_id, sub: claims.sub as string, jti: claims.jti as string, azp: bank.client_id, exp: claims.exp as number }, 'RS256');
+  const idToken = await s.provider.ctx.keys.sign(
+    { iss: s.issuer, aud: bank.client_id, sub: claims.sub as string, jti: claims.jti as string, azp: bank.client_id, exp: claims.exp as number },
+    'RS256',
+  );
   assert.equal((await decide(s, idToken, 'SUCCEED')).status, 401, 'a token for another audience is not a delegation token');
   const bad = await decide(s, delegation.bearer, 'MAYBE');
   assert.equal(bad.status, 400);
   assert.equal(bad.body.error, 'invalid_request');
-  const notJson = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${delegation.bearer}` }, body: 'SUCCEED' });
+  const notJson = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${delegation.bearer}` },
+    body: 'SUCCEED',
+  });
   assert.equal(notJson.status, 400);
   assert.equal((await poll(s, bank, r.body.auth_req_id as string)).body.error, 'authorization_pending');
   assert.equal((await decide(s, delegation.bearer, 'SUCCEED')).status, 200, 'the real decision still goes through');

@@ -38,7 +38,10 @@ export class Receiver {
   answer: (r: Received) => number | 'hang' = () => 201;
   /** Runs before answering (the entity verifies the JWT here). */
   onReceived: (r: Received) => Promise<void> | void = () => {};
-  private constructor(readonly server: Server, readonly url: string) {}
+  private constructor(
+    readonly server: Server,
+    readonly url: string,
+  ) {}
 
   static async start(path = '/'): Promise<Receiver> {
     const server = createServer();
@@ -135,7 +138,9 @@ export async function startCiba(policy: Partial<CibaPolicy> = {}): Promise<CibaS
   entity.issuer = provider.issuer;
   await setCibaPolicy(provider.ctx, { fatigueLimit: 1000, notificationRetryBaseMs: 50, ...policy });
   return {
-    provider, entity, issuer: provider.issuer,
+    provider,
+    entity,
+    issuer: provider.issuer,
     async stop() {
       await provider.stop();
       await entity.close();
@@ -147,9 +152,15 @@ export async function startCiba(policy: Partial<CibaPolicy> = {}): Promise<CibaS
 export async function cibaClient(setup: CibaSetup, id: string, metadata: Record<string, unknown> = {}): Promise<{ client_id: string; secret: string }> {
   const secret = `${id}-secret`;
   await upsertClient(setup.provider.ctx, {
-    client_id: id, client_secret: secret, token_endpoint_auth_method: 'client_secret_basic',
-    grant_types: [CIBA_GRANT_TYPE], response_types: [], scope: 'openid profile email offline_access',
-    backchannel_token_delivery_mode: 'poll', ciba_interval: 1, ...metadata,
+    client_id: id,
+    client_secret: secret,
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: [CIBA_GRANT_TYPE],
+    response_types: [],
+    scope: 'openid profile email offline_access',
+    backchannel_token_delivery_mode: 'poll',
+    ciba_interval: 1,
+    ...metadata,
   });
   return { client_id: id, secret };
 }
@@ -160,7 +171,12 @@ export function rp(setup: CibaSetup, clientId: string, secret: string): Promise<
 }
 
 /** Posts a decision to the callback the way an entity does; returns the response status and body. */
-export async function decide(setup: CibaSetup, token: string, status: CallbackStatus | string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function decide(
+  setup: CibaSetup,
+  token: string,
+  status: CallbackStatus | string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(setup.provider.ctx.urls.cibaCallback, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
@@ -171,7 +187,11 @@ export async function decide(setup: CibaSetup, token: string, status: CallbackSt
 }
 
 /** A raw form POST with Basic client authentication; returns status, headers and JSON body. */
-export async function post(url: string, form: Record<string, string>, client?: { client_id: string; secret: string }): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+export async function post(
+  url: string,
+  form: Record<string, string>,
+  client?: { client_id: string; secret: string },
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
   const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' };
   if (client) headers.Authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
   const res = await fetch(url, { method: 'POST', headers, body: new URLSearchParams(form) });

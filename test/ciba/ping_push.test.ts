@@ -19,7 +19,9 @@ before(async () => {
   receiver = await Receiver.start('/ciba/notify');
   ping = await cibaClient(s, 'ping-client', { backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: receiver.url });
   push = await cibaClient(s, 'push-client', {
-    backchannel_token_delivery_mode: 'push', backchannel_client_notification_endpoint: receiver.url, grant_types: [CIBA_GRANT_TYPE, 'refresh_token'],
+    backchannel_token_delivery_mode: 'push',
+    backchannel_client_notification_endpoint: receiver.url,
+    grant_types: [CIBA_GRANT_TYPE, 'refresh_token'],
   });
   pingRp = await rp(s, ping.client_id, ping.secret);
 });
@@ -39,7 +41,11 @@ async function startFor(client: { client_id: string; secret: string }, form: Rec
 }
 
 test('ping: SUCCEED notifies the client with its bearer token and exactly {auth_req_id}; then it redeems', async () => {
-  const response = await oidc.initiateBackchannelAuthentication(pingRp, { scope: 'openid profile', login_hint: 'bob', client_notification_token: NOTIFY_TOKEN });
+  const response = await oidc.initiateBackchannelAuthentication(pingRp, {
+    scope: 'openid profile',
+    login_hint: 'bob',
+    client_notification_token: NOTIFY_TOKEN,
+  });
   assert.equal(response.interval, 1);
   const delegation = await s.entity.next();
   await decide(s, delegation.bearer, 'SUCCEED');
@@ -77,7 +83,10 @@ test('push: the tokens are pushed with auth_req_id; the ID token carries auth_re
   assert.equal(t.auth_req_id, authReqId);
   assert.equal(t.token_type, 'Bearer');
   assert.ok(t.access_token && t.refresh_token && t.id_token && t.expires_in);
-  const { payload, protectedHeader } = await jwtVerify(t.id_token!, createRemoteJWKSet(new URL(`${s.issuer}/jwks`)), { issuer: s.issuer, audience: push.client_id });
+  const { payload, protectedHeader } = await jwtVerify(t.id_token!, createRemoteJWKSet(new URL(`${s.issuer}/jwks`)), {
+    issuer: s.issuer,
+    audience: push.client_id,
+  });
   assert.equal(protectedHeader.alg, 'RS256');
   assert.equal(payload[CLAIM_AUTH_REQ_ID], authReqId);
   assert.equal(payload.at_hash, leftHalf(t.access_token!));

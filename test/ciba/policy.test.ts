@@ -47,7 +47,7 @@ async function refused(client: { client_id: string; secret: string }, form: Reco
   assert.match(String(r.body.error_description), description);
 }
 
-test('the policy starts from Keycloak\'s defaults: poll, 120 s, 5 s, every hint', async () => {
+test("the policy starts from Keycloak's defaults: poll, 120 s, 5 s, every hint", async () => {
   const policy = await cibaPolicy(s.provider.ctx);
   assert.equal(policy.deliveryMode, 'poll');
   assert.deepEqual(policy.acceptedHints, ['login_hint', 'login_hint_token', 'id_token_hint']);
@@ -95,11 +95,16 @@ test('default delivery mode push: tokens are pushed, no interval, and the token 
 test('a ping or push default refuses a client that registered no notification endpoint, saying why', async () => {
   for (const deliveryMode of ['ping', 'push'] as const) {
     await setCibaPolicy(s.provider.ctx, { deliveryMode });
-    await refused(plain, { login_hint: 'alice', client_notification_token: NOTIFY }, 'unauthorized_client', new RegExp(`default token delivery mode is ${deliveryMode}.*backchannel_client_notification_endpoint`));
+    await refused(
+      plain,
+      { login_hint: 'alice', client_notification_token: NOTIFY },
+      'unauthorized_client',
+      new RegExp(`default token delivery mode is ${deliveryMode}.*backchannel_client_notification_endpoint`),
+    );
   }
 });
 
-test('a client\'s registered delivery mode overrides the policy\'s default', async () => {
+test("a client's registered delivery mode overrides the policy's default", async () => {
   await setCibaPolicy(s.provider.ctx, { deliveryMode: 'push' });
   const { body } = await started(own);
   assert.equal(body.interval, 2, 'still poll: an interval, no notification token needed');
@@ -108,11 +113,19 @@ test('a client\'s registered delivery mode overrides the policy\'s default', asy
 
 test('each hint the policy turns off is refused with invalid_request that says so; the others still work', async () => {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
-  await setCibaPolicy(s.provider.ctx, { loginHintTokenIssuers: [{ issuer: 'https://directory.example', jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k' }] } }] });
+  await setCibaPolicy(s.provider.ctx, {
+    loginHintTokenIssuers: [{ issuer: 'https://directory.example', jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k' }] } }],
+  });
   const alice = (await s.provider.ctx.models.users.findBy('username', 'alice'))[0]!;
   const hints = {
     login_hint: async () => 'alice',
-    login_hint_token: () => new SignJWT({ sub: alice.sub }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).setIssuer('https://directory.example').setIssuedAt().setExpirationTime('5m').sign(privateKey),
+    login_hint_token: () =>
+      new SignJWT({ sub: alice.sub })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+        .setIssuer('https://directory.example')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey),
     id_token_hint: () => s.provider.ctx.keys.sign({ iss: s.issuer, aud: plain.client_id, sub: alice.sub, iat: 1, exp: 2 }, 'RS256'),
   };
   const kinds = Object.keys(hints) as Array<keyof typeof hints>;
@@ -120,7 +133,12 @@ test('each hint the policy turns off is refused with invalid_request that says s
     for (const off of kinds) {
       const on = kinds.filter((k) => k !== off);
       await setCibaPolicy(s.provider.ctx, { acceptedHints: on });
-      await refused(plain, { [off]: await hints[off]() }, 'invalid_request', new RegExp(`^${off} is not accepted by this provider's CIBA policy \\(accepted: ${on.join(', ')}\\)$`));
+      await refused(
+        plain,
+        { [off]: await hints[off]() },
+        'invalid_request',
+        new RegExp(`^${off} is not accepted by this provider's CIBA policy \\(accepted: ${on.join(', ')}\\)$`),
+      );
       for (const k of on) await started(plain, { [k]: await hints[k]() });
     }
   } finally {

@@ -148,7 +148,10 @@ test('an unknown auth_req_id is invalid_grant; a missing one is invalid_request'
   assert.equal((await poll(s, bank, 'x'.repeat(43))).body.error, 'invalid_grant');
   const r = await fetch(s.provider.ctx.urls.token, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${bank.client_id}:${bank.secret}`).toString('base64')}` },
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Authorization: `Basic ${Buffer.from(`${bank.client_id}:${bank.secret}`).toString('base64')}`,
+    },
     body: new URLSearchParams({ grant_type: CIBA_GRANT_TYPE }),
   });
   assert.equal(((await r.json()) as { error: string }).error, 'invalid_request');

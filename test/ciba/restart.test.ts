@@ -25,9 +25,16 @@ async function withPingClient(id: string, fn: (sc: Scenario) => Promise<void>): 
   try {
     const ping = await cibaClient(s, id, { backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: receiver.url });
     await fn({
-      s, receiver, ping,
+      s,
+      receiver,
+      ping,
       async start(requestedExpiry) {
-        const r = await backchannel(s, ping, { scope: 'openid', login_hint: 'alice', client_notification_token: NOTIFY_TOKEN, requested_expiry: requestedExpiry });
+        const r = await backchannel(s, ping, {
+          scope: 'openid',
+          login_hint: 'alice',
+          client_notification_token: NOTIFY_TOKEN,
+          requested_expiry: requestedExpiry,
+        });
         assert.equal(r.status, 200, JSON.stringify(r.body));
         return r.body.auth_req_id as string;
       },

@@ -34,8 +34,17 @@ const now = () => Math.floor(Date.now() / 1000);
 /** Claims of a good request for `clientId`, with overrides (undefined removes a claim). */
 function claims(clientId = signer.client_id, overrides: Record<string, unknown> = {}): JWTPayload {
   const base: Record<string, unknown> = {
-    iss: clientId, aud: s.issuer, iat: now(), nbf: now(), exp: now() + 300, jti: randomUUID(),
-    scope: 'openid profile', login_hint: 'alice', binding_message: 'Signed 42', requested_expiry: 60, ...overrides,
+    iss: clientId,
+    aud: s.issuer,
+    iat: now(),
+    nbf: now(),
+    exp: now() + 300,
+    jti: randomUUID(),
+    scope: 'openid profile',
+    login_hint: 'alice',
+    binding_message: 'Signed 42',
+    requested_expiry: 60,
+    ...overrides,
   };
   return Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined));
 }
@@ -94,9 +103,17 @@ test("a request signed with another client's key is refused", async () => {
 
 test('missing or expired exp, missing iat, nbf or jti, future nbf, too long a lifetime, wrong iss or aud are refused', async () => {
   const variants: Record<string, unknown>[] = [
-    { exp: undefined }, { exp: now() - 60 }, { iat: undefined }, { nbf: undefined }, { jti: undefined },
-    { nbf: now() + 600 }, { exp: now() + 7200 }, { iss: 'someone-else' }, { aud: 'https://elsewhere.example' },
-    { client_id: 'someone-else' }, { scope: ['openid'] },
+    { exp: undefined },
+    { exp: now() - 60 },
+    { iat: undefined },
+    { nbf: undefined },
+    { jti: undefined },
+    { nbf: now() + 600 },
+    { exp: now() + 7200 },
+    { iss: 'someone-else' },
+    { aud: 'https://elsewhere.example' },
+    { client_id: 'someone-else' },
+    { scope: ['openid'] },
   ];
   for (const v of variants) await expectRefused(await sign(claims(undefined, v)));
 });

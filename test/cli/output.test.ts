@@ -43,11 +43,20 @@ describe('command-line client output', () => {
 });
 
 describe('command-line options', () => {
-  const spec = { usage: 'u', defaults: { clientId: 'demo-bank', clientSecret: 'demo-bank-secret', scope: 'openid' }, options: { 'login-hint': { type: 'string' as const } } };
+  const spec = {
+    usage: 'u',
+    defaults: { clientId: 'demo-bank', clientSecret: 'demo-bank-secret', scope: 'openid' },
+    options: { 'login-hint': { type: 'string' as const } },
+  };
 
   it('uses the demo client and its secret by default', () => {
     const { common, values } = parseCommand(['--login-hint', 'bob'], spec)!;
-    assert.deepEqual(common, { issuer: process.env.NOD_ISSUER ?? 'http://localhost:3000', clientId: 'demo-bank', clientSecret: 'demo-bank-secret', scope: 'openid' });
+    assert.deepEqual(common, {
+      issuer: process.env.NOD_ISSUER ?? 'http://localhost:3000',
+      clientId: 'demo-bank',
+      clientSecret: 'demo-bank-secret',
+      scope: 'openid',
+    });
     assert.equal(values['login-hint'], 'bob');
   });
 

@@ -24,11 +24,20 @@ describe('nod provider and nod server, each alone', () => {
     issuer = `http://127.0.0.1:${providerPort}`;
     serverUrl = `http://127.0.0.1:${serverPort}`;
     provider = new NodProcess(['provider'], {
-      NOD_DATA_DIR: dirs[0], NOD_PROVIDER_PORT: String(providerPort), NOD_PROVIDER_HOST: '127.0.0.1', NOD_ISSUER: issuer,
-      NOD_AUTH_CHANNEL_URL: `${serverUrl}/ciba/delegation`, NOD_DEVICE_APP_URL: serverUrl, NOD_CIBA_INTERVAL: '1',
+      NOD_DATA_DIR: dirs[0],
+      NOD_PROVIDER_PORT: String(providerPort),
+      NOD_PROVIDER_HOST: '127.0.0.1',
+      NOD_ISSUER: issuer,
+      NOD_AUTH_CHANNEL_URL: `${serverUrl}/ciba/delegation`,
+      NOD_DEVICE_APP_URL: serverUrl,
+      NOD_CIBA_INTERVAL: '1',
     });
     server = new NodProcess(['server'], {
-      NOD_DATA_DIR: dirs[1], NOD_SERVER_PORT: String(serverPort), NOD_SERVER_HOST: '127.0.0.1', NOD_SERVER_URL: serverUrl, NOD_TRUSTED_ISSUERS: issuer,
+      NOD_DATA_DIR: dirs[1],
+      NOD_SERVER_PORT: String(serverPort),
+      NOD_SERVER_HOST: '127.0.0.1',
+      NOD_SERVER_URL: serverUrl,
+      NOD_TRUSTED_ISSUERS: issuer,
     });
     await Promise.all([provider.waitFor(/Stop: Ctrl-C/), server.waitFor(/Stop: Ctrl-C/)]);
   });

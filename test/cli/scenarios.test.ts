@@ -76,7 +76,14 @@ describe('scenario clients', () => {
       const exit = await cli.exited;
       assert.equal(exit.code, 1);
       assert.match(exit.stderr, /^error: access_denied/m);
-      assert.equal(exit.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).length, 1, 'one line of reason');
+      assert.equal(
+        exit.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('error:')).length,
+        1,
+        'one line of reason',
+      );
     });
 
     it('exits 1 with expired_token when nobody answers in time', async () => {
@@ -175,7 +182,9 @@ describe('scenario clients', () => {
       });
 
       it(`${command} exits 1 with one line when the provider is unreachable`, async () => {
-        const exit = await runNod([command, '--issuer', `http://127.0.0.1:${await freePort()}`, '--notify-port', String(await freePort())].slice(0, command === 'call-center' ? 5 : 3));
+        const exit = await runNod(
+          [command, '--issuer', `http://127.0.0.1:${await freePort()}`, '--notify-port', String(await freePort())].slice(0, command === 'call-center' ? 5 : 3),
+        );
         assert.equal(exit.code, 1);
         assert.match(exit.stderr, /^error: cannot use the provider at http:\/\/127\.0\.0\.1:\d+: .+\n$/);
       });
@@ -216,9 +225,15 @@ describe('scenario clients', () => {
         'provider device_authorization.approved',
         'provider device_authorization.denied',
         'server device.enrolled',
-      ]) assert.ok(seenEvents.has(expected), `logged: ${expected}`);
-      const jtis = (component: string, event: string) => new Set(events.filter((e) => e.component === component && e.event === event).map((e) => (e as unknown as { jti: string }).jti));
-      assert.deepEqual(jtis('server', 'request.received'), jtis('provider', 'backchannel_authentication.delegated'), 'one jti follows a request across both parts');
+      ])
+        assert.ok(seenEvents.has(expected), `logged: ${expected}`);
+      const jtis = (component: string, event: string) =>
+        new Set(events.filter((e) => e.component === component && e.event === event).map((e) => (e as unknown as { jti: string }).jti));
+      assert.deepEqual(
+        jtis('server', 'request.received'),
+        jtis('provider', 'backchannel_authentication.delegated'),
+        'one jti follows a request across both parts',
+      );
       const all = lines.join('\n');
       assert.doesNotMatch(all, /eyJ[\w-]+\./, 'no JWT');
       assert.doesNotMatch(all, /-secret|wonderland|Bearer /, 'no client secret, password or bearer header');

@@ -204,7 +204,10 @@ describe('device authorization grant with openid-client', () => {
     assert.equal(r.expires_in, 600);
     const wrongSecret = await deviceClient(issuer, TEST_CLIENTS.secret.client_id, oidc.ClientSecretBasic('not-the-secret'));
     // A 401 with WWW-Authenticate: Basic, which openid-client reports as a challenge.
-    await assert.rejects(oidc.initiateDeviceAuthorization(wrongSecret, {}), (e: oidc.WWWAuthenticateChallengeError) => e.status === 401 && e.cause[0]?.scheme === 'basic');
+    await assert.rejects(
+      oidc.initiateDeviceAuthorization(wrongSecret, {}),
+      (e: oidc.WWWAuthenticateChallengeError) => e.status === 401 && e.cause[0]?.scheme === 'basic',
+    );
     const noSecret = await deviceClient(issuer, TEST_CLIENTS.secret.client_id);
     await assert.rejects(oidc.initiateDeviceAuthorization(noSecret, {}), (e: oidc.ResponseBodyError) => e.error === 'invalid_client');
     const webOnly = await deviceClient(issuer, TEST_CLIENTS.web.client_id);

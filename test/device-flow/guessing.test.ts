@@ -51,7 +51,10 @@ describe('user code guessing limits', () => {
       if (i < defaults.userCodeMaxFailures - 1) assert.match(page.text, /Wait 2 seconds before the next try/);
       else {
         assert.equal(page.status, 429);
-        assert.match(page.text, /That code is not right\. Check the code on your device and try again\. Too many wrong codes\. For your security, code entry is paused\. Try again in 15 minutes\./);
+        assert.match(
+          page.text,
+          /That code is not right\. Check the code on your device and try again\. Too many wrong codes\. For your security, code entry is paused\. Try again in 15 minutes\./,
+        );
       }
     }
     await sleep(defaults.userCodeFailureDelay * 1000 + 100);

@@ -12,11 +12,35 @@ import { Browser, decodeEntities, type Page as SharedPage } from '../helpers/bro
 /** Device clients the tests register besides the demo's demo-tv. */
 export const TEST_CLIENTS = {
   /** Public, 2-second lifetime: for expiry. */
-  short: { client_id: 'test-tv-short', client_name: 'Short-lived TV', token_endpoint_auth_method: 'none', grant_types: [DEVICE_CODE_GRANT_TYPE], response_types: [], scope: 'openid profile', device_code_expires_in: 2, device_code_interval: 1 },
+  short: {
+    client_id: 'test-tv-short',
+    client_name: 'Short-lived TV',
+    token_endpoint_auth_method: 'none',
+    grant_types: [DEVICE_CODE_GRANT_TYPE],
+    response_types: [],
+    scope: 'openid profile',
+    device_code_expires_in: 2,
+    device_code_interval: 1,
+  },
   /** Confidential, with its own interval. */
-  secret: { client_id: 'test-console', client_name: 'Game Console', client_secret: 'console-secret-123', token_endpoint_auth_method: 'client_secret_basic', grant_types: [DEVICE_CODE_GRANT_TYPE, 'refresh_token'], response_types: [], scope: 'openid profile email offline_access', device_code_interval: 3 },
+  secret: {
+    client_id: 'test-console',
+    client_name: 'Game Console',
+    client_secret: 'console-secret-123',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: [DEVICE_CODE_GRANT_TYPE, 'refresh_token'],
+    response_types: [],
+    scope: 'openid profile email offline_access',
+    device_code_interval: 3,
+  },
   /** A client without the device grant. */
-  web: { client_id: 'test-web-only', token_endpoint_auth_method: 'none', redirect_uris: ['http://localhost/cb'], grant_types: ['authorization_code'], scope: 'openid' },
+  web: {
+    client_id: 'test-web-only',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: ['http://localhost/cb'],
+    grant_types: ['authorization_code'],
+    scope: 'openid',
+  },
 } as const;
 
 /** A demo provider whose global device interval is 1 s (so polling tests are quick), plus the test clients. */
@@ -27,10 +51,14 @@ export async function startDeviceProvider(): Promise<TestProvider> {
 }
 
 /** openid-client configuration for a device client of `issuer`. */
-export async function deviceClient(issuer: string, clientId = 'demo-tv', auth: oidc.ClientAuth = oidc.None(), metadata?: Partial<oidc.ClientMetadata>): Promise<oidc.Configuration> {
+export async function deviceClient(
+  issuer: string,
+  clientId = 'demo-tv',
+  auth: oidc.ClientAuth = oidc.None(),
+  metadata?: Partial<oidc.ClientMetadata>,
+): Promise<oidc.Configuration> {
   return oidc.discovery(new URL(issuer), clientId, metadata, auth, { execute: [oidc.allowInsecureRequests] });
 }
-
 
 export interface Page {
   readonly status: number;
@@ -44,14 +72,19 @@ export interface Page {
 }
 
 function view(page: SharedPage): Page {
-  const text = decodeEntities(page.body.replace(/<style[\s\S]*?<\/style>/g, '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
+  const text = decodeEntities(page.body.replace(/<style[\s\S]*?<\/style>/g, '').replace(/<[^>]+>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
   return { status: page.status, url: page.url.href, html: page.body, headers: page.headers, text, page };
 }
 
 /** The phone's browser: the shared test browser, on the provider's origin, with the device tests' vocabulary. */
 export class PhoneBrowser {
   private readonly browser: Browser;
-  constructor(readonly base: string, headers: Record<string, string> = {}) {
+  constructor(
+    readonly base: string,
+    headers: Record<string, string> = {},
+  ) {
     this.browser = new Browser({ origins: [base], headers });
   }
 
@@ -88,7 +121,12 @@ export async function signIn(phone: PhoneBrowser, page: Page, username = 'alice'
 }
 
 /** The whole user part: enter the code, sign in if asked, then Approve or Deny. Returns the result page. */
-export async function userDecides(phone: PhoneBrowser, typed: string, decision: 'approve' | 'deny', user?: { username: string; password: string }): Promise<Page> {
+export async function userDecides(
+  phone: PhoneBrowser,
+  typed: string,
+  decision: 'approve' | 'deny',
+  user?: { username: string; password: string },
+): Promise<Page> {
   let page = await enterCode(phone, typed);
   if (page.url.includes('/login')) page = await signIn(phone, page, user?.username, user?.password);
   if (!page.url.includes('/device/confirm')) throw new Error(`expected the confirm page, got ${page.status} ${page.url}: ${page.text.slice(0, 300)}`);

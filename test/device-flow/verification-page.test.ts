@@ -17,7 +17,10 @@ const PHONE = { width: 390, height: 844 };
 
 async function snapshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `device-${name}.png`), fullPage: true });
-  const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+  }));
   assert.ok(scrollWidth <= clientWidth, `${name}: no horizontal scrolling (scrollWidth ${scrollWidth} > clientWidth ${clientWidth})`);
 }
 
@@ -29,7 +32,10 @@ describe('verification page on a phone (headless Chromium)', () => {
     mkdirSync(SHOTS, { recursive: true });
     p = await startDeviceProvider();
     tv = await deviceClient(p.issuer);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   });
   after(async () => {
     await browser?.close();

@@ -31,8 +31,14 @@ before(async () => {
   const port = await freePort();
   provider = await startTestProvider({ authChannelUrl: `http://127.0.0.1:${port}/ciba/delegation`, ciba: { expiresIn: 30, maxExpiresIn: 600, interval: 1 } });
   server = await startTestServer({ port, url: `http://127.0.0.1:${port}`, trustedIssuers: [provider.issuer] });
-  rp = await client.discovery(new URL(provider.issuer), 'demo-bank', undefined, client.ClientSecretBasic('demo-bank-secret'), { execute: [client.allowInsecureRequests] });
-  for (const [name, username] of [['alicePhone', 'alice'], ['bobPhone', 'bob'], ['bobTablet', 'bob']] as const) {
+  rp = await client.discovery(new URL(provider.issuer), 'demo-bank', undefined, client.ClientSecretBasic('demo-bank-secret'), {
+    execute: [client.allowInsecureRequests],
+  });
+  for (const [name, username] of [
+    ['alicePhone', 'alice'],
+    ['bobPhone', 'bob'],
+    ['bobTablet', 'bob'],
+  ] as const) {
     devices[name] = await SimDevice.create(server.url);
     const res = await devices[name].enroll(await deviceAppAccessToken(username), name);
     assert.equal(res.status, 201, await res.clone().text());
@@ -117,7 +123,15 @@ test('the callback is retried while the provider is briefly down, and the client
   assert.equal(stored?.callback?.state, 'pending');
   assert.ok((stored?.callback?.attempts ?? 0) >= 2, 'retried while the provider was down');
   const delivered = nextEvent<{ id: string }>(server, 'request.delivered', (e) => e.id === id);
-  const restarted = await startProvider({ port, host: '127.0.0.1', issuer: provider.issuer, dataDir: provider.dataDir, demo: true, authChannelUrl: server.delegationUrl, ciba: { expiresIn: 30, maxExpiresIn: 600, interval: 1 } });
+  const restarted = await startProvider({
+    port,
+    host: '127.0.0.1',
+    issuer: provider.issuer,
+    dataDir: provider.dataDir,
+    demo: true,
+    authChannelUrl: server.delegationUrl,
+    ciba: { expiresIn: 30, maxExpiresIn: 600, interval: 1 },
+  });
   const dataDir = provider.dataDir;
   provider = Object.assign(restarted, {
     dataDir,

@@ -36,7 +36,12 @@ after(async () => {
 /** Delegates a request for alice like Keycloak; returns its id and the bearer token. */
 async function newRequest(extra: { exp?: number; binding_message?: string } = {}) {
   const token = await keycloak.delegationToken({ sub: aliceSub, ...(extra.exp ? { exp: extra.exp } : {}) });
-  const res = await delegate(server.delegationUrl, token, { login_hint: 'Alice', scope: 'openid profile email', is_consent_required: false, binding_message: extra.binding_message ?? 'Code 4F2K' });
+  const res = await delegate(server.delegationUrl, token, {
+    login_hint: 'Alice',
+    scope: 'openid profile email',
+    is_consent_required: false,
+    binding_message: extra.binding_message ?? 'Code 4F2K',
+  });
   assert.equal(res.status, 201);
   const { id } = (await res.json()) as { id: string };
   return { id, token };
@@ -54,7 +59,10 @@ test('shows the request to every device of the user with what the app needs, and
   assert.equal(r.binding_message, 'Code 4F2K');
   assert.equal(r.client, 'acme-bank');
   assert.equal(r.issuer, keycloak.issuer);
-  assert.deepEqual(r.scopes.map((s) => s.scope), ['openid', 'profile', 'email']);
+  assert.deepEqual(
+    r.scopes.map((s) => s.scope),
+    ['openid', 'profile', 'email'],
+  );
   assert.equal(r.scopes[2]!.description, 'See your email address');
   assert.ok(r.expires_at > nowSeconds());
   assert.equal((await tablet.api('GET', ENTITY_API.request(id))).status, 200);

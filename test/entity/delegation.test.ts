@@ -15,7 +15,13 @@ let keycloak: Awaited<ReturnType<typeof startKeycloakIssuer>>;
 let untrusted: Awaited<ReturnType<typeof startKeycloakIssuer>>;
 let server: TestServer;
 
-const keycloakBody = { login_hint: 'alice', scope: 'openid profile', is_consent_required: false, binding_message: 'Code 4F2K', acr_values: 'urn:mace:incommon:iap:silver' };
+const keycloakBody = {
+  login_hint: 'alice',
+  scope: 'openid profile',
+  is_consent_required: false,
+  binding_message: 'Code 4F2K',
+  acr_values: 'urn:mace:incommon:iap:silver',
+};
 
 before(async () => {
   provider = await startTestProvider();
@@ -35,7 +41,10 @@ async function stored() {
 
 function ourToken(claims: Record<string, unknown> = {}) {
   const iat = nowSeconds();
-  return provider.ctx.keys.sign({ iss: provider.issuer, aud: provider.issuer, jti: randomUUID(), azp: 'demo-bank', sub: 'user-sub-1', iat, exp: iat + 120, ...claims }, 'RS256');
+  return provider.ctx.keys.sign(
+    { iss: provider.issuer, aud: provider.issuer, jti: randomUUID(), azp: 'demo-bank', sub: 'user-sub-1', iat, exp: iat + 120, ...claims },
+    'RS256',
+  );
 }
 
 test('accepts the exact request Keycloak sends: 201, stored with the token claims', async () => {
@@ -59,7 +68,13 @@ test('accepts the exact request Keycloak sends: 201, stored with the token claim
 });
 
 test("accepts Keycloak's five fields with null optionals", async () => {
-  const res = await delegate(server.delegationUrl, await keycloak.delegationToken(), { login_hint: 'bob', scope: 'openid', is_consent_required: true, binding_message: null, acr_values: null });
+  const res = await delegate(server.delegationUrl, await keycloak.delegationToken(), {
+    login_hint: 'bob',
+    scope: 'openid',
+    is_consent_required: true,
+    binding_message: null,
+    acr_values: null,
+  });
   assert.equal(res.status, 201);
 });
 
@@ -97,7 +112,12 @@ test('refuses a forged token (right kid and issuer, wrong key)', async () => {
   const header = JSON.parse(Buffer.from(real.split('.')[0]!, 'base64url').toString());
   const { privateKey } = await generateKeyPair('RS256');
   const forged = await new SignJWT({ azp: 'acme-bank', sub: 'x', jti: randomUUID() })
-    .setProtectedHeader(header).setIssuer(keycloak.issuer).setAudience(keycloak.issuer).setIssuedAt().setExpirationTime('2m').sign(privateKey);
+    .setProtectedHeader(header)
+    .setIssuer(keycloak.issuer)
+    .setAudience(keycloak.issuer)
+    .setIssuedAt()
+    .setExpirationTime('2m')
+    .sign(privateKey);
   await refused(forged, keycloakBody, 401, 'invalid_token');
   // and a signature byte flipped on a real token
   const parts = real.split('.');
@@ -156,7 +176,10 @@ test('after the issuer rotates its keys, a delegation signed with the new key is
   assert.equal((await delegate(server.url + '/ciba/delegation', await ourToken(), keycloakBody)).status, 201, 'the entity has just fetched the JWKS');
   await provider.ctx.keys.rotate();
   const iat = nowSeconds();
-  const rotated = await provider.ctx.keys.sign({ iss: provider.issuer, aud: provider.issuer, jti: randomUUID(), azp: 'demo-bank', sub: 'user-sub-1', iat, exp: iat + 120 }, 'ES256');
+  const rotated = await provider.ctx.keys.sign(
+    { iss: provider.issuer, aud: provider.issuer, jti: randomUUID(), azp: 'demo-bank', sub: 'user-sub-1', iat, exp: iat + 120 },
+    'ES256',
+  );
   const res = await delegate(server.url + '/ciba/delegation', rotated, keycloakBody);
   assert.equal(res.status, 201, await res.text());
 });

@@ -44,7 +44,18 @@ async function accessToken(username: string, claims: Record<string, unknown> = {
   const iat = nowSeconds();
   await provider.ctx.models.grants.upsert(grantId, { grantId, sub: user!.sub, clientId: DEVICE_APP_CLIENT_ID, scope: 'openid profile', authTime: iat }, 3600);
   const token = await provider.ctx.keys.sign(
-    { iss: provider.issuer, sub: user!.sub, aud: provider.issuer, client_id: DEVICE_APP_CLIENT_ID, scope: 'openid profile', jti: randomUUID(), gid: grantId, iat, exp: iat + 300, ...claims },
+    {
+      iss: provider.issuer,
+      sub: user!.sub,
+      aud: provider.issuer,
+      client_id: DEVICE_APP_CLIENT_ID,
+      scope: 'openid profile',
+      jti: randomUUID(),
+      gid: grantId,
+      iat,
+      exp: iat + 300,
+      ...claims,
+    },
     'ES256',
     typ,
   );
@@ -78,9 +89,14 @@ test('enrolls with a provider access token; the username comes from userinfo', a
 async function refusedEnroll(token: string, status: number, body?: unknown) {
   const phone = await SimDevice.create(server.url);
   const before = (await server.ctx.models.devices.all()).length;
-  const res = body === undefined
-    ? await phone.enroll(token)
-    : await fetch(server.url + ENTITY_API.devices, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res =
+    body === undefined
+      ? await phone.enroll(token)
+      : await fetch(server.url + ENTITY_API.devices, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
   assert.equal(res.status, status, await res.clone().text());
   assert.equal((await server.ctx.models.devices.all()).length, before);
 }

@@ -82,14 +82,16 @@ export async function startKeycloakIssuer() {
     if (req.method === 'GET' && path === '/.well-known/openid-configuration') {
       state.discoveryFetches++;
       res.setHeader('content-type', 'application/json');
-      return res.end(JSON.stringify({
-        issuer,
-        authorization_endpoint: `${issuer}/protocol/openid-connect/auth`,
-        token_endpoint: `${issuer}/protocol/openid-connect/token`,
-        userinfo_endpoint: `${issuer}/protocol/openid-connect/userinfo`,
-        jwks_uri: `${issuer}/protocol/openid-connect/certs`,
-        backchannel_authentication_endpoint: `${issuer}/protocol/openid-connect/ext/ciba/auth`,
-      }));
+      return res.end(
+        JSON.stringify({
+          issuer,
+          authorization_endpoint: `${issuer}/protocol/openid-connect/auth`,
+          token_endpoint: `${issuer}/protocol/openid-connect/token`,
+          userinfo_endpoint: `${issuer}/protocol/openid-connect/userinfo`,
+          jwks_uri: `${issuer}/protocol/openid-connect/certs`,
+          backchannel_authentication_endpoint: `${issuer}/protocol/openid-connect/ext/ciba/auth`,
+        }),
+      );
     }
     if (req.method === 'GET' && path === '/protocol/openid-connect/certs') {
       state.jwksFetches++;
@@ -150,11 +152,13 @@ export class WsClient {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    this.closed = new Promise((resolve) => ws.once('close', (code) => {
-      this.closeCode = code;
-      this.wake();
-      resolve(code);
-    }));
+    this.closed = new Promise((resolve) =>
+      ws.once('close', (code) => {
+        this.closeCode = code;
+        this.wake();
+        resolve(code);
+      }),
+    );
   }
 
   static async connect(serverUrl: string): Promise<WsClient> {
@@ -195,7 +199,11 @@ export class WsClient {
 /** A simulated device: a non-extractable WebCrypto P-256 key, enrolled like the app does. */
 export class SimDevice {
   enrollment?: EnrollResponse;
-  private constructor(readonly serverUrl: string, private readonly keys: CryptoKeyPair, readonly publicJwk: JsonWebKey) {}
+  private constructor(
+    readonly serverUrl: string,
+    private readonly keys: CryptoKeyPair,
+    readonly publicJwk: JsonWebKey,
+  ) {}
 
   static async create(serverUrl: string): Promise<SimDevice> {
     const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;

@@ -34,7 +34,12 @@ after(async () => {
 
 async function newRequest(lifetime = 120): Promise<string> {
   const token = await keycloak.delegationToken({ sub, exp: nowSeconds() + lifetime });
-  const res = await delegate(server.delegationUrl, token, { login_hint: 'alice', scope: 'openid', is_consent_required: false, binding_message: 'SECRET-ISH 1234' });
+  const res = await delegate(server.delegationUrl, token, {
+    login_hint: 'alice',
+    scope: 'openid',
+    is_consent_required: false,
+    binding_message: 'SECRET-ISH 1234',
+  });
   assert.equal(res.status, 201);
   return ((await res.json()) as { id: string }).id;
 }

@@ -25,7 +25,12 @@ after(async () => {
 });
 
 async function newRequest(binding_message: string): Promise<string> {
-  const res = await delegate(server.delegationUrl, await keycloak.delegationToken({ sub }), { login_hint: 'alice', scope: 'openid', is_consent_required: false, binding_message });
+  const res = await delegate(server.delegationUrl, await keycloak.delegationToken({ sub }), {
+    login_hint: 'alice',
+    scope: 'openid',
+    is_consent_required: false,
+    binding_message,
+  });
   assert.equal(res.status, 201);
   return ((await res.json()) as { id: string }).id;
 }
@@ -34,7 +39,10 @@ test('refuses a socket whose auth token is not a device session', async () => {
   const c = await WsClient.connect(server.url);
   c.send({ type: 'auth', device_token: 'x'.repeat(43) });
   assert.equal(await c.closed, WS_CLOSE.unauthorized);
-  assert.deepEqual(c.messages.map((m) => m.type), ['error']);
+  assert.deepEqual(
+    c.messages.map((m) => m.type),
+    ['error'],
+  );
 });
 
 test('refuses a socket whose first message is not auth, or not JSON', async () => {
@@ -66,7 +74,11 @@ test('an authenticated socket gets ready, the pending backlog, then live message
   assert.equal(msgs[0]!.type, 'ready');
   const requests = msgs.filter((m): m is Extract<ServerMessage, { type: 'request' }> => m.type === 'request').map((m) => m.request.id);
   const expected = [before1, before2, ...live];
-  assert.deepEqual(requests.filter((id) => expected.includes(id)), expected, 'each request once, in order');
+  assert.deepEqual(
+    requests.filter((id) => expected.includes(id)),
+    expected,
+    'each request once, in order',
+  );
   const settledAt = msgs.findIndex((x) => x.type === 'settled' && x.id === live[3]);
   const requestAt = msgs.findIndex((x) => x.type === 'request' && x.request.id === live[3]);
   assert.ok(requestAt < settledAt);

@@ -24,7 +24,11 @@ export function providerBrowser(issuer: string): Browser {
 export async function authorize(browser: Browser, url: URL | string, options: SignInOptions = {}): Promise<Page> {
   let page = await browser.get(url);
   if (isLoginPage(page)) {
-    page = await browser.submitForm(page, { username: options.username ?? 'alice', password: options.password ?? 'wonderland' }, { form: (f) => 'password' in f.fields });
+    page = await browser.submitForm(
+      page,
+      { username: options.username ?? 'alice', password: options.password ?? 'wonderland' },
+      { form: (f) => 'password' in f.fields },
+    );
   }
   if (isConsentPage(page)) page = await browser.submitForm(page, {}, { button: options.consent ?? 'Allow' });
   return page;
@@ -42,7 +46,12 @@ export function authorizationUrl(issuer: string, params: Record<string, string |
 }
 
 /** POSTs a form to the provider's token endpoint (or another back-channel path) as demo-web unless `auth` says otherwise. */
-export async function backChannel(issuer: string, path: string, body: Record<string, string>, auth: string | null = basicAuth('demo-web', 'demo-web-secret')): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function backChannel(
+  issuer: string,
+  path: string,
+  body: Record<string, string>,
+  auth: string | null = basicAuth('demo-web', 'demo-web-secret'),
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(new URL(path, issuer), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: auth } : {}) },

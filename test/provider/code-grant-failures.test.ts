@@ -39,7 +39,12 @@ describe('authorization_code grant failures', () => {
   }
 
   const exchange = (c: { code: string; verifier: string }, extra: Record<string, string> = {}, auth?: string | null) =>
-    backChannel(p.issuer, TOKEN, { grant_type: 'authorization_code', code: c.code, redirect_uri: DEMO_WEB_REDIRECT, code_verifier: c.verifier, ...extra }, auth);
+    backChannel(
+      p.issuer,
+      TOKEN,
+      { grant_type: 'authorization_code', code: c.code, redirect_uri: DEMO_WEB_REDIRECT, code_verifier: c.verifier, ...extra },
+      auth,
+    );
 
   const active = async (token: string) => (await backChannel(p.issuer, INTROSPECT, { token })).json.active;
 

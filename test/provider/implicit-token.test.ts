@@ -23,8 +23,13 @@ describe('response_type=token (OAuth 2.0 implicit) with openid-client v5', () =>
   before(async () => {
     p = await startTestProvider();
     await upsertClient(p.ctx, {
-      client_id: 'implicit-app', client_name: 'Implicit App', token_endpoint_auth_method: 'none',
-      redirect_uris: [REDIRECT], response_types: ['token'], grant_types: ['implicit'], scope: 'openid profile api',
+      client_id: 'implicit-app',
+      client_name: 'Implicit App',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [REDIRECT],
+      response_types: ['token'],
+      grant_types: ['implicit'],
+      scope: 'openid profile api',
     });
     issuer = await Issuer.discover(p.issuer);
     rp = new issuer.Client({ client_id: 'implicit-app', token_endpoint_auth_method: 'none', redirect_uris: [REDIRECT], response_types: ['token'] });
@@ -53,17 +58,24 @@ describe('response_type=token (OAuth 2.0 implicit) with openid-client v5', () =>
     assert.ok(tokenSet.expires_in! <= defaults.frontChannelAccessTokenTtl && tokenSet.expires_in! > defaults.frontChannelAccessTokenTtl - 5);
 
     const { payload } = await jwtVerify(tokenSet.access_token!, createRemoteJWKSet(new URL(issuer.metadata.jwks_uri!)), { issuer: p.issuer });
-    assert.equal(payload.exp! - payload.iat!, defaults.frontChannelAccessTokenTtl, 'front-channel lifetime, not the token endpoint\'s');
+    assert.equal(payload.exp! - payload.iat!, defaults.frontChannelAccessTokenTtl, "front-channel lifetime, not the token endpoint's");
     assert.equal(payload.client_id, 'implicit-app');
     assert.equal(payload.scope, 'profile api');
   });
 
   it('offline_access is never granted through the front channel', async () => {
     await upsertClient(p.ctx, {
-      client_id: 'implicit-offline', token_endpoint_auth_method: 'none', redirect_uris: [REDIRECT],
-      response_types: ['token'], grant_types: ['implicit'], scope: 'profile offline_access',
+      client_id: 'implicit-offline',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [REDIRECT],
+      response_types: ['token'],
+      grant_types: ['implicit'],
+      scope: 'profile offline_access',
     });
-    const page = await authorize(providerBrowser(p.issuer), authorizationUrl(p.issuer, { client_id: 'implicit-offline', redirect_uri: REDIRECT, response_type: 'token', scope: 'profile offline_access' }));
+    const page = await authorize(
+      providerBrowser(p.issuer),
+      authorizationUrl(p.issuer, { client_id: 'implicit-offline', redirect_uri: REDIRECT, response_type: 'token', scope: 'profile offline_access' }),
+    );
     const raw = Object.fromEntries(responseParams(page));
     assert.ok(raw.access_token);
     assert.equal(raw.refresh_token, undefined);

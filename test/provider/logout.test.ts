@@ -100,7 +100,7 @@ describe('RP-initiated logout', () => {
     assert.equal(await stillSignedIn(browser), true);
   });
 
-  it("a hint for another user than the signed-in one asks for confirmation", async () => {
+  it('a hint for another user than the signed-in one asks for confirmation', async () => {
     const bob = await signedIn('bob', 'builder');
     const { browser } = await signedIn();
     const page = await browser.get(logoutUrl({ id_token_hint: bob.idToken, post_logout_redirect_uri: POST_LOGOUT }));

@@ -46,7 +46,16 @@ describe('provider pages in a browser', { skip: existsSync(CHROMIUM) ? false : `
 
   it('sign in, consent, and a form_post response that submits itself', async () => {
     const page = await phone();
-    await page.goto(authorizationUrl(p.issuer, { response_type: 'code id_token', response_mode: 'form_post', nonce: 'n', state: 'st', scope: 'openid profile email offline_access', login_hint: 'alice' }).href);
+    await page.goto(
+      authorizationUrl(p.issuer, {
+        response_type: 'code id_token',
+        response_mode: 'form_post',
+        nonce: 'n',
+        state: 'st',
+        scope: 'openid profile email offline_access',
+        login_hint: 'alice',
+      }).href,
+    );
     await page.getByLabel('Username').waitFor();
     assert.equal(await page.getByLabel('Username').inputValue(), 'alice');
     await shot(page, 'login');

@@ -37,7 +37,10 @@ describe('openid-client v5 against the provider', () => {
     const state = generators.state();
     const verifier = generators.codeVerifier();
     const url = c.authorizationUrl({
-      scope: 'openid profile email', response_type: responseType, nonce, state,
+      scope: 'openid profile email',
+      response_type: responseType,
+      nonce,
+      state,
       ...(responseType.includes('code') ? { code_challenge: generators.codeChallenge(verifier), code_challenge_method: 'S256' } : {}),
       ...(responseMode ? { response_mode: responseMode } : {}),
     });
@@ -45,7 +48,12 @@ describe('openid-client v5 against the provider', () => {
     const raw = Object.fromEntries(responseParams(page));
     assert.equal(raw.iss, p.issuer);
     assert.equal(raw.state, state);
-    const tokenSet = await c.callback(REDIRECT, raw, { nonce, state, response_type: responseType, ...(responseType.includes('code') ? { code_verifier: verifier } : {}) });
+    const tokenSet = await c.callback(REDIRECT, raw, {
+      nonce,
+      state,
+      response_type: responseType,
+      ...(responseType.includes('code') ? { code_verifier: verifier } : {}),
+    });
     return { tokenSet, raw, page, nonce, state };
   }
 

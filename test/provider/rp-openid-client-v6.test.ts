@@ -27,8 +27,12 @@ describe('openid-client v6 against the provider', () => {
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT, scope, state, nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      redirect_uri: REDIRECT,
+      scope,
+      state,
+      nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
     });
     const page = await authorize(providerBrowser(p.issuer), url);
     assert.ok(page.location, `expected a redirect to the client, got ${page.status}: ${page.body.slice(0, 300)}`);
@@ -69,8 +73,11 @@ describe('openid-client v6 against the provider', () => {
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: 'http://localhost:8080/spa', scope: 'openid profile', state,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      redirect_uri: 'http://localhost:8080/spa',
+      scope: 'openid profile',
+      state,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
     });
     const page = await authorize(providerBrowser(p.issuer), url);
     const tokens = await oidc.authorizationCodeGrant(config, page.location!, { pkceCodeVerifier: verifier, expectedState: state });
@@ -145,8 +152,12 @@ describe('openid-client v6 against the provider', () => {
     const nonce = oidc.randomNonce();
     const state = oidc.randomState();
     const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT, scope: 'openid profile', nonce, state,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      redirect_uri: REDIRECT,
+      scope: 'openid profile',
+      nonce,
+      state,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
     });
     assert.equal(url.searchParams.get('response_type'), 'code id_token');
     const page = await authorize(providerBrowser(p.issuer), url);

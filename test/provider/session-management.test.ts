@@ -71,7 +71,8 @@ describe('session management', () => {
 
   before(async () => {
     p = await startTestProvider();
-    const serve = (_req: unknown, res: import('node:http').ServerResponse) => void res.writeHead(200, { 'Content-Type': 'text/html' }).end(rpPage(p.ctx.urls.checkSession));
+    const serve = (_req: unknown, res: import('node:http').ServerResponse) =>
+      void res.writeHead(200, { 'Content-Type': 'text/html' }).end(rpPage(p.ctx.urls.checkSession));
     rp = createServer(serve);
     otherRp = createServer(serve);
     const port = await listen(rp, '127.0.0.1');
@@ -79,7 +80,11 @@ describe('session management', () => {
     crossSiteOrigin = `http://localhost:${port}`;
     otherOrigin = `http://127.0.0.1:${await listen(otherRp, '127.0.0.1')}`;
     await upsertClient(p.ctx, {
-      client_id: CLIENT_ID, client_secret: 'session-rp-secret', grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid profile',
+      client_id: CLIENT_ID,
+      client_secret: 'session-rp-secret',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      scope: 'openid profile',
       redirect_uris: [`${rpOrigin}/callback`, `${otherOrigin}/callback`, `${crossSiteOrigin}/callback`],
     });
   });
@@ -107,7 +112,7 @@ describe('session management', () => {
     assert.match(await res.text(), new RegExp(`<script nonce="${nonce}">`));
   });
 
-  it('session_state is the spec\'s salted hash of client_id, redirect origin and the browser state cookie', async () => {
+  it("session_state is the spec's salted hash of client_id, redirect origin and the browser state cookie", async () => {
     const browser = providerBrowser(p.issuer);
     const page = await authorize(browser, url(rpOrigin));
     const params = responseParams(page);
@@ -150,7 +155,10 @@ describe('session management', () => {
     let context: BrowserContext;
 
     before(async () => {
-      chromiumBrowser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+      chromiumBrowser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      });
       context = await chromiumBrowser.newContext();
     });
     after(() => chromiumBrowser?.close());
@@ -194,7 +202,9 @@ describe('session management', () => {
     it('a session_state issued for one origin reads as changed from another', async () => {
       const rpTab = await signInAt(rpOrigin);
       const other = await context.newPage();
-      await other.goto(`${otherOrigin}/callback?session_state=${encodeURIComponent(await rpTab.evaluate(() => (window as unknown as { sessionState: string }).sessionState))}`);
+      await other.goto(
+        `${otherOrigin}/callback?session_state=${encodeURIComponent(await rpTab.evaluate(() => (window as unknown as { sessionState: string }).sessionState))}`,
+      );
       assert.equal(await check(other), 'changed');
       assert.equal(await check(rpTab), 'unchanged');
     });
@@ -202,13 +212,22 @@ describe('session management', () => {
     it('answers error to a malformed or unknown message', async () => {
       const rpTab = await signInAt(rpOrigin);
       const state = await rpTab.evaluate(() => (window as unknown as { sessionState: string }).sessionState);
-      for (const message of ['hello', `${CLIENT_ID}`, `${CLIENT_ID} ${state} extra`, `${CLIENT_ID} not-a-state`, `bad client ${state}`, '', { client_id: CLIENT_ID }, 42]) {
+      for (const message of [
+        'hello',
+        `${CLIENT_ID}`,
+        `${CLIENT_ID} ${state} extra`,
+        `${CLIENT_ID} not-a-state`,
+        `bad client ${state}`,
+        '',
+        { client_id: CLIENT_ID },
+        42,
+      ]) {
         assert.equal(await ask(rpTab, message), 'error', JSON.stringify(message));
       }
       assert.equal(await check(rpTab), 'unchanged');
     });
 
-    it('on another site, where the browser hides the provider\'s cookie from the iframe, it never claims a change it cannot see', async (t) => {
+    it("on another site, where the browser hides the provider's cookie from the iframe, it never claims a change it cannot see", async (t) => {
       const tab = await signInAt(crossSiteOrigin);
       const answer = await check(tab);
       t.diagnostic(`answer on another site: ${answer}`);

@@ -102,7 +102,10 @@ test('destroyBy removes every record of a secondary key', async () => {
     const c = store.collection<{ grantId: string }>('RT', { indexes: ['grantId'] });
     await Promise.all([c.upsert('a', { grantId: 'g1' }), c.upsert('b', { grantId: 'g1' }), c.upsert('c', { grantId: 'g2' })]);
     assert.equal(await c.destroyBy('grantId', 'g1'), 2);
-    assert.deepEqual((await c.all()).map((r) => r.id), ['c']);
+    assert.deepEqual(
+      (await c.all()).map((r) => r.id),
+      ['c'],
+    );
     assert.deepEqual(await c.findBy('grantId', 'g1'), []);
     await store.close();
   });
@@ -159,7 +162,13 @@ test('a torn last journal line (crash mid-append) is dropped; everything before 
     rmSync(join(dir, 'test.lock'));
     store = await open(dir);
     const t = store.collection<{ v: number }>('T');
-    assert.deepEqual((await t.all()).map((r) => [r.id, r.v]), [['a', 1], ['b', 2]]);
+    assert.deepEqual(
+      (await t.all()).map((r) => [r.id, r.v]),
+      [
+        ['a', 1],
+        ['b', 2],
+      ],
+    );
     await t.upsert('c', { v: 3 });
     await store.close();
     store = await open(dir);
@@ -180,7 +189,10 @@ test('the journal is compacted into the snapshot once it outgrows it, and nothin
     store = await open(dir);
     const all = await store.collection<{ n: number }>('C').all();
     assert.equal(all.length, 10);
-    assert.deepEqual(all.map((r) => r.n).sort((a, b) => a - b), [50, 51, 52, 53, 54, 55, 56, 57, 58, 59]);
+    assert.deepEqual(
+      all.map((r) => r.n).sort((a, b) => a - b),
+      [50, 51, 52, 53, 54, 55, 56, 57, 58, 59],
+    );
     await store.close();
   });
 });

@@ -1,7 +1,9 @@
 /** The top-level error boundary: a calm message and a way out instead of a blank screen. */
 import { Component, type ComponentChildren } from 'preact';
 
-interface State { readonly error?: Error }
+interface State {
+  readonly error?: Error;
+}
 
 export class ErrorBoundary extends Component<{ children?: ComponentChildren }, State> {
   override state: State = {};
@@ -21,7 +23,9 @@ export class ErrorBoundary extends Component<{ children?: ComponentChildren }, S
         <h1>Something went wrong</h1>
         <p>Nod hit an unexpected problem. No decision was sent.</p>
         <p class="muted">{this.state.error.message}</p>
-        <button type="button" class="btn btn-primary" onClick={() => location.assign('/')}>Reload Nod</button>
+        <button type="button" class="btn btn-primary" onClick={() => location.assign('/')}>
+          Reload Nod
+        </button>
       </main>
     );
   }

@@ -10,7 +10,12 @@ const NAV: ReadonlyArray<{ href: string; label: string; icon: IconName }> = [
   { href: '/settings', label: 'Settings', icon: 'gear' },
 ];
 
-export function Layout({ path, user, pending, children }: {
+export function Layout({
+  path,
+  user,
+  pending,
+  children,
+}: {
   path: string;
   /** Shown in the header once enrolled; the navigation appears with it. */
   user?: string | undefined;
@@ -35,14 +40,23 @@ export function Layout({ path, user, pending, children }: {
 
   return (
     <div class={`shell${user ? ' shell-nav' : ''}`}>
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
       <header class="bar">
         <div class="bar-in">
           <Link href="/" class="brand" aria-label="Nod, home">
-            <span class="brand-mark" aria-hidden="true"><Icon name="check" size={18} /></span>
+            <span class="brand-mark" aria-hidden="true">
+              <Icon name="check" size={18} />
+            </span>
             <span class="brand-name">Nod</span>
           </Link>
-          {user && <p class="who"><span class="visually-hidden">Signed in as </span>{user}</p>}
+          {user && (
+            <p class="who">
+              <span class="visually-hidden">Signed in as </span>
+              {user}
+            </p>
+          )}
         </div>
         {user && (
           <nav class="tabs" aria-label="Main">
@@ -55,7 +69,11 @@ export function Layout({ path, user, pending, children }: {
                       <Icon name={item.icon} size={22} />
                       <span>{item.label}</span>
                       {item.href === '/requests' && pending ? (
-                        <span class="tab-count"><span class="visually-hidden">, </span>{pending}<span class="visually-hidden"> waiting</span></span>
+                        <span class="tab-count">
+                          <span class="visually-hidden">, </span>
+                          {pending}
+                          <span class="visually-hidden"> waiting</span>
+                        </span>
                       ) : null}
                     </Link>
                   </li>
@@ -65,7 +83,9 @@ export function Layout({ path, user, pending, children }: {
           </nav>
         )}
       </header>
-      <main id="main" class="page">{children}</main>
+      <main id="main" class="page">
+        {children}
+      </main>
     </div>
   );
 }

@@ -6,7 +6,12 @@ export type Tone = 'info' | 'success' | 'warning' | 'danger';
 
 const ICONS: Record<Tone, IconName> = { info: 'info', success: 'check', warning: 'alert', danger: 'alert' };
 
-export function Notice({ tone = 'info', title, children, live = true }: {
+export function Notice({
+  tone = 'info',
+  title,
+  children,
+  live = true,
+}: {
   tone?: Tone;
   title?: string;
   children?: ComponentChildren;

@@ -24,7 +24,9 @@ export function PushNudge() {
       <h2 id="nudge-title">Get notified</h2>
       <p>Turn on notifications so this device tells you about a sign-in even when Nod is closed.</p>
       {error && <Notice tone="danger">{error}</Notice>}
-      <button type="button" class="btn btn-primary" onClick={turnOn}>Turn on notifications</button>
+      <button type="button" class="btn btn-primary" onClick={turnOn}>
+        Turn on notifications
+      </button>
     </aside>
   );
 }

@@ -37,7 +37,10 @@ export function PushPanel({ session, config }: { session: Session; config: Entit
     const [local, lastReceived, server] = await Promise.all([
       pushSupported() ? hasLocalSubscription() : Promise.resolve(false),
       idbGet<number>(KEYS.lastPush),
-      pushStatus(session).then((s) => ({ s }), (e: unknown) => ({ e: describeError(e) })),
+      pushStatus(session).then(
+        (s) => ({ s }),
+        (e: unknown) => ({ e: describeError(e) }),
+      ),
     ]);
     setHealth({
       permission: permission(),
@@ -47,16 +50,20 @@ export function PushPanel({ session, config }: { session: Session; config: Entit
     });
   }, [session]);
 
-  useEffect(() => { void check(); }, [check]);
+  useEffect(() => {
+    void check();
+  }, [check]);
 
   async function enable() {
     setBusy('enable');
     setMessage(undefined);
     try {
       const result = await enablePush(session, config);
-      setMessage(result === 'granted'
-        ? { tone: 'success', text: 'Notifications are on for this device.' }
-        : { tone: 'info', text: 'Notifications stay off. You can still open Nod to see requests.' });
+      setMessage(
+        result === 'granted'
+          ? { tone: 'success', text: 'Notifications are on for this device.' }
+          : { tone: 'info', text: 'Notifications stay off. You can still open Nod to see requests.' },
+      );
     } catch (e) {
       setMessage({ tone: 'danger', text: describeError(e) });
     } finally {
@@ -84,21 +91,46 @@ export function PushPanel({ session, config }: { session: Session; config: Entit
   return (
     <div class="push-panel">
       <dl class="facts">
-        <div><dt>Permission</dt><dd data-testid="push-permission">{h ? PERMISSION_TEXT[h.permission] : 'Checking…'}</dd></div>
-        <div><dt>Subscription</dt><dd>{h ? (h.local ? 'This browser is subscribed' : 'Not subscribed') : 'Checking…'}</dd></div>
+        <div>
+          <dt>Permission</dt>
+          <dd data-testid="push-permission">{h ? PERMISSION_TEXT[h.permission] : 'Checking…'}</dd>
+        </div>
+        <div>
+          <dt>Subscription</dt>
+          <dd>{h ? (h.local ? 'This browser is subscribed' : 'Not subscribed') : 'Checking…'}</dd>
+        </div>
         <div>
           <dt>Server</dt>
           <dd data-testid="push-server">
-            {!h ? 'Checking…' : h.serverError ? `Unknown (${h.serverError})` : h.server?.subscribed ? 'Has this device’s subscription' : 'No subscription for this device'}
+            {!h
+              ? 'Checking…'
+              : h.serverError
+                ? `Unknown (${h.serverError})`
+                : h.server?.subscribed
+                  ? 'Has this device’s subscription'
+                  : 'No subscription for this device'}
           </dd>
         </div>
-        <div><dt>Last push sent</dt><dd>{!h ? 'Checking…' : h.server?.last_push_at ? when(h.server.last_push_at) : 'None yet'}</dd></div>
-        <div><dt>Last push received</dt><dd data-testid="push-received">{!h ? 'Checking…' : h.lastReceived ? when(h.lastReceived / 1000) : 'None yet'}</dd></div>
-        {h?.server?.last_error && <div><dt>Last problem</dt><dd>{h.server.last_error}</dd></div>}
+        <div>
+          <dt>Last push sent</dt>
+          <dd>{!h ? 'Checking…' : h.server?.last_push_at ? when(h.server.last_push_at) : 'None yet'}</dd>
+        </div>
+        <div>
+          <dt>Last push received</dt>
+          <dd data-testid="push-received">{!h ? 'Checking…' : h.lastReceived ? when(h.lastReceived / 1000) : 'None yet'}</dd>
+        </div>
+        {h?.server?.last_error && (
+          <div>
+            <dt>Last problem</dt>
+            <dd>{h.server.last_error}</dd>
+          </div>
+        )}
       </dl>
       {message && <Notice tone={message.tone}>{message.text}</Notice>}
       {h?.permission === 'denied' && (
-        <Notice tone="warning" live={false}>Notifications are blocked for Nod. Allow them in your browser’s site settings, then come back.</Notice>
+        <Notice tone="warning" live={false}>
+          Notifications are blocked for Nod. Allow them in your browser’s site settings, then come back.
+        </Notice>
       )}
       {h?.permission === 'unsupported' && <IosInstallHint />}
       <div class="actions">
@@ -110,7 +142,9 @@ export function PushPanel({ session, config }: { session: Session; config: Entit
         <button type="button" class="btn" onClick={test} disabled={busy !== undefined || !h?.server?.subscribed}>
           {busy === 'test' ? 'Sending…' : 'Send a test notification'}
         </button>
-        <button type="button" class="btn btn-quiet" onClick={() => void check()}>Check again</button>
+        <button type="button" class="btn btn-quiet" onClick={() => void check()}>
+          Check again
+        </button>
       </div>
     </div>
   );

@@ -5,7 +5,11 @@
 import type { ApiError as ApiErrorBody } from '../../../shared/entity-api.ts';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, description?: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    description?: string,
+  ) {
     super(description ?? code);
     this.name = 'ApiError';
   }

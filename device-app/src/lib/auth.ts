@@ -45,9 +45,14 @@ export async function startSignIn(config: EntityConfig, deviceName: string): Pro
   if (!as.authorization_endpoint) throw new Error('The sign-in service does not publish an authorization endpoint.');
   const code_verifier = oauth.generateRandomCodeVerifier();
   const pending: PendingSignIn = {
-    issuer: config.issuer, client_id: config.client_id, as, code_verifier,
-    state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(),
-    redirect_uri: redirectUri(), device_name: deviceName,
+    issuer: config.issuer,
+    client_id: config.client_id,
+    as,
+    code_verifier,
+    state: oauth.generateRandomState(),
+    nonce: oauth.generateRandomNonce(),
+    redirect_uri: redirectUri(),
+    device_name: deviceName,
   };
   sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
   const url = new URL(as.authorization_endpoint);
@@ -77,7 +82,10 @@ export interface SignInResult {
 
 /** An error the provider sent back (e.g. the user pressed Deny): `code` is the OAuth error. */
 export class SignInError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'SignInError';
   }

@@ -81,7 +81,9 @@ export class Feed {
 
   /** Fetches the pending list; requests that left it are re-read to learn how they ended. */
   refresh(): Promise<void> {
-    this.inflight ??= this.doRefresh().finally(() => { this.inflight = undefined; });
+    this.inflight ??= this.doRefresh().finally(() => {
+      this.inflight = undefined;
+    });
     return this.inflight;
   }
 
@@ -93,14 +95,16 @@ export class Feed {
       const seen = new Set(pending.map((r) => r.id));
       for (const r of pending) this.byId.set(r.id, r);
       const gone = [...this.byId.values()].filter((r) => r.status === 'pending' && !seen.has(r.id));
-      await Promise.all(gone.map(async (r) => {
-        try {
-          this.byId.set(r.id, await api<DeviceRequest>(ENTITY_API.request(r.id), { token: this.session.device_token }));
-        } catch (e) {
-          // Forgotten by the entity: it is no longer pending, and expiry is the likeliest end.
-          if (e instanceof ApiError && e.status === 404) this.byId.set(r.id, { ...r, status: 'expired' });
-        }
-      }));
+      await Promise.all(
+        gone.map(async (r) => {
+          try {
+            this.byId.set(r.id, await api<DeviceRequest>(ENTITY_API.request(r.id), { token: this.session.device_token }));
+          } catch (e) {
+            // Forgotten by the entity: it is no longer pending, and expiry is the likeliest end.
+            if (e instanceof ApiError && e.status === 404) this.byId.set(r.id, { ...r, status: 'expired' });
+          }
+        }),
+      );
       this.set({ loading: false, syncedAt: Date.now(), error: undefined });
     } catch (e) {
       this.set({ loading: false, error: e instanceof Error ? e.message : String(e) });

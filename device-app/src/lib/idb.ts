@@ -14,22 +14,31 @@ function open(): Promise<IDBDatabase> {
     req.onsuccess = () => {
       const db = req.result;
       // Another context upgraded or deleted the database: reopen next time.
-      db.onversionchange = () => { db.close(); opening = undefined; };
+      db.onversionchange = () => {
+        db.close();
+        opening = undefined;
+      };
       resolve(db);
     };
-    req.onerror = () => { opening = undefined; reject(req.error); };
+    req.onerror = () => {
+      opening = undefined;
+      reject(req.error);
+    };
   });
   return opening;
 }
 
 function run<T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore) => IDBRequest): Promise<T> {
-  return open().then((db) => new Promise<T>((resolve, reject) => {
-    const tx = db.transaction(STORE, mode);
-    const req = fn(tx.objectStore(STORE));
-    tx.oncomplete = () => resolve(req.result as T);
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error);
-  }));
+  return open().then(
+    (db) =>
+      new Promise<T>((resolve, reject) => {
+        const tx = db.transaction(STORE, mode);
+        const req = fn(tx.objectStore(STORE));
+        tx.oncomplete = () => resolve(req.result as T);
+        tx.onerror = () => reject(tx.error);
+        tx.onabort = () => reject(tx.error);
+      }),
+  );
 }
 
 /** The value stored under `key`, or undefined. */

@@ -20,10 +20,7 @@ export function permission(): NotificationPermission | 'unsupported' {
 /** The active service worker registration, or undefined when none is ready in time. */
 export async function registration(timeoutMs = 4000): Promise<ServiceWorkerRegistration | undefined> {
   if (!('serviceWorker' in navigator)) return undefined;
-  return Promise.race([
-    navigator.serviceWorker.ready,
-    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs)),
-  ]);
+  return Promise.race([navigator.serviceWorker.ready, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs))]);
 }
 
 function sameKey(sub: PushSubscription, key: Uint8Array): boolean {

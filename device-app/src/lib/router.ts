@@ -46,7 +46,7 @@ export function match(pattern: string, path: string): Record<string, string> | n
 
 /** Click handler for in-app links: client-side navigation for plain left clicks. */
 export function onLinkClick(e: MouseEvent): void {
-  const a = (e.currentTarget as HTMLAnchorElement | null);
+  const a = e.currentTarget as HTMLAnchorElement | null;
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
   if (a.origin !== location.origin || a.target) return;
   e.preventDefault();

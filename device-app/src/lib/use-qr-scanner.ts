@@ -5,8 +5,12 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-interface DetectedBarcode { readonly rawValue: string }
-interface BarcodeDetectorLike { detect(source: CanvasImageSource): Promise<DetectedBarcode[]> }
+interface DetectedBarcode {
+  readonly rawValue: string;
+}
+interface BarcodeDetectorLike {
+  detect(source: CanvasImageSource): Promise<DetectedBarcode[]>;
+}
 type BarcodeDetectorCtor = new (options: { formats: string[] }) => BarcodeDetectorLike;
 
 function detectorClass(): BarcodeDetectorCtor | undefined {
@@ -55,7 +59,11 @@ export function useQrScanner(active: boolean, onResult: (text: string) => void) 
         }, 250);
       } catch (e) {
         setState('error');
-        setError((e as Error).name === 'NotAllowedError' ? 'Camera access was not allowed. Type the code instead.' : 'The camera could not be started. Type the code instead.');
+        setError(
+          (e as Error).name === 'NotAllowedError'
+            ? 'Camera access was not allowed. Type the code instead.'
+            : 'The camera could not be started. Type the code instead.',
+        );
       }
     })();
     return () => {

@@ -22,7 +22,9 @@ export async function checkClient(ctx: ProviderContext, { params, problemParam }
   const redirectUri = params.redirect_uri;
   if (!redirectUri) throw new InvalidRequest('The request does not say where to send you back (redirect_uri is missing).');
   if (!client.redirect_uris.includes(redirectUri)) {
-    throw new InvalidRequest('The return address in this request is not registered for the application, so Nod will not send you there (redirect_uri mismatch).');
+    throw new InvalidRequest(
+      'The return address in this request is not registered for the application, so Nod will not send you there (redirect_uri mismatch).',
+    );
   }
   return { client, redirectUri };
 }

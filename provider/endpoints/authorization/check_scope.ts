@@ -13,7 +13,8 @@ export const checkScope: AuthorizationCheck = (client, params, draft) => {
   const scopes = [...new Set(spaceList(params.scope))];
   if (scopes.length === 0) throw new InvalidRequest('missing required parameter scope');
   const types = draft.responseType!.split(' ');
-  if (types.includes('id_token') && !scopes.includes('openid')) throw new InvalidRequest('the openid scope is required for response types that return an ID token');
+  if (types.includes('id_token') && !scopes.includes('openid'))
+    throw new InvalidRequest('the openid scope is required for response types that return an ID token');
   const refused = allowedScopes(client, scopes);
   if (refused.length) throw new InvalidScope(`scope not allowed for this client: ${refused.join(' ')}`);
   draft.scope = (types.includes('code') ? scopes : scopes.filter((s) => s !== 'offline_access')).join(' ');

@@ -39,7 +39,12 @@ export async function redirectingErrors(ctx: ProviderContext, res: Response, tar
 }
 
 /** Where a stored request's responses go. */
-export const targetOf = (request: AuthorizationRequest): ResponseTarget => ({ clientId: request.clientId, redirectUri: request.redirectUri, mode: request.responseMode, state: request.state });
+export const targetOf = (request: AuthorizationRequest): ResponseTarget => ({
+  clientId: request.clientId,
+  redirectUri: request.redirectUri,
+  mode: request.responseMode,
+  state: request.state,
+});
 
 /** GET and POST /authorize. */
 export function authorizationEndpoint(ctx: ProviderContext): RequestHandler {
@@ -59,7 +64,8 @@ export function authorizationEndpoint(ctx: ProviderContext): RequestHandler {
 /** Loads an interaction's client (it may have been removed meanwhile). */
 export async function interactionClient(ctx: ProviderContext, request: AuthorizationRequest): Promise<Client> {
   const client = await ctx.models.clients.find(request.clientId);
-  if (!client || !client.redirect_uris.includes(request.redirectUri)) throw new InteractionGone('The application of this sign-in request is no longer registered.');
+  if (!client || !client.redirect_uris.includes(request.redirectUri))
+    throw new InteractionGone('The application of this sign-in request is no longer registered.');
   return client;
 }
 

@@ -89,7 +89,13 @@ export async function continueAuthorization(ctx: ProviderContext, req: Request, 
 }
 
 /** Issues the response and sends it; a stored interaction is consumed first so it completes once. */
-export async function finishAuthorization(ctx: ProviderContext, res: Response, client: Client, pending: PendingInteraction, current: CurrentSession): Promise<void> {
+export async function finishAuthorization(
+  ctx: ProviderContext,
+  res: Response,
+  client: Client,
+  pending: PendingInteraction,
+  current: CurrentSession,
+): Promise<void> {
   if (pending.id) {
     const before = await ctx.models.interactions.consume(pending.id);
     if (!before || before.consumed !== undefined) throw new InteractionGone('This sign-in request was already completed. Go back to the application.');
@@ -97,5 +103,10 @@ export async function finishAuthorization(ctx: ProviderContext, res: Response, c
   const { request } = pending.interaction;
   const params = await issueAuthorizationResponse(ctx, client, request, current);
   await addSessionClient(ctx, current, client.client_id);
-  sendAuthorizationResponse(ctx, res, { clientId: client.client_id, redirectUri: request.redirectUri, mode: request.responseMode, state: request.state, session: current }, params);
+  sendAuthorizationResponse(
+    ctx,
+    res,
+    { clientId: client.client_id, redirectUri: request.redirectUri, mode: request.responseMode, state: request.state, session: current },
+    params,
+  );
 }

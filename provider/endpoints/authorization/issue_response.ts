@@ -16,7 +16,12 @@ import { issueAccessToken, issueIdToken, saveGrant } from '../../tokens/issue.ts
 import { randomId } from '../../tokens/random.ts';
 
 /** Issues what `request.responseType` asks for; returns the response parameters (without state and iss). */
-export async function issueAuthorizationResponse(ctx: ProviderContext, client: Client, request: AuthorizationRequest, current: CurrentSession): Promise<Record<string, string>> {
+export async function issueAuthorizationResponse(
+  ctx: ProviderContext,
+  client: Client,
+  request: AuthorizationRequest,
+  current: CurrentSession,
+): Promise<Record<string, string>> {
   const types = request.responseType.split(' ');
   const { session } = current;
   let grant: Grant = {

@@ -14,7 +14,10 @@ import type { Session } from '../../lib/session.ts';
 import { useApp } from '../../lib/use-app.ts';
 import { useTitle } from '../../lib/use-title.ts';
 
-type Step = { readonly kind: 'working'; readonly what: string } | { readonly kind: 'ready'; readonly session: Session } | { readonly kind: 'failed'; readonly message: string };
+type Step =
+  | { readonly kind: 'working'; readonly what: string }
+  | { readonly kind: 'ready'; readonly session: Session }
+  | { readonly kind: 'failed'; readonly message: string };
 
 export function Callback() {
   useTitle('Signing in');
@@ -40,8 +43,13 @@ export function Callback() {
         const body: EnrollRequest = { name: device_name, public_key: await publicJwk(keys) };
         const res = await api<EnrollResponse>(ENTITY_API.devices, { method: 'POST', token: access_token, body });
         const session: Session = {
-          device_id: res.device_id, device_token: res.device_token, expires_at: res.expires_at,
-          user: res.user, name: device_name, keys, enrolled_at: Date.now(),
+          device_id: res.device_id,
+          device_token: res.device_token,
+          expires_at: res.expires_at,
+          user: res.user,
+          name: device_name,
+          keys,
+          enrolled_at: Date.now(),
         };
         await app.enrolled(session);
         if (app.config) void syncPush(session, app.config).catch(() => undefined);
@@ -57,7 +65,9 @@ export function Callback() {
     return (
       <div class="center" aria-busy="true">
         <h1>Setting up Nod</h1>
-        <p class="spinner" role="status">{step.what}</p>
+        <p class="spinner" role="status">
+          {step.what}
+        </p>
       </div>
     );
   }
@@ -66,7 +76,9 @@ export function Callback() {
       <div>
         <h1>Sign-in didn’t finish</h1>
         <Notice tone="danger">{step.message}</Notice>
-        <button type="button" class="btn btn-primary" onClick={() => navigate('/', true)}>Start again</button>
+        <button type="button" class="btn btn-primary" onClick={() => navigate('/', true)}>
+          Start again
+        </button>
       </div>
     );
   }
@@ -112,7 +124,9 @@ function Ready({ session }: { session: Session }) {
       {perm === 'denied' && <Notice tone="info">Notifications are off. Open Nod to see requests, or allow notifications in your browser’s settings.</Notice>}
       {error && <Notice tone="danger">{error}</Notice>}
       <IosInstallHint />
-      <button type="button" class="btn btn-block" onClick={() => navigate('/requests', true)}>Go to requests</button>
+      <button type="button" class="btn btn-block" onClick={() => navigate('/requests', true)}>
+        Go to requests
+      </button>
     </div>
   );
 }

@@ -8,7 +8,9 @@ export function NotFound() {
     <div>
       <h1>Page not found</h1>
       <p>There is nothing at this address.</p>
-      <Link href="/" class="btn">Go to Nod</Link>
+      <Link href="/" class="btn">
+        Go to Nod
+      </Link>
     </div>
   );
 }

@@ -27,12 +27,19 @@ export function Request({ id }: { id: string }) {
   // Not in the live list (opened from a notification, or settled): fetch it.
   useEffect(() => {
     if (feed.get(id)) return;
-    api<DeviceRequest>(ENTITY_API.request(id), { token: session.device_token })
-      .then((req) => feed.upsert(req), (e: unknown) => setLoadError(e instanceof Error ? e : new Error(String(e))));
+    api<DeviceRequest>(ENTITY_API.request(id), { token: session.device_token }).then(
+      (req) => feed.upsert(req),
+      (e: unknown) => setLoadError(e instanceof Error ? e : new Error(String(e))),
+    );
   }, [id, feed, session]);
 
   if (!r) {
-    if (!loadError) return <p class="spinner" role="status">Loading the request…</p>;
+    if (!loadError)
+      return (
+        <p class="spinner" role="status">
+          Loading the request…
+        </p>
+      );
     const gone = loadError instanceof ApiError && loadError.status === 404;
     return (
       <div>
@@ -40,7 +47,9 @@ export function Request({ id }: { id: string }) {
         <Notice tone={gone ? 'info' : 'danger'}>
           {gone ? 'It may have expired or been handled already. Nothing is waiting for you here.' : describeError(loadError)}
         </Notice>
-        <Link href="/requests" class="btn">Back to requests</Link>
+        <Link href="/requests" class="btn">
+          Back to requests
+        </Link>
       </div>
     );
   }
@@ -89,53 +98,91 @@ function RequestView({ r }: { r: DeviceRequest }) {
     }
   }
 
-  const scopes = r.scopes.length ? r.scopes : r.scope.split(' ').filter(Boolean).map((s) => ({ scope: s, description: scopeWords(s) }));
+  const scopes = r.scopes.length
+    ? r.scopes
+    : r.scope
+        .split(' ')
+        .filter(Boolean)
+        .map((s) => ({ scope: s, description: scopeWords(s) }));
 
   return (
     <article class="request" aria-labelledby="req-title">
       <p class="eyebrow">Sign-in request</p>
-      <h1 id="req-title"><span data-testid="client">{r.client}</span> wants to sign you in</h1>
+      <h1 id="req-title">
+        <span data-testid="client">{r.client}</span> wants to sign you in
+      </h1>
 
       <section class={`binding${open ? '' : ' binding-settled'}`} aria-labelledby="binding-label">
-        <h2 id="binding-label" class="binding-label">{open ? 'Check this matches the other screen' : 'Code shown with this request'}</h2>
-        {r.binding_message
-          ? <p class="binding-message" data-testid="binding-message">{r.binding_message}</p>
-          : <p class="binding-none">No code was sent. Approve only if you are signing in to {r.client} right now.</p>}
+        <h2 id="binding-label" class="binding-label">
+          {open ? 'Check this matches the other screen' : 'Code shown with this request'}
+        </h2>
+        {r.binding_message ? (
+          <p class="binding-message" data-testid="binding-message">
+            {r.binding_message}
+          </p>
+        ) : (
+          <p class="binding-none">No code was sent. Approve only if you are signing in to {r.client} right now.</p>
+        )}
       </section>
 
       {open && <Countdown now={now} createdAt={r.created_at} expiresAt={r.expires_at} />}
 
       <dl class="facts">
-        <div><dt>Requested by</dt><dd>{r.client}{r.client_id && r.client_id !== r.client ? <span class="muted"> ({r.client_id})</span> : null}</dd></div>
+        <div>
+          <dt>Requested by</dt>
+          <dd>
+            {r.client}
+            {r.client_id && r.client_id !== r.client ? <span class="muted"> ({r.client_id})</span> : null}
+          </dd>
+        </div>
         <div>
           <dt>It will get</dt>
           <dd>
             <ul class="scopes" data-testid="scopes">
-              {scopes.map((s) => <li key={s.scope}><Icon name="check" size={16} /> {s.description}</li>)}
+              {scopes.map((s) => (
+                <li key={s.scope}>
+                  <Icon name="check" size={16} /> {s.description}
+                </li>
+              ))}
             </ul>
           </dd>
         </div>
-        <div><dt>Account at</dt><dd data-testid="issuer">{host(r.issuer)}</dd></div>
-        {r.acr_values && <div><dt>Assurance</dt><dd>{r.acr_values}</dd></div>}
-        <div><dt>Asked at</dt><dd>{when(r.created_at)}</dd></div>
+        <div>
+          <dt>Account at</dt>
+          <dd data-testid="issuer">{host(r.issuer)}</dd>
+        </div>
+        {r.acr_values && (
+          <div>
+            <dt>Assurance</dt>
+            <dd>{r.acr_values}</dd>
+          </div>
+        )}
+        <div>
+          <dt>Asked at</dt>
+          <dd>{when(r.created_at)}</dd>
+        </div>
       </dl>
 
-      {error && <Notice tone="danger" title="Your answer wasn’t sent">{error} Try again.</Notice>}
+      {error && (
+        <Notice tone="danger" title="Your answer wasn’t sent">
+          {error} Try again.
+        </Notice>
+      )}
 
       {open ? (
         denying ? (
           <fieldset class="deny-reasons">
             <legend>Why are you denying?</legend>
-            <button type="button" class="btn btn-danger btn-block" disabled={busy !== undefined}
-              onClick={() => decide({ decision: 'deny', reason: 'not_me' })}>
+            <button type="button" class="btn btn-danger btn-block" disabled={busy !== undefined} onClick={() => decide({ decision: 'deny', reason: 'not_me' })}>
               {busy === 'not_me' ? 'Denying…' : 'This wasn’t me'}
             </button>
             <p class="hint">Tell {r.client} you did not try to sign in.</p>
-            <button type="button" class="btn btn-block" disabled={busy !== undefined}
-              onClick={() => decide({ decision: 'deny', reason: 'changed_mind' })}>
+            <button type="button" class="btn btn-block" disabled={busy !== undefined} onClick={() => decide({ decision: 'deny', reason: 'changed_mind' })}>
               {busy === 'changed_mind' ? 'Denying…' : 'I changed my mind'}
             </button>
-            <button type="button" class="btn btn-quiet btn-block" disabled={busy !== undefined} onClick={() => setDenying(false)}>Back</button>
+            <button type="button" class="btn btn-quiet btn-block" disabled={busy !== undefined} onClick={() => setDenying(false)}>
+              Back
+            </button>
           </fieldset>
         ) : (
           <div class="decide">
@@ -151,7 +198,9 @@ function RequestView({ r }: { r: DeviceRequest }) {
         <Outcome r={r} status={status} mine={mine} myDevice={session.device_id} />
       )}
 
-      <p class="back"><Link href="/requests">Back to requests</Link></p>
+      <p class="back">
+        <Link href="/requests">Back to requests</Link>
+      </p>
     </article>
   );
 }
@@ -185,7 +234,9 @@ function Outcome({ r, status, mine, myDevice }: { r: DeviceRequest; status: Requ
   }
   return (
     <div id="outcome" class="outcome" tabIndex={-1} data-testid="outcome" data-status={status}>
-      <Notice tone={tone} title={title}><p>{text}</p></Notice>
+      <Notice tone={tone} title={title}>
+        <p>{text}</p>
+      </Notice>
     </div>
   );
 }

@@ -51,10 +51,16 @@ export function Requests() {
         </div>
       </div>
 
-      {state.error && <Notice tone="warning" title="Couldn’t update the list">{state.error}</Notice>}
+      {state.error && (
+        <Notice tone="warning" title="Couldn’t update the list">
+          {state.error}
+        </Notice>
+      )}
 
       <section aria-labelledby="waiting-title">
-        <h2 id="waiting-title" class="visually-hidden">Waiting for you</h2>
+        <h2 id="waiting-title" class="visually-hidden">
+          Waiting for you
+        </h2>
         {pending.length === 0 ? (
           <div class="empty">
             <Icon name={state.syncedAt ? 'check' : state.error ? 'alert' : 'clock'} size={32} />
@@ -74,7 +80,11 @@ export function Requests() {
           </div>
         ) : (
           <ul class="req-list" aria-label="Waiting for you">
-            {pending.map((r) => <li key={r.id}><RequestCard r={r} now={now} /></li>)}
+            {pending.map((r) => (
+              <li key={r.id}>
+                <RequestCard r={r} now={now} />
+              </li>
+            ))}
           </ul>
         )}
       </section>
@@ -108,10 +118,15 @@ function RequestCard({ r, now }: { r: DeviceRequest; now: number }) {
     <Link href={`/requests/${encodeURIComponent(r.id)}`} class="req-card" data-testid="request-card">
       <span class="req-top">
         <span class="req-client">{r.client}</span>
-        <span class="req-time"><Icon name="clock" size={16} /> <span class="visually-hidden">expires in </span>{clock(r.expires_at - now)}</span>
+        <span class="req-time">
+          <Icon name="clock" size={16} /> <span class="visually-hidden">expires in </span>
+          {clock(r.expires_at - now)}
+        </span>
       </span>
       <span class="req-msg">{r.binding_message ?? 'No code sent'}</span>
-      <span class="req-cta">Review <Icon name="chevron" size={18} /></span>
+      <span class="req-cta">
+        Review <Icon name="chevron" size={18} />
+      </span>
     </Link>
   );
 }

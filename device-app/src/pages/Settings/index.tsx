@@ -32,7 +32,9 @@ export function Settings() {
     }
   }, [session]);
 
-  useEffect(() => { void load(); }, [load]);
+  useEffect(() => {
+    void load();
+  }, [load]);
 
   async function rename(d: DeviceInfo, name: string) {
     await api(ENTITY_API.device(d.device_id), { method: 'PATCH', token: session.device_token, body: { name } });
@@ -71,13 +73,34 @@ export function Settings() {
 
       <section class="card" aria-labelledby="this-device">
         <h2 id="this-device">This device</h2>
-        <DeviceName name={me?.name ?? session.name} label="Name of this device" onSave={(n) => rename(me ?? { device_id: session.device_id } as DeviceInfo, n)} />
+        <DeviceName
+          name={me?.name ?? session.name}
+          label="Name of this device"
+          onSave={(n) => rename(me ?? ({ device_id: session.device_id } as DeviceInfo), n)}
+        />
         <dl class="facts">
-          <div><dt>Status</dt><dd data-testid="device-status"><Icon name="check" size={16} /> Enrolled and active</dd></div>
-          <div><dt>Account</dt><dd>{session.user.name ? `${session.user.name} (${session.user.username})` : session.user.username}</dd></div>
-          <div><dt>Signed in at</dt><dd>{host(config.issuer)}</dd></div>
-          <div><dt>Since</dt><dd>{when((me?.created_at ?? session.enrolled_at / 1000))}</dd></div>
-          <div><dt>Signing key</dt><dd>Kept on this device; it can’t be exported</dd></div>
+          <div>
+            <dt>Status</dt>
+            <dd data-testid="device-status">
+              <Icon name="check" size={16} /> Enrolled and active
+            </dd>
+          </div>
+          <div>
+            <dt>Account</dt>
+            <dd>{session.user.name ? `${session.user.name} (${session.user.username})` : session.user.username}</dd>
+          </div>
+          <div>
+            <dt>Signed in at</dt>
+            <dd>{host(config.issuer)}</dd>
+          </div>
+          <div>
+            <dt>Since</dt>
+            <dd>{when(me?.created_at ?? session.enrolled_at / 1000)}</dd>
+          </div>
+          <div>
+            <dt>Signing key</dt>
+            <dd>Kept on this device; it can’t be exported</dd>
+          </div>
         </dl>
       </section>
 
@@ -89,11 +112,19 @@ export function Settings() {
       <section class="card" aria-labelledby="others-title">
         <h2 id="others-title">Your other devices</h2>
         {listError && <Notice tone="warning">{listError}</Notice>}
-        {!devices && !listError && <p class="spinner" role="status">Loading devices…</p>}
+        {!devices && !listError && (
+          <p class="spinner" role="status">
+            Loading devices…
+          </p>
+        )}
         {devices && others.length === 0 && <p class="muted">No other devices. Set up Nod on another phone to approve from there too.</p>}
         {others.length > 0 && (
           <ul class="device-list">
-            {others.map((d) => <li key={d.device_id}><OtherDevice d={d} onRename={(n) => rename(d, n)} onRemove={() => remove(d)} /></li>)}
+            {others.map((d) => (
+              <li key={d.device_id}>
+                <OtherDevice d={d} onRename={(n) => rename(d, n)} onRemove={() => remove(d)} />
+              </li>
+            ))}
           </ul>
         )}
       </section>
@@ -138,7 +169,17 @@ function DeviceName({ name, label, onSave }: { name: string; label: string; onSa
     return (
       <div class="device-name">
         <p class="device-name-text">{name}</p>
-        <button type="button" class="btn btn-small btn-quiet" onClick={() => { setValue(name); setEditing(true); }} aria-label={`Rename ${name}`}>Rename</button>
+        <button
+          type="button"
+          class="btn btn-small btn-quiet"
+          onClick={() => {
+            setValue(name);
+            setEditing(true);
+          }}
+          aria-label={`Rename ${name}`}
+        >
+          Rename
+        </button>
       </div>
     );
   }
@@ -146,10 +187,18 @@ function DeviceName({ name, label, onSave }: { name: string; label: string; onSa
     <form class="rename" onSubmit={save}>
       <label for={id}>{label}</label>
       <input id={id} type="text" value={value} maxLength={60} required autoFocus onInput={(e) => setValue((e.currentTarget as HTMLInputElement).value)} />
-      {error && <p class="field-error" role="alert">{error}</p>}
+      {error && (
+        <p class="field-error" role="alert">
+          {error}
+        </p>
+      )}
       <div class="actions">
-        <button type="submit" class="btn btn-primary btn-small" disabled={busy}>{busy ? 'Saving…' : 'Save'}</button>
-        <button type="button" class="btn btn-small btn-quiet" onClick={() => setEditing(false)}>Cancel</button>
+        <button type="submit" class="btn btn-primary btn-small" disabled={busy}>
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+        <button type="button" class="btn btn-small btn-quiet" onClick={() => setEditing(false)}>
+          Cancel
+        </button>
       </div>
     </form>
   );
@@ -162,19 +211,26 @@ function OtherDevice({ d, onRename, onRemove }: { d: DeviceInfo; onRename: (name
     <div class="device">
       <DeviceName name={d.name} label={`New name for ${d.name}`} onSave={onRename} />
       <p class="muted device-meta">
-        Added {when(d.created_at)}{d.last_seen_at ? ` · last active ${when(d.last_seen_at)}` : ''} · {d.push ? 'notifications on' : 'notifications off'}
+        Added {when(d.created_at)}
+        {d.last_seen_at ? ` · last active ${when(d.last_seen_at)}` : ''} · {d.push ? 'notifications on' : 'notifications off'}
       </p>
       {error && <Notice tone="danger">{error}</Notice>}
       {confirming ? (
         <div class="confirm" role="group" aria-label={`Remove ${d.name}?`}>
           <p>Remove “{d.name}”? It will stop getting requests.</p>
           <div class="actions">
-            <button type="button" class="btn btn-danger btn-small" onClick={() => onRemove().catch((e: unknown) => setError(describeError(e)))}>Remove</button>
-            <button type="button" class="btn btn-small btn-quiet" onClick={() => setConfirming(false)}>Keep</button>
+            <button type="button" class="btn btn-danger btn-small" onClick={() => onRemove().catch((e: unknown) => setError(describeError(e)))}>
+              Remove
+            </button>
+            <button type="button" class="btn btn-small btn-quiet" onClick={() => setConfirming(false)}>
+              Keep
+            </button>
           </div>
         </div>
       ) : (
-        <button type="button" class="btn btn-small btn-quiet" onClick={() => setConfirming(true)} aria-label={`Remove ${d.name}`}>Remove</button>
+        <button type="button" class="btn btn-small btn-quiet" onClick={() => setConfirming(true)} aria-label={`Remove ${d.name}`}>
+          Remove
+        </button>
       )}
     </div>
   );

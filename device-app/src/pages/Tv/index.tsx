@@ -13,7 +13,10 @@ import { useTitle } from '../../lib/use-title.ts';
 
 /** Letters and digits only, upper case, grouped as XXXX-XXXX when 8 long. */
 export function normalizeCode(input: string): string {
-  const raw = input.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12);
+  const raw = input
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '')
+    .slice(0, 12);
   return raw.length > 4 && raw.length <= 8 ? `${raw.slice(0, 4)}-${raw.slice(4)}` : raw;
 }
 
@@ -71,15 +74,44 @@ export function Tv() {
 
       <form class="card" onSubmit={submit} noValidate>
         <label for="tv-code">Code shown on the TV</label>
-        <p class="hint" id="tv-code-hint">8 letters, like WDJB-MJHT.</p>
-        <input id="tv-code" name="user_code" class="code-input" type="text" value={code} required
-          inputMode="text" autoCapitalize="characters" autoComplete="off" autoCorrect="off" spellcheck={false}
-          aria-describedby={`tv-code-hint${error ? ' tv-code-error' : ''}`} aria-invalid={error ? true : undefined}
-          onInput={(e) => { setCode(normalizeCode((e.currentTarget as HTMLInputElement).value)); setError(undefined); }} />
-        {error && <p id="tv-code-error" class="field-error" role="alert"><Icon name="alert" size={18} /> {error}</p>}
-        {found && !error && <Notice tone="success">Code found: <strong>{found}</strong>. Check it matches your TV, then continue.</Notice>}
-        <button ref={continueRef} type="submit" class="btn btn-primary btn-block">Continue</button>
-        <p class="fine">Opens <strong>{host(verification)}</strong>, where you approve the TV.</p>
+        <p class="hint" id="tv-code-hint">
+          8 letters, like WDJB-MJHT.
+        </p>
+        <input
+          id="tv-code"
+          name="user_code"
+          class="code-input"
+          type="text"
+          value={code}
+          required
+          inputMode="text"
+          autoCapitalize="characters"
+          autoComplete="off"
+          autoCorrect="off"
+          spellcheck={false}
+          aria-describedby={`tv-code-hint${error ? ' tv-code-error' : ''}`}
+          aria-invalid={error ? true : undefined}
+          onInput={(e) => {
+            setCode(normalizeCode((e.currentTarget as HTMLInputElement).value));
+            setError(undefined);
+          }}
+        />
+        {error && (
+          <p id="tv-code-error" class="field-error" role="alert">
+            <Icon name="alert" size={18} /> {error}
+          </p>
+        )}
+        {found && !error && (
+          <Notice tone="success">
+            Code found: <strong>{found}</strong>. Check it matches your TV, then continue.
+          </Notice>
+        )}
+        <button ref={continueRef} type="submit" class="btn btn-primary btn-block">
+          Continue
+        </button>
+        <p class="fine">
+          Opens <strong>{host(verification)}</strong>, where you approve the TV.
+        </p>
       </form>
 
       {qrScanSupported() && (
@@ -89,10 +121,19 @@ export function Tv() {
             <>
               <video ref={scanner.videoRef} class="scan-video" muted playsInline aria-label="Camera view" />
               <p role="status">{scanner.state === 'scanning' ? 'Point the camera at the QR code on the TV.' : 'Starting the camera…'}</p>
-              <button type="button" class="btn btn-block" onClick={() => setScanning(false)}>Stop scanning</button>
+              <button type="button" class="btn btn-block" onClick={() => setScanning(false)}>
+                Stop scanning
+              </button>
             </>
           ) : (
-            <button type="button" class="btn btn-block" onClick={() => { setFound(undefined); setScanning(true); }}>
+            <button
+              type="button"
+              class="btn btn-block"
+              onClick={() => {
+                setFound(undefined);
+                setScanning(true);
+              }}
+            >
               <Icon name="camera" /> Scan the QR code
             </button>
           )}
