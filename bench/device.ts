@@ -11,6 +11,7 @@ import { ENTITY_API, type EnrollResponse, type ServerMessage } from '../shared/e
 import { failToParent, serveParent } from './lib/child.ts';
 
 import { clock } from './lib/clock.ts';
+import { nowSeconds } from '../shared/time.ts';
 
 export interface DeviceTimes {
   /** The ws `request` message arrived. */
@@ -35,7 +36,7 @@ let failures = 0;
 
 async function approve(device: Device, request: { id: string; binding_message?: string }): Promise<void> {
   const shownAt = clock();
-  const payload = { request_id: request.id, device_id: device.enrollment.device_id, decision: 'approve', iat: Math.floor(Date.now() / 1000) };
+  const payload = { request_id: request.id, device_id: device.enrollment.device_id, decision: 'approve', iat: nowSeconds() };
   const signed = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'ES256' }).sign(device.key);
   const decidedAt = clock();
   const res = await fetch(args.entityUrl + ENTITY_API.decision(request.id), {

@@ -16,7 +16,7 @@ import type { PanvaInfo } from './servers/panva.ts';
 import type { EntityInfo } from './servers/entity.ts';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DELEGATION_PATH } from '../shared/constants.ts';
+import { DELEGATION_PATH } from '../shared/auth-channel.ts';
 import { tokenRows } from './rows/token.ts';
 import { cibaRows } from './rows/ciba.ts';
 import { roundTrip, printRoundTrip, type RoundTripResult } from './rows/roundtrip.ts';

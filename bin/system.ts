@@ -7,7 +7,8 @@ import { createServer } from 'node:net';
 import { startProvider, type RunningProvider } from '../provider/app.ts';
 import { startServer, type RunningServer } from '../server/app.ts';
 import { envInt, envList, envString } from '../shared/env.ts';
-import { DEFAULT_PROVIDER_PORT, DEFAULT_SERVER_PORT, DELEGATION_PATH } from '../shared/constants.ts';
+import { DELEGATION_PATH } from '../shared/auth-channel.ts';
+import { DEFAULT_PROVIDER_PORT, DEFAULT_SERVER_PORT } from '../shared/constants.ts';
 
 export interface RunningSystem {
   readonly provider: RunningProvider;

@@ -3,7 +3,8 @@
  * Every field has a default; tests pass overrides directly.
  */
 import { envBool, envInt, envString } from '../shared/env.ts';
-import { DEFAULT_PROVIDER_PORT, DEFAULT_SERVER_PORT, DELEGATION_PATH } from '../shared/constants.ts';
+import { DELEGATION_PATH } from '../shared/auth-channel.ts';
+import { DEFAULT_PROVIDER_PORT, DEFAULT_SERVER_PORT } from '../shared/constants.ts';
 import { defaults } from './defaults.ts';
 
 /** Lifetimes in defaults.ts that a provider instance may override (tests shorten them). */

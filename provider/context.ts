@@ -5,7 +5,7 @@ import type { Store } from '../shared/store/store.ts';
 import type { KeyStore } from './keys/keystore.ts';
 import type { Models } from './models/index.ts';
 import type { Logger } from '../shared/log.ts';
-import { CIBA_CALLBACK_PATH } from '../shared/constants.ts';
+import { CIBA_CALLBACK_PATH } from '../shared/auth-channel.ts';
 
 /** Absolute URLs of the provider's endpoints, derived from the issuer. */
 export interface EndpointUrls {

@@ -9,6 +9,7 @@ import type { ProviderContext } from './context.ts';
 import { validateClientMetadata } from './models/client.ts';
 import { newUser, type UserClaims } from './models/user.ts';
 import { CIBA_GRANT_TYPE, DEFAULT_SERVER_PORT, DEVICE_APP_CLIENT_ID, DEVICE_CODE_GRANT_TYPE } from '../shared/constants.ts';
+import { nowSeconds } from '../shared/time.ts';
 
 /** True when no provider store (snapshot or journal) exists yet in `dir`. */
 export function isNewDataDir(dir: string): boolean {
@@ -146,7 +147,7 @@ export async function wasSeededForDemo(ctx: Pick<ProviderContext, 'models'>): Pr
 
 /** Seeds the demo users and clients that are missing. */
 export async function seedDemo(ctx: ProviderContext): Promise<void> {
-  await ctx.models.settings.upsert('demo', { seededAt: Math.floor(Date.now() / 1000) });
+  await ctx.models.settings.upsert('demo', { seededAt: nowSeconds() });
   for (const u of DEMO_USERS) {
     const existing = await ctx.models.users.findBy('username', u.username);
     if (existing.length) continue;

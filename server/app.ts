@@ -29,6 +29,7 @@ import { enrollEndpoint, listDevicesEndpoint, removeDeviceEndpoint, renameDevice
 import { deletePushEndpoint, getPushEndpoint, putPushEndpoint, testPushEndpoint } from './endpoints/push.ts';
 import { getRequestEndpoint, listRequestsEndpoint } from './endpoints/requests.ts';
 import { authenticateDevice } from './middleware/authenticate_device.ts';
+import { NotFound } from './errors.ts';
 import { renderError } from './middleware/render_error.ts';
 import { openModels } from './models.ts';
 import { loadVapidKeys } from './notify/vapid.ts';
@@ -101,7 +102,9 @@ export function buildApp(ctx: ServerContext, hub: WsHub, lifecycle: RequestLifec
 
   serveDeviceApp(app, ctx.config.appDir, [ctx.config.delegationPath, ENTITY_API.ws]);
 
-  app.use((req, res) => void res.status(404).json({ error: 'not_found', error_description: `no endpoint at ${req.method} ${req.path}` }));
+  app.use((req) => {
+    throw new NotFound(`no endpoint at ${req.method} ${req.path}`);
+  });
   app.use(renderError(ctx.log));
   return app;
 }

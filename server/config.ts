@@ -3,7 +3,8 @@
  * pass overrides directly.
  */
 import { envBool, envInt, envList, envString } from '../shared/env.ts';
-import { DEFAULT_PROVIDER_PORT, DEFAULT_SERVER_PORT, DELEGATION_PATH, DEVICE_APP_CLIENT_ID } from '../shared/constants.ts';
+import { DELEGATION_PATH } from '../shared/auth-channel.ts';
+import { DEFAULT_PROVIDER_PORT, DEFAULT_SERVER_PORT, DEVICE_APP_CLIENT_ID } from '../shared/constants.ts';
 import { defaults } from './defaults.ts';
 
 export interface ServerConfig {

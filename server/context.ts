@@ -23,6 +23,3 @@ export interface ServerContext {
   readonly events: EventEmitter;
   readonly log: Logger;
 }
-
-/** Epoch seconds. */
-export const nowSeconds = () => Math.floor(Date.now() / 1000);

@@ -43,11 +43,6 @@ export const defaults = {
   pushTimeoutMs: 10_000,
   /** Largest accepted JSON body, in bytes. */
   maxBodyBytes: 32 * 1024,
-  /** Longest accepted login_hint, binding_message, scope, acr_values and device name. */
-  maxLoginHint: 256,
-  maxBindingMessage: 256,
-  maxScope: 2048,
-  maxDeviceName: 64,
   /** Delay (ms) before the automated-approval hook (demo mode only) approves a request. */
   autoApproveDelayMs: 100,
   /** Expired records are swept this often (ms). */

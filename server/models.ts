@@ -7,9 +7,8 @@
  * user id in `sub` and the username in `login_hint`.
  */
 import type { Collection, Store } from '../shared/store/store.ts';
-import type { CallbackStatus } from '../shared/constants.ts';
+import type { CallbackStatus, DelegationRequest } from '../shared/auth-channel.ts';
 import type { RequestStatus } from '../shared/entity-api.ts';
-import type { DelegationRequest } from '../shared/wire.ts';
 
 /** `issuer \n sub`: one user at one issuer. */
 export const userKey = (issuer: string, sub: string) => `${issuer}\n${sub}`;

@@ -5,6 +5,8 @@
  * Authentication: after enrollment the app holds a device session token and sends it as
  * `Authorization: Bearer <device_token>` on every /api call, and as the first WebSocket message.
  * Decisions are additionally signed with the device's non-extractable P-256 key (ES256 JWS).
+ * Errors are the one ErrorResponse shape (shared/errors.ts) with a code from ENTITY_API_ERRORS
+ * or an OAuth code (invalid_request, invalid_token).
  */
 
 export const ENTITY_API = {
@@ -42,9 +44,12 @@ export interface EntityConfig {
   readonly device_verification_uri?: string;
 }
 
+/** Longest device name, in characters (after trimming): the entity refuses longer, the app's field stops there. */
+export const DEVICE_NAME_MAX_LENGTH = 64;
+
 /** POST /api/devices body. */
 export interface EnrollRequest {
-  /** A name the user recognises, e.g. "Alice's Pixel". */
+  /** A name the user recognises, e.g. "Alice's Pixel" (1 to DEVICE_NAME_MAX_LENGTH characters). */
   readonly name: string;
   /** The device's public key, JWK of an EC P-256 key (kty, crv, x, y). */
   readonly public_key: { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
@@ -71,7 +76,9 @@ export interface DeviceInfo {
   readonly current: boolean;
 }
 
-export type RequestStatus = 'pending' | 'approved' | 'denied' | 'cancelled' | 'expired' | 'withdrawn';
+/** Where a request stands: pending until the first decision or expiry settles it. */
+export const REQUEST_STATUSES = ['pending', 'approved', 'denied', 'cancelled', 'expired', 'withdrawn'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 /** A backchannel authentication request as the app shows it. */
 export interface DeviceRequest {
@@ -95,8 +102,9 @@ export interface DeviceRequest {
   readonly decided_by?: string;
 }
 
-/** Reasons for a denial: "This wasn't me" → UNAUTHORIZED; "I changed my mind" → CANCELLED. */
-export type DenyReason = 'not_me' | 'changed_mind';
+/** Reasons for a denial: "This wasn't me" → UNAUTHORIZED; "I changed my mind" → CANCELLED (auth-channel.ts CALLBACK_STATUS). */
+export const DENY_REASONS = ['not_me', 'changed_mind'] as const;
+export type DenyReason = (typeof DENY_REASONS)[number];
 
 /**
  * POST /api/requests/:id/decision body: `signed` is a compact JWS, ES256, made with the device
@@ -116,7 +124,7 @@ export interface DecisionPayload {
   readonly iat: number;
 }
 
-/** Answer to a decision (200); 409 `{error: 'already_settled'}`, 410 `{error: 'expired'}` otherwise. */
+/** Answer to a decision (200); 409 already_settled or 410 expired (ENTITY_API_ERRORS) otherwise. */
 export interface DecisionResponse {
   readonly id: string;
   readonly status: RequestStatus;
@@ -148,8 +156,14 @@ export type ServerMessage =
   | { readonly type: 'ping' }
   | { readonly type: 'error'; readonly error: string; readonly error_description?: string };
 
-/** Error body of every /api answer. */
-export interface ApiError {
-  readonly error: string;
-  readonly error_description?: string;
-}
+/** Error codes of the entity's API beyond the OAuth ones, with their HTTP status. */
+export const ENTITY_API_ERRORS = {
+  /** 404: no such resource, or not visible to this device's user. */
+  notFound: 'not_found',
+  /** 409: the request was already decided (here or on another device). */
+  alreadySettled: 'already_settled',
+  /** 410: the request expired before the decision arrived. */
+  expired: 'expired',
+  /** 400: a decision whose signature, request id, device or freshness does not check out. */
+  invalidDecision: 'invalid_decision',
+} as const;

@@ -4,6 +4,15 @@
  * `description` is safe to show to the caller; `detail` is internal and only logged.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
+/** The JSON error body of every endpoint of every component (OAuth endpoints, the entity's /api, the callback). */
+export interface ErrorResponse {
+  readonly error: string;
+  readonly error_description?: string;
+}
+
+/** V8's knob (Node and Chromium); not in the ECMAScript lib, so typed here for the neutral shared/ project. */
+const V8Error = Error as ErrorConstructor & { stackTraceLimit: number };
+
 export class OAuthError extends Error {
   readonly error: string;
   status: number;
@@ -15,10 +24,10 @@ export class OAuthError extends Error {
   constructor(error: string, status: number, description: string, detail?: string) {
     // Protocol errors are answers, not bugs: skip the stack trace (costly on hot paths such as
     // authorization_pending, and never shown to anyone).
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
+    const limit = V8Error.stackTraceLimit;
+    V8Error.stackTraceLimit = 0;
     super(`${error}: ${description}`);
-    Error.stackTraceLimit = limit;
+    V8Error.stackTraceLimit = limit;
     this.name = 'OAuthError';
     this.error = error;
     this.status = status;
@@ -33,7 +42,7 @@ export class OAuthError extends Error {
   }
 
   /** The JSON body every OAuth endpoint answers with. */
-  toJSON(): { error: string; error_description: string } {
+  toJSON(): ErrorResponse {
     return { error: this.error, error_description: this.description };
   }
 }
@@ -90,4 +99,47 @@ export class TooManyRequests extends errorCode('too_many_requests', 429, 'too ma
 /** True for any typed protocol error. */
 export function isOAuthError(e: unknown): e is OAuthError {
   return e instanceof OAuthError;
+}
+
+/**
+ * The protocol error for a failure of the body parser (express.json / express.urlencoded, i.e.
+ * body-parser's `type`), or undefined when `err` is not one: the client's fault, never a 500.
+ * @see https://github.com/expressjs/body-parser#errors
+ */
+export function bodyParserError(err: unknown): OAuthError | undefined {
+  const e = err as { type?: unknown; status?: unknown } | null | undefined;
+  switch (e?.type) {
+    case 'entity.too.large':
+      return new InvalidRequest('the request body is too large').withStatus(413);
+    case 'parameters.too.many':
+      return new InvalidRequest('the request has too many parameters');
+    case 'entity.parse.failed':
+    case 'entity.verify.failed':
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new InvalidRequest('the request body could not be parsed');
+    default:
+      return e?.status === 400 ? new InvalidRequest('the request body could not be parsed') : undefined;
+  }
+}
+
+/** Where toOAuthError reports bugs (a Logger fits). */
+export interface BugLog {
+  error(event: string, fields: Record<string, unknown>): void;
+}
+
+/**
+ * Any thrown value as a protocol error: typed errors as they are, body-parser failures as the
+ * client's 400/413, anything else (a bug) logged as `internal.error` and answered as a bare
+ * server_error, without details.
+ */
+export function toOAuthError(err: unknown, log: BugLog, where: string): OAuthError {
+  if (isOAuthError(err)) return err;
+  const parsed = bodyParserError(err);
+  if (parsed) return parsed;
+  const e = err as { message?: string; stack?: string } | undefined;
+  log.error('internal.error', { where, message: e?.message, stack: e?.stack });
+  return new ServerError();
 }

@@ -13,7 +13,8 @@ import { defaults } from '../../provider/defaults.ts';
 import { setCibaPolicy, type CibaPolicy } from '../../provider/ciba/policy.ts';
 import { saveCibaRequest, type CibaRequest } from '../../provider/ciba/request.ts';
 import { issueAccessToken, saveGrant } from '../../provider/tokens/issue.ts';
-import { randomId, nowSeconds } from '../../provider/tokens/random.ts';
+import { randomId } from '../../provider/tokens/random.ts';
+import { nowSeconds } from '../../shared/time.ts';
 import { DEVICE_APP_CLIENT_ID } from '../../shared/constants.ts';
 import { failToParent, serveParent } from '../lib/child.ts';
 
@@ -80,7 +81,7 @@ try {
           out.push({ username, sub: existing[0]!.sub });
           continue;
         }
-        const user: User = { sub: randomUUID(), username, password_hash: passwordHash, name: `Bench User ${i}`, updated_at: Math.floor(Date.now() / 1000) };
+        const user: User = { sub: randomUUID(), username, password_hash: passwordHash, name: `Bench User ${i}`, updated_at: nowSeconds() };
         writes.push(p.ctx.models.users.upsert(user.sub, user));
         out.push({ username, sub: user.sub });
       }

@@ -9,7 +9,7 @@ import type { Client } from '../models/client.ts';
 import type { User } from '../models/user.ts';
 import { defaults } from '../defaults.ts';
 import { issueTokenSet, revokeGrant, saveGrant } from '../tokens/issue.ts';
-import { nowSeconds } from '../tokens/random.ts';
+import { nowSeconds } from '../../shared/time.ts';
 import { cibaPolicy } from './policy.ts';
 import { notifyClient } from './notify.ts';
 import { rememberConsent } from './consent.ts';

@@ -1,13 +1,15 @@
 /**
  * Delegation to the authentication entity over Keycloak's HTTP Authentication Channel: a POST
  * of the request to `NOD_AUTH_CHANNEL_URL` with a bearer JWT signed by the provider (ES256 by
- * default, key in the JWKS) that the entity later presents at the callback. Only a 201 counts as accepted.
+ * default, key in the JWKS) that the entity later presents at the callback. Only a 201 counts as
+ * accepted. The contract (body, claims, paths) is shared/auth-channel.ts.
  * @see https://www.keycloak.org/docs/latest/server_admin/#_client_initiated_backchannel_authentication_grant (Provider setting: Authentication Requested URI)
  */
 import { ServerError } from '../../shared/errors.ts';
-import type { DelegationRequest } from '../../shared/wire.ts';
+import type { DelegationRequest, DelegationTokenClaims } from '../../shared/auth-channel.ts';
 import type { ProviderContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
+import { nowSeconds } from '../../shared/time.ts';
 
 /** Algorithm of delegation tokens (defaults.delegationTokenAlg). */
 export const DELEGATION_TOKEN_ALG = defaults.delegationTokenAlg;
@@ -21,7 +23,8 @@ export class AuthenticationChannelUnavailable extends ServerError {
   }
 }
 
-export interface DelegationTokenClaims {
+/** What one delegation token is issued for. */
+export interface DelegationTokenInput {
   readonly jti: string;
   readonly clientId: string;
   readonly sub: string;
@@ -30,9 +33,17 @@ export interface DelegationTokenClaims {
 }
 
 /** Signs the bearer token of one delegation: iss, aud (= issuer, as Keycloak), jti, azp, sub, iat, exp. */
-export function signDelegationToken(ctx: ProviderContext, c: DelegationTokenClaims): Promise<string> {
-  const iat = Math.floor(Date.now() / 1000);
-  return ctx.keys.sign({ iss: ctx.config.issuer, aud: ctx.config.issuer, jti: c.jti, azp: c.clientId, sub: c.sub, iat, exp: c.exp }, DELEGATION_TOKEN_ALG);
+export function signDelegationToken(ctx: ProviderContext, c: DelegationTokenInput): Promise<string> {
+  const claims: DelegationTokenClaims = {
+    iss: ctx.config.issuer,
+    aud: ctx.config.issuer,
+    jti: c.jti,
+    azp: c.clientId,
+    sub: c.sub,
+    iat: nowSeconds(),
+    exp: c.exp,
+  };
+  return ctx.keys.sign({ ...claims }, DELEGATION_TOKEN_ALG);
 }
 
 /** POSTs the delegation and resolves when the entity answered 201; throws AuthenticationChannelUnavailable otherwise. */

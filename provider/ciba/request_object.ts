@@ -12,7 +12,7 @@ import type { ProviderContext } from '../context.ts';
 import type { Client } from '../models/client.ts';
 import type { Params } from '../middleware/params.ts';
 import { defaults } from '../defaults.ts';
-import { nowSeconds } from '../tokens/random.ts';
+import { nowSeconds } from '../../shared/time.ts';
 
 /** Parameters of the authentication request itself (not client authentication). */
 export const AUTHENTICATION_PARAMETERS = [

@@ -7,7 +7,7 @@ import { defaults } from '../defaults.ts';
 import type { Client } from '../models/client.ts';
 import type { DeviceCode } from '../models/device_code.ts';
 import type { Grant } from '../models/index.ts';
-import { nowSeconds } from '../tokens/random.ts';
+import { nowSeconds } from '../../shared/time.ts';
 
 /** What a user code points at. `unknown` is the only outcome that counts as a wrong guess. */
 export type CodeLookup =

@@ -1,5 +1,6 @@
 /**
- * The HTTP Authentication Channel callback (same path relative to the issuer as Keycloak's):
+ * The HTTP Authentication Channel callback (shared/auth-channel.ts; the same path relative to
+ * the issuer as Keycloak's):
  * the entity presents the delegation bearer token and the user's decision. The token is
  * accepted once (its jti is consumed) and only before it expires; anything else is a 4xx and
  * changes nothing. SUCCEED approves (unless the account got locked meanwhile: then the request
@@ -7,8 +8,8 @@
  */
 import type { RequestHandler } from 'express';
 import type { JWTPayload } from 'jose';
+import { CALLBACK_STATUS, parseCallbackRequest } from '../../shared/auth-channel.ts';
 import { AccessDenied, ExpiredToken, InvalidGrant, InvalidRequest, InvalidToken } from '../../shared/errors.ts';
-import { CALLBACK_STATUSES, type CallbackStatus } from '../../shared/constants.ts';
 import type { ProviderContext } from '../context.ts';
 import { isLocked } from '../models/user.ts';
 import { DELEGATION_TOKEN_ALG } from '../ciba/delegation.ts';
@@ -38,15 +39,6 @@ async function verifyDelegationToken(ctx: ProviderContext, authorization: string
   }
 }
 
-/** `{"status": "SUCCEED" | "UNAUTHORIZED" | "CANCELLED"}`. */
-function decisionStatus(body: unknown): CallbackStatus {
-  const status = (body as { status?: unknown } | undefined)?.status;
-  if (typeof status !== 'string' || !(CALLBACK_STATUSES as readonly string[]).includes(status)) {
-    throw new InvalidRequest(`the body must be JSON {"status": ${CALLBACK_STATUSES.map((s) => `"${s}"`).join(' | ')}}`);
-  }
-  return status as CallbackStatus;
-}
-
 /** Consumes the token's jti and returns the still-pending request it was issued for. */
 async function takePendingRequest(
   ctx: ProviderContext,
@@ -67,9 +59,9 @@ export function cibaCallbackEndpoint(ctx: ProviderContext): RequestHandler {
   return async (req, res) => {
     const claims = await verifyDelegationToken(ctx, req.headers.authorization);
     if (!req.is('application/json')) throw new InvalidRequest('the body must be application/json');
-    const status = decisionStatus(req.body);
+    const { status } = parseCallbackRequest(req.body);
     const { authReqId, request } = await takePendingRequest(ctx, claims);
-    if (status === 'SUCCEED') {
+    if (status === CALLBACK_STATUS.approved) {
       const user = await ctx.models.users.find(request.sub);
       if (!user || isLocked(user)) {
         await denyRequest(ctx, authReqId, request, 'the user account is locked');
@@ -77,7 +69,7 @@ export function cibaCallbackEndpoint(ctx: ProviderContext): RequestHandler {
       }
       await approveRequest(ctx, authReqId, request, user);
     } else {
-      await denyRequest(ctx, authReqId, request, status === 'CANCELLED' ? 'the user cancelled the request' : 'the user denied the request');
+      await denyRequest(ctx, authReqId, request, status === CALLBACK_STATUS.cancelled ? 'the user cancelled the request' : 'the user denied the request');
     }
     res.status(200).set('Cache-Control', 'no-store').json({});
   };

@@ -13,7 +13,8 @@ import { defaults } from '../defaults.ts';
 import { authenticateClient } from '../middleware/authenticate_client.ts';
 import { requestParams, spaceList } from '../middleware/params.ts';
 import { allowedScopes, type Client } from '../models/client.ts';
-import { nowSeconds, randomId } from '../tokens/random.ts';
+import { randomId } from '../tokens/random.ts';
+import { nowSeconds } from '../../shared/time.ts';
 import { formatUserCode, newUserCode } from '../device/user_code.ts';
 
 /** Lifetime and poll interval for `client`: its own metadata, else the provider's. */

@@ -10,7 +10,7 @@ import { authenticateClient } from '../middleware/authenticate_client.ts';
 import { requestParams, required } from '../middleware/params.ts';
 import { verifyAccessToken } from '../tokens/verify_access_token.ts';
 import { revokeGrant } from '../tokens/issue.ts';
-import { nowSeconds } from '../tokens/random.ts';
+import { nowSeconds } from '../../shared/time.ts';
 
 export function revocationEndpoint(ctx: ProviderContext): RequestHandler {
   return async (req, res) => {

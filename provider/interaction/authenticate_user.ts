@@ -6,7 +6,7 @@ import type { ProviderContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
 import { dummyHash, isLocked, verifyPassword, type User } from '../models/user.ts';
 import { RateLimiter } from '../../shared/rate_limit.ts';
-import { nowSeconds } from '../tokens/random.ts';
+import { nowSeconds } from '../../shared/time.ts';
 
 /** Why a sign-in failed, in words for the user. */
 export class LoginFailure extends Error {

@@ -11,6 +11,7 @@ import { createPrivateKey, sign as signBytes, type KeyObject, type JsonWebKey } 
 import { readFile, writeFile, rename, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaults } from '../defaults.ts';
+import { nowSeconds } from '../../shared/time.ts';
 
 const base64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -35,7 +36,7 @@ async function makeKey(alg: SigningAlg): Promise<StoredKey> {
   const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
   const privateJwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(privateJwk);
-  return { kid, alg, privateJwk, createdAt: Math.floor(Date.now() / 1000) };
+  return { kid, alg, privateJwk, createdAt: nowSeconds() };
 }
 
 async function load(stored: StoredKey): Promise<LoadedKey> {
@@ -90,7 +91,7 @@ export class KeyStore {
 
   /** Adds a new key per algorithm and retires the current ones (they stay published). */
   async rotate(): Promise<string[]> {
-    const at = Math.floor(Date.now() / 1000);
+    const at = nowSeconds();
     const stored: StoredKey[] = this.keys.map(({ kid, alg, privateJwk, createdAt, retiredAt }) => ({
       kid,
       alg,

@@ -12,7 +12,7 @@ import type { ProviderContext } from '../context.ts';
 import { hashSecret, type Client } from '../models/client.ts';
 import type { Params } from './params.ts';
 import { defaults } from '../defaults.ts';
-import { nowSeconds } from '../tokens/random.ts';
+import { nowSeconds } from '../../shared/time.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;

@@ -1,29 +1,12 @@
 /**
  * The one place protocol errors become HTTP responses for the JSON endpoints. Anything that is
  * not an OAuthError (a bug) is logged and answered as a plain server_error without details;
- * body-parser failures are the client's fault and answered 400/413.
+ * body-parser failures are the client's fault and answered 400/413 (shared bodyParserError).
  */
 import type { ErrorRequestHandler } from 'express';
-import { InvalidClient, InvalidRequest, OAuthError, ServerError, isOAuthError } from '../../shared/errors.ts';
+import { InvalidClient, toOAuthError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import { sendErrorPage } from '../views/layout.ts';
-
-/** Maps any thrown value to a typed protocol error. */
-export function toOAuthError(err: unknown, log: Logger, where: string): OAuthError {
-  if (isOAuthError(err)) return err;
-  const e = err as { type?: string; status?: number; message?: string; stack?: string };
-  if (e?.type === 'entity.too.large') {
-    const tooLarge = new InvalidRequest('the request body is too large');
-    (tooLarge as { status: number }).status = 413;
-    return tooLarge;
-  }
-  if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || e?.status === 400) {
-    return new InvalidRequest('the request body could not be parsed');
-  }
-  if (e?.type === 'parameters.too.many') return new InvalidRequest('too many parameters');
-  log.error('internal.error', { where, message: e?.message, stack: e?.stack });
-  return new ServerError();
-}
 
 /** Express error middleware for JSON endpoints. */
 export function renderJsonError(log: Logger): ErrorRequestHandler {

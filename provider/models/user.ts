@@ -4,6 +4,7 @@
  */
 import { randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { nowSeconds } from '../../shared/time.ts';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
 /** scrypt cost: N=2^15, r=8, p=1 (OWASP's minimum recommendation), 64-byte output. */
@@ -63,7 +64,7 @@ export async function newUser(username: string, password: string, claims: UserCl
     username: username.toLowerCase(),
     password_hash: await hashPassword(password),
     ...claims,
-    updated_at: Math.floor(Date.now() / 1000),
+    updated_at: nowSeconds(),
   };
 }
 

@@ -10,7 +10,8 @@ import type { Client } from '../models/client.ts';
 import type { Grant } from '../models/index.ts';
 import { claimsForScopes } from './claims.ts';
 import { leftHalfHash } from './hash.ts';
-import { nowSeconds, randomId } from './random.ts';
+import { randomId } from './random.ts';
+import { nowSeconds } from '../../shared/time.ts';
 import { CLAIM_AUTH_REQ_ID, CLAIM_RT_HASH } from '../../shared/constants.ts';
 
 export interface AccessTokenInput {

@@ -21,5 +21,3 @@ export function randomId(bytes = 32): string {
   offset += bytes;
   return id;
 }
-
-export const nowSeconds = (): number => Math.floor(Date.now() / 1000);

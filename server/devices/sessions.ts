@@ -3,7 +3,8 @@
  * stored. The expiry slides on use (renewed at most once per `deviceSessionRenewEvery`).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { nowSeconds, type ServerContext } from '../context.ts';
+import { nowSeconds } from '../../shared/time.ts';
+import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
 import type { Device } from '../models.ts';
 

@@ -6,9 +6,10 @@
  */
 import type { RequestHandler } from 'express';
 import { compactVerify, importJWK } from 'jose';
-import type { DecisionPayload, DecisionResponse } from '../../shared/entity-api.ts';
+import { DENY_REASONS, type DecisionPayload, type DecisionResponse } from '../../shared/entity-api.ts';
 import { InvalidRequest } from '../../shared/errors.ts';
-import { nowSeconds, type ServerContext } from '../context.ts';
+import { nowSeconds } from '../../shared/time.ts';
+import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
 import { InvalidDecision } from '../errors.ts';
 import { currentDevice } from '../middleware/authenticate_device.ts';
@@ -33,8 +34,8 @@ export async function verifyDecision(signed: unknown, device: Device, requestId:
     throw new InvalidDecision('the decision is not fresh (iat)');
   }
   if (payload.decision !== 'approve' && payload.decision !== 'deny') throw new InvalidDecision('decision must be approve or deny');
-  if (payload.reason !== undefined && (payload.decision !== 'deny' || (payload.reason !== 'not_me' && payload.reason !== 'changed_mind'))) {
-    throw new InvalidDecision('reason must be not_me or changed_mind, on a denial');
+  if (payload.reason !== undefined && (payload.decision !== 'deny' || !(DENY_REASONS as readonly string[]).includes(payload.reason))) {
+    throw new InvalidDecision(`reason must be ${DENY_REASONS.join(' or ')}, on a denial`);
   }
   return payload;
 }

@@ -6,10 +6,10 @@
 import type { RequestHandler } from 'express';
 import { randomBytes } from 'node:crypto';
 import { importJWK } from 'jose';
-import type { DeviceInfo, EnrollResponse } from '../../shared/entity-api.ts';
+import { DEVICE_NAME_MAX_LENGTH, type DeviceInfo, type EnrollResponse } from '../../shared/entity-api.ts';
 import { InvalidRequest } from '../../shared/errors.ts';
-import { nowSeconds, type ServerContext } from '../context.ts';
-import { defaults } from '../defaults.ts';
+import { nowSeconds } from '../../shared/time.ts';
+import type { ServerContext } from '../context.ts';
 import { createDeviceSession, removeDevice, strip } from '../devices/sessions.ts';
 import { deviceInfoView } from '../devices/view.ts';
 import { NotFound } from '../errors.ts';
@@ -22,8 +22,8 @@ import { verifyEnrollmentToken } from '../tokens/verify_access_token.ts';
 const B64URL_P256_COORD = /^[A-Za-z0-9_-]{43}$/;
 
 function parseName(v: unknown): string {
-  if (typeof v !== 'string' || !v.trim() || v.trim().length > defaults.maxDeviceName) {
-    throw new InvalidRequest(`name is required: 1 to ${defaults.maxDeviceName} characters`);
+  if (typeof v !== 'string' || !v.trim() || v.trim().length > DEVICE_NAME_MAX_LENGTH) {
+    throw new InvalidRequest(`name is required: 1 to ${DEVICE_NAME_MAX_LENGTH} characters`);
   }
   return v.trim();
 }

@@ -6,7 +6,8 @@
 import type { RequestHandler, Response } from 'express';
 import type { PushStatus } from '../../shared/entity-api.ts';
 import { InvalidRequest } from '../../shared/errors.ts';
-import { nowSeconds, type ServerContext } from '../context.ts';
+import { nowSeconds } from '../../shared/time.ts';
+import type { ServerContext } from '../context.ts';
 import { currentDevice } from '../middleware/authenticate_device.ts';
 import type { PushSubscriptionRecord } from '../models.ts';
 import { pushToDevice } from '../notify/web_push.ts';

@@ -8,7 +8,8 @@
 import webpush from 'web-push';
 import { createHash } from 'node:crypto';
 import type { PushPayload } from '../../shared/entity-api.ts';
-import { nowSeconds, type ServerContext } from '../context.ts';
+import { nowSeconds } from '../../shared/time.ts';
+import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
 
 /** RFC 8030 topic: at most 32 characters of the URL-safe base64 alphabet, so a hash of the id. */

@@ -4,9 +4,9 @@
  * errors and other answers are retried with backoff until the request expires, except 400, 401
  * and 403: the provider has refused this token or decision, and a retry cannot change that.
  */
-import { CIBA_CALLBACK_PATH } from '../../shared/constants.ts';
-import type { CallbackRequest } from '../../shared/wire.ts';
-import { nowSeconds, type ServerContext } from '../context.ts';
+import { CIBA_CALLBACK_PATH, type CallbackRequest } from '../../shared/auth-channel.ts';
+import { nowSeconds } from '../../shared/time.ts';
+import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
 import { strip } from '../devices/sessions.ts';
 import type { CallbackState } from '../models.ts';

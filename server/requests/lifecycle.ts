@@ -4,9 +4,10 @@
  * The `settlements` marker, consumed atomically, is what makes the first answer win.
  */
 import { randomBytes } from 'node:crypto';
-import type { CallbackStatus } from '../../shared/constants.ts';
+import { CALLBACK_STATUS, type CallbackStatus } from '../../shared/auth-channel.ts';
 import type { DenyReason, RequestStatus } from '../../shared/entity-api.ts';
-import { nowSeconds, type ServerContext } from '../context.ts';
+import { nowSeconds } from '../../shared/time.ts';
+import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
 import { strip } from '../devices/sessions.ts';
 import { deviceRequestView } from '../devices/view.ts';
@@ -35,9 +36,9 @@ export interface Decision {
 
 /** approve → SUCCEED; deny "not me" (or no reason) → UNAUTHORIZED; deny "changed my mind" → CANCELLED. */
 export function callbackStatusOf(d: Pick<Decision, 'decision' | 'reason'>): { status: CallbackStatus; shown: RequestStatus } {
-  if (d.decision === 'approve') return { status: 'SUCCEED', shown: 'approved' };
-  if (d.reason === 'changed_mind') return { status: 'CANCELLED', shown: 'cancelled' };
-  return { status: 'UNAUTHORIZED', shown: 'denied' };
+  if (d.decision === 'approve') return { status: CALLBACK_STATUS.approved, shown: 'approved' };
+  if (d.reason === 'changed_mind') return { status: CALLBACK_STATUS.cancelled, shown: 'cancelled' };
+  return { status: CALLBACK_STATUS.denied, shown: 'denied' };
 }
 
 export class RequestLifecycle {

@@ -1,5 +1,6 @@
 /** Look-ups between requests and devices (see models.ts for how identity is matched). */
-import { nowSeconds, type ServerContext } from '../context.ts';
+import { nowSeconds } from '../../shared/time.ts';
+import type { ServerContext } from '../context.ts';
 import type { Device, PendingRequest } from '../models.ts';
 import { requestIsFor } from '../devices/view.ts';
 

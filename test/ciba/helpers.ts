@@ -12,8 +12,7 @@ import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
 import { upsertClient } from '../../provider/demo.ts';
 import { setCibaPolicy, type CibaPolicy } from '../../provider/ciba/policy.ts';
 import { CIBA_GRANT_TYPE } from '../../shared/constants.ts';
-import type { CallbackStatus } from '../../shared/constants.ts';
-import type { DelegationRequest } from '../../shared/wire.ts';
+import type { CallbackStatus, DelegationRequest } from '../../shared/auth-channel.ts';
 
 export interface Received {
   readonly headers: IncomingMessage['headers'];

@@ -10,7 +10,7 @@ import { signInDeviceApp } from '../helpers/device-app-sign-in.ts';
 import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
 import { DEVICE_APP_CLIENT_ID } from '../../shared/constants.ts';
 import type { DeviceInfo, EntityConfig } from '../../shared/entity-api.ts';
-import { ENTITY_API } from '../../shared/entity-api.ts';
+import { DEVICE_NAME_MAX_LENGTH, ENTITY_API } from '../../shared/entity-api.ts';
 import { nowSeconds, SimDevice, startKeycloakIssuer, startTestServer, type TestServer } from './helpers.ts';
 
 let provider: TestProvider;
@@ -129,7 +129,7 @@ test('refuses bad device keys and names', async () => {
   await refusedEnroll(token, 400, { name: 'x', public_key: { kty, crv: 'P-384', x, y } });
   await refusedEnroll(token, 400, { name: 'x', public_key: { kty, crv, x, y: x } });
   await refusedEnroll(token, 400, { name: '', public_key: { kty, crv, x, y } });
-  await refusedEnroll(token, 400, { name: 'n'.repeat(65), public_key: { kty, crv, x, y } });
+  await refusedEnroll(token, 400, { name: 'n'.repeat(DEVICE_NAME_MAX_LENGTH + 1), public_key: { kty, crv, x, y } });
 });
 
 test("a user lists, renames and removes their own devices, and cannot touch another user's", async () => {

@@ -14,7 +14,8 @@ import WebSocket from 'ws';
 import { startServer, type RunningServer, type StartServerOptions } from '../../server/app.ts';
 import type { DecisionPayload, DenyReason, EnrollResponse, ServerMessage } from '../../shared/entity-api.ts';
 import { ENTITY_API } from '../../shared/entity-api.ts';
-import { CIBA_CALLBACK_PATH } from '../../shared/constants.ts';
+import { CIBA_CALLBACK_PATH } from '../../shared/auth-channel.ts';
+import { nowSeconds } from '../../shared/time.ts';
 
 /** A fresh temporary directory (not importing the provider helper keeps these tests provider-free). */
 export function tempDir(prefix = 'nod-test-'): string {
@@ -39,7 +40,8 @@ export async function startTestServer(options: StartServerOptions = {}): Promise
   });
 }
 
-export const nowSeconds = () => Math.floor(Date.now() / 1000);
+/** The one clock of the contract, re-exported for the entity tests. */
+export { nowSeconds } from '../../shared/time.ts';
 
 export async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
 import { authorizationUrl, authorize, providerBrowser } from '../helpers/sign-in.ts';
 import { responseParams, type Browser } from '../helpers/browser-fetch.ts';
-import { nowSeconds } from '../../provider/tokens/random.ts';
+import { nowSeconds } from '../../shared/time.ts';
 
 const POST_LOGOUT = 'http://localhost:8080/';
 

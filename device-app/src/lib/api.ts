@@ -2,7 +2,7 @@
  * Calls to the entity's /api (same origin as the app). Every failure becomes an `ApiError` with
  * the entity's error code, or `network_error` when the entity could not be reached.
  */
-import type { ApiError as ApiErrorBody } from '../../../shared/entity-api.ts';
+import type { ErrorResponse } from '../../../shared/errors.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -55,7 +55,7 @@ export async function api<T>(path: string, options: ApiOptions = {}): Promise<T>
     body = undefined;
   }
   if (!res.ok) {
-    const err = (body ?? {}) as Partial<ApiErrorBody>;
+    const err = (body ?? {}) as Partial<ErrorResponse>;
     if (res.status === 401 && options.token) unauthorized?.();
     throw new ApiError(res.status, typeof err.error === 'string' ? err.error : `http_${res.status}`, err.error_description);
   }

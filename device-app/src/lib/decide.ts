@@ -6,6 +6,7 @@ import { ENTITY_API, type DecisionPayload, type DecisionResponse, type DenyReaso
 import { api } from './api.ts';
 import { signDecision } from './crypto.ts';
 import type { Session } from './session.ts';
+import { nowSeconds } from '../../../shared/time.ts';
 
 export type Decision = { readonly decision: 'approve' } | { readonly decision: 'deny'; readonly reason: DenyReason };
 
@@ -16,7 +17,7 @@ export async function sendDecision(session: Session, requestId: string, d: Decis
     device_id: session.device_id,
     decision: d.decision,
     ...(d.decision === 'deny' ? { reason: d.reason } : {}),
-    iat: Math.floor(Date.now() / 1000),
+    iat: nowSeconds(),
   };
   const signed = await signDecision(session.keys.privateKey, payload);
   return api<DecisionResponse>(ENTITY_API.decision(requestId), { method: 'POST', token: session.device_token, body: { signed } });

@@ -49,20 +49,6 @@ export function host(url: string): string {
   }
 }
 
-/** Plain-word fallback when the entity sends no description for a scope. */
-const SCOPE_WORDS: Record<string, string> = {
-  openid: 'Confirm who you are',
-  profile: 'Your name and profile details',
-  email: 'Your email address',
-  phone: 'Your phone number',
-  address: 'Your postal address',
-  offline_access: 'Stay signed in when you are away',
-};
-
-export function scopeWords(scope: string): string {
-  return SCOPE_WORDS[scope] ?? scope;
-}
-
 /** A default name for this device, e.g. "Chrome on Android". */
 export function guessDeviceName(): string {
   const ua = navigator.userAgent;

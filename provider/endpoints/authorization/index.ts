@@ -8,7 +8,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { ProviderContext } from '../../context.ts';
 import type { Client } from '../../models/client.ts';
-import { toOAuthError } from '../../middleware/render_error.ts';
+import { toOAuthError } from '../../../shared/errors.ts';
 import { readSession } from '../../interaction/session.ts';
 import { readAuthorizationParams } from './read_params.ts';
 import { checkClient } from './check_client.ts';

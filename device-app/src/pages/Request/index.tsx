@@ -11,7 +11,8 @@ import { Link } from '../../components/Link.tsx';
 import { Notice, type Tone } from '../../components/Notice.tsx';
 import { api, ApiError, describeError } from '../../lib/api.ts';
 import { sendDecision, type Decision } from '../../lib/decide.ts';
-import { host, scopeWords, STATUS_TEXT, when } from '../../lib/format.ts';
+import { describeScope } from '../../../../shared/scopes.ts';
+import { host, STATUS_TEXT, when } from '../../lib/format.ts';
 import { useEnrolled } from '../../lib/use-app.ts';
 import { useFeed } from '../../lib/use-feed.ts';
 import { useNow } from '../../lib/use-now.ts';
@@ -103,7 +104,7 @@ function RequestView({ r }: { r: DeviceRequest }) {
     : r.scope
         .split(' ')
         .filter(Boolean)
-        .map((s) => ({ scope: s, description: scopeWords(s) }));
+        .map((s) => ({ scope: s, description: describeScope(s) }));
 
   return (
     <article class="request" aria-labelledby="req-title">

@@ -3,7 +3,7 @@
  * out, which unenrolls this device.
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { ENTITY_API, type DeviceInfo } from '../../../../shared/entity-api.ts';
+import { DEVICE_NAME_MAX_LENGTH, ENTITY_API, type DeviceInfo } from '../../../../shared/entity-api.ts';
 import { Icon } from '../../components/Icon.tsx';
 import { Notice } from '../../components/Notice.tsx';
 import { PushPanel } from '../../components/PushPanel.tsx';
@@ -186,7 +186,15 @@ function DeviceName({ name, label, onSave }: { name: string; label: string; onSa
   return (
     <form class="rename" onSubmit={save}>
       <label for={id}>{label}</label>
-      <input id={id} type="text" value={value} maxLength={60} required autoFocus onInput={(e) => setValue((e.currentTarget as HTMLInputElement).value)} />
+      <input
+        id={id}
+        type="text"
+        value={value}
+        maxLength={DEVICE_NAME_MAX_LENGTH}
+        required
+        autoFocus
+        onInput={(e) => setValue((e.currentTarget as HTMLInputElement).value)}
+      />
       {error && (
         <p class="field-error" role="alert">
           {error}

@@ -1,5 +1,6 @@
 /** First screen: what Nod does, a name for this device, and "Sign in" to enroll it. */
 import { useState } from 'preact/hooks';
+import { DEVICE_NAME_MAX_LENGTH } from '../../../../shared/entity-api.ts';
 import { IosInstallHint } from '../../components/IosInstallHint.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { Notice } from '../../components/Notice.tsx';
@@ -63,7 +64,7 @@ export function Welcome() {
           name="device-name"
           type="text"
           value={name}
-          maxLength={60}
+          maxLength={DEVICE_NAME_MAX_LENGTH}
           required
           autoComplete="off"
           aria-describedby="device-name-hint"
