@@ -1,20 +1,21 @@
-/** Cookie reading and writing without a dependency; every cookie is httpOnly and SameSite. */
+/**
+ * The provider's cookies, read and written with the `cookie` package (RFC 6265 parsing and
+ * serialising, with its name/value/attribute validation). Every cookie is scoped to the issuer's
+ * path, SameSite, and HttpOnly unless a script must read it.
+ */
+import { parseCookie, stringifySetCookie } from 'cookie';
 import type { Request, Response } from 'express';
 import type { ProviderContext } from '../context.ts';
 
-/** Parses the Cookie header (first value of a name wins). */
+/** The values we issue: base64url ids and MACs. Anything else in a cookie of ours is ignored. */
+const OUR_VALUE = /^[A-Za-z0-9_-]{1,200}$/;
+
+/** The value of cookie `name` (the first, if the header repeats it), or undefined when absent or not one we could have issued. */
 export function readCookie(req: Request, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) {
-      const v = part.slice(eq + 1).trim();
-      return /^[A-Za-z0-9_-]{1,200}$/.test(v) ? v : undefined;
-    }
-  }
-  return undefined;
+  const v = parseCookie(header, { decode: (s) => s })[name];
+  return v !== undefined && OUR_VALUE.test(v) ? v : undefined;
 }
 
 export interface CookieOptions {
@@ -27,12 +28,21 @@ export interface CookieOptions {
 
 /** Sets a cookie scoped to the issuer's path. */
 export function setCookie(ctx: ProviderContext, res: Response, name: string, value: string, options: CookieOptions = {}): void {
-  const path = new URL(ctx.config.issuer).pathname.replace(/\/$/, '') || '/';
-  const parts = [`${name}=${value}`, `Path=${path}`, `SameSite=${options.sameSite ?? 'Lax'}`];
-  if (!options.script) parts.push('HttpOnly');
-  if (ctx.config.secureCookies || options.sameSite === 'None') parts.push('Secure');
-  if (options.maxAge !== undefined) parts.push(`Max-Age=${Math.max(0, Math.floor(options.maxAge))}`);
-  res.append('Set-Cookie', parts.join('; '));
+  const sameSite = options.sameSite ?? 'Lax';
+  const header = stringifySetCookie(
+    {
+      name,
+      value,
+      path: new URL(ctx.config.issuer).pathname.replace(/\/$/, '') || '/',
+      sameSite: sameSite.toLowerCase() as 'lax' | 'strict' | 'none',
+      httpOnly: !options.script,
+      secure: ctx.config.secureCookies || sameSite === 'None',
+      ...(options.maxAge !== undefined ? { maxAge: Math.max(0, Math.floor(options.maxAge)) } : {}),
+    },
+    // Our values are base64url already; percent-encoding would change nothing but hide a bad value.
+    { encode: (s) => s },
+  );
+  res.append('Set-Cookie', header);
 }
 
 export function clearCookie(ctx: ProviderContext, res: Response, name: string): void {
