@@ -4,7 +4,6 @@
  * first. Exit codes: 0 done, 1 bad input, 2 data directory busy.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { LowdbStore } from '../shared/store/lowdb-store.ts';
 import { DataDirLockedError } from '../shared/store/lock.ts';
 import { isOAuthError } from '../shared/errors.ts';
@@ -26,6 +25,8 @@ import {
 } from '../provider/ciba/policy.ts';
 import { DELIVERY_MODES } from '../provider/models/client.ts';
 import { CIBA_GRANT_TYPE } from '../shared/constants.ts';
+import { UsageError } from './cli/errors.ts';
+import { parseOptions } from './cli/options.ts';
 
 const USAGE = `Usage: npm run admin -- <command>
 
@@ -47,7 +48,17 @@ const USAGE = `Usage: npm run admin -- <command>
 
 Environment: NOD_DATA_DIR (default ./data). Stop the provider first.`;
 
-class UsageError extends Error {}
+const ADMIN_OPTIONS = {
+  password: { type: 'string' },
+  name: { type: 'string' },
+  email: { type: 'string' },
+  phone: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  'delivery-mode': { type: 'string' },
+  'expires-in': { type: 'string' },
+  interval: { type: 'string' },
+  hints: { type: 'string' },
+} as const;
 
 async function withModels<T>(dataDir: string, fn: (models: Models) => Promise<T>): Promise<T> {
   const store = await LowdbStore.open({ dir: dataDir, name: 'provider', sweepIntervalMs: 0 });
@@ -66,21 +77,7 @@ async function findUser(models: Models, username: string) {
 
 /** Runs one admin command; returns the text to print. */
 export async function runAdmin(argv: string[], env = process.env): Promise<string> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      password: { type: 'string' },
-      name: { type: 'string' },
-      email: { type: 'string' },
-      phone: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      'delivery-mode': { type: 'string' },
-      'expires-in': { type: 'string' },
-      interval: { type: 'string' },
-      hints: { type: 'string' },
-    },
-  });
+  const { values, positionals } = parseOptions(argv, ADMIN_OPTIONS, true);
   const [group, action, ...rest] = positionals;
   if (values.help || !group) return USAGE;
   const config = loadProviderConfig({}, env);
@@ -283,7 +280,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         console.error(`${e.message}`);
         process.exit(2);
       }
-      if (e instanceof UsageError || isOAuthError(e) || (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      if (e instanceof UsageError || isOAuthError(e)) {
         console.error(isOAuthError(e) ? `invalid client metadata: ${e.description}` : (e as Error).message);
         process.exit(1);
       }

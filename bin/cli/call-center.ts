@@ -5,13 +5,13 @@
  * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.10.2
  */
 import * as client from 'openid-client';
-import { parseCommand, intOption } from './options.ts';
+import { CIBA_USER_OPTIONS, cibaUser, intOption, parseCommand } from './options.ts';
 import { connect, pollSignal } from './oidc.ts';
 import { bigText } from './big-text.ts';
 import { CliError } from './errors.ts';
 import { printTokens, say } from './print.ts';
 import { openNotifyEndpoint } from './notify-endpoint.ts';
-import { randomCode, withCountdown } from './wait.ts';
+import { withCountdown } from './wait.ts';
 import { CIBA_GRANT_TYPE } from '../../shared/constants.ts';
 
 const USAGE = `Usage: nod call-center [options]      (npm run call-center -- [options])
@@ -33,8 +33,7 @@ export async function callCenter(argv: string[]): Promise<void> {
     usage: USAGE,
     defaults: { clientId: 'demo-callcenter', clientSecret: 'demo-callcenter-secret', scope: 'openid profile email' },
     options: {
-      'login-hint': { type: 'string' },
-      'binding-message': { type: 'string' },
+      ...CIBA_USER_OPTIONS,
       'notify-port': { type: 'string' },
       'notify-path': { type: 'string' },
       'notify-host': { type: 'string' },
@@ -42,8 +41,7 @@ export async function callCenter(argv: string[]): Promise<void> {
   });
   if (!parsed) return;
   const { common, values } = parsed;
-  const loginHint = values['login-hint'] ?? 'alice';
-  const bindingMessage = values['binding-message'] ?? randomCode();
+  const { loginHint, bindingMessage } = cibaUser(values);
   const port = intOption('notify-port', values['notify-port'], 8090);
   const path = values['notify-path'] ?? '/ciba/notify';
 

@@ -4,11 +4,11 @@
  * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.7
  */
 import * as client from 'openid-client';
-import { parseCommand, intOption } from './options.ts';
+import { CIBA_USER_OPTIONS, cibaUser, intOption, parseCommand } from './options.ts';
 import { connect, pollSignal } from './oidc.ts';
 import { bigText } from './big-text.ts';
 import { printTokens, say } from './print.ts';
-import { randomCode, withCountdown } from './wait.ts';
+import { withCountdown } from './wait.ts';
 
 const USAGE = `Usage: nod ciba [options]      (npm run ciba -- [options])
 
@@ -27,8 +27,7 @@ export async function ciba(argv: string[]): Promise<void> {
     usage: USAGE,
     defaults: { clientId: 'demo-bank', clientSecret: 'demo-bank-secret', scope: 'openid profile email' },
     options: {
-      'login-hint': { type: 'string' },
-      'binding-message': { type: 'string' },
+      ...CIBA_USER_OPTIONS,
       'requested-expiry': { type: 'string' },
       'acr-values': { type: 'string' },
       'user-code': { type: 'string' },
@@ -36,8 +35,7 @@ export async function ciba(argv: string[]): Promise<void> {
   });
   if (!parsed) return;
   const { common, values } = parsed;
-  const loginHint = values['login-hint'] ?? 'alice';
-  const bindingMessage = values['binding-message'] ?? randomCode();
+  const { loginHint, bindingMessage } = cibaUser(values);
   const params: Record<string, string> = { scope: common.scope, login_hint: loginHint, binding_message: bindingMessage };
   if (values['requested-expiry']) params.requested_expiry = String(intOption('requested-expiry', values['requested-expiry'], 0));
   if (values['acr-values']) params.acr_values = values['acr-values'];

@@ -1,9 +1,13 @@
 /**
- * Options every client accepts (--issuer, --client-id, --client-secret, --scope, --help) on top of
- * its own, parsed once with node:util parseArgs.
+ * Command-line parsing for every command (the scenario clients and admin): node:util parseArgs,
+ * strict, with a bad option turned into a UsageError. The clients also share the options every
+ * one of them accepts (--issuer, --client-id, --client-secret, --scope, --help) and the CIBA pair
+ * (--login-hint, --binding-message).
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_PROVIDER_PORT } from '../../shared/constants.ts';
 import { UsageError } from './errors.ts';
+import { randomCode } from './wait.ts';
 
 export interface CommonOptions {
   readonly issuer: string;
@@ -13,6 +17,17 @@ export interface CommonOptions {
 }
 
 type Spec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+type Values<S extends Spec> = { [K in keyof S]?: S[K]['type'] extends 'boolean' ? boolean : string };
+
+/** Parses argv against `options` (strictly: an unknown option or a missing value is a UsageError). */
+export function parseOptions<S extends Spec>(argv: string[], options: S, allowPositionals = false): { values: Values<S>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals, options });
+    return { values: values as Values<S>, positionals };
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see --help)`);
+  }
+}
 
 export interface CommandSpec<S extends Spec> {
   /** The usage text shown by --help (the common options are appended). */
@@ -21,7 +36,7 @@ export interface CommandSpec<S extends Spec> {
   readonly options: S;
 }
 
-export const DEFAULT_ISSUER = 'http://localhost:3000';
+export const DEFAULT_ISSUER = `http://localhost:${DEFAULT_PROVIDER_PORT}`;
 
 /** The common options' help, with this command's demo defaults. */
 function commonHelp(d: CommandSpec<Spec>['defaults']): string {
@@ -34,28 +49,16 @@ Common options:
   -h, --help               show this help`;
 }
 
-type Values<S extends Spec> = { [K in keyof S]?: S[K]['type'] extends 'boolean' ? boolean : string };
-
 /** Parses argv; returns undefined after printing the usage when --help was given. */
 export function parseCommand<S extends Spec>(argv: string[], spec: CommandSpec<S>): { common: CommonOptions; values: Values<S> } | undefined {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        ...spec.options,
-        issuer: { type: 'string' },
-        'client-id': { type: 'string' },
-        'client-secret': { type: 'string' },
-        scope: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see --help)`);
-  }
+  const parsed = parseOptions(argv, {
+    ...spec.options,
+    issuer: { type: 'string' },
+    'client-id': { type: 'string' },
+    'client-secret': { type: 'string' },
+    scope: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const v = parsed.values as Record<string, string | boolean | undefined>;
   if (v.help) {
     process.stdout.write(`${spec.usage}\n${commonHelp(spec.defaults)}\n`);
@@ -78,4 +81,12 @@ export function intOption(name: string, value: string | undefined, fallback: num
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0 || n > 65535 * 1000) throw new UsageError(`--${name} must be a positive integer, got ${value}`);
   return n;
+}
+
+/** The options of the CIBA clients: who signs in, and the code both screens show. */
+export const CIBA_USER_OPTIONS = { 'login-hint': { type: 'string' }, 'binding-message': { type: 'string' } } as const;
+
+/** --login-hint (default alice) and --binding-message (default a random 4-character code). */
+export function cibaUser(values: { readonly 'login-hint'?: string; readonly 'binding-message'?: string }): { loginHint: string; bindingMessage: string } {
+  return { loginHint: values['login-hint'] ?? 'alice', bindingMessage: values['binding-message'] ?? randomCode() };
 }
