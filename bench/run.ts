@@ -118,13 +118,20 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const nodFlags = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
     let appDir: string | undefined, appError: string | undefined;
     if (options.only.includes('app')) {
-      appDir = await buildDeviceApp().catch((e: Error) => void (appError = e.message.split('\n')[0]));
+      appDir = await buildDeviceApp().catch((e: Error) => {
+        appError = e.message.split('\n')[0];
+        return undefined;
+      });
       if (appDir) log(`device app built into ${appDir}`);
       appDirToRemove = appDir;
     }
     // The provider and the entity must know each other's URL before either starts.
     const [nodPort, entityPort] = [await freePort(), await freePort()];
-    const track = <T extends Child<unknown>>(p: Promise<T>) => p.then((c) => (children.push(c), c));
+    const track = <T extends Child<unknown>>(p: Promise<T>) =>
+      p.then((c) => {
+        children.push(c);
+        return c;
+      });
     const entityP = track(
       spawnChild<EntityInfo>(
         'servers/entity.ts',

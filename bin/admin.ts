@@ -10,7 +10,7 @@ import { isOAuthError } from '../shared/errors.ts';
 import { loadProviderConfig } from '../provider/config.ts';
 import { openModels, type Models } from '../provider/models/index.ts';
 import { KeyStore } from '../provider/keys/keystore.ts';
-import { newUser } from '../provider/models/user.ts';
+import { newUser, type User } from '../provider/models/user.ts';
 import { setCibaUserCode } from '../provider/ciba/user_code.ts';
 import { upsertClient } from '../provider/demo.ts';
 import {
@@ -99,7 +99,7 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
       if (!username || !values.password) throw new UsageError('users add <username> --password <pw>');
       return withModels(dataDir, async (m) => {
         if ((await m.users.findBy('username', username.toLowerCase())).length) throw new UsageError(`user ${username} already exists`);
-        let user;
+        let user: User;
         try {
           user = await newUser(username, values.password!, {
             ...(values.name ? { name: values.name } : {}),

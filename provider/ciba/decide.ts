@@ -100,7 +100,7 @@ export function watchExpiry(ctx: ProviderContext, authReqId: string, expiresAt: 
     async () => {
       try {
         const request = await ctx.models.cibaRequests.find(authReqId);
-        if (!request || request.status !== 'pending' || request.consumed !== undefined) return;
+        if (request?.status !== 'pending' || request.consumed !== undefined) return;
         ctx.events.emit('backchannel_authentication.expired', { authReqId, clientId: request.clientId, sub: request.sub });
         ctx.log.info('backchannel_authentication.expired', { jti: request.jti, clientId: request.clientId, sub: request.sub });
         if (request.mode === 'push') await ctx.models.cibaRequests.consume(authReqId);

@@ -6,7 +6,15 @@
  * A client registered with a signing alg must sign; other clients cannot.
  * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.7.1.1
  */
-import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type ProtectedHeaderParameters,
+} from 'jose';
 import { InvalidRequest } from '../../shared/errors.ts';
 import type { ProviderContext } from '../context.ts';
 import type { Client } from '../models/client.ts';
@@ -31,7 +39,7 @@ const JWT_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id
 const CLOCK_TOLERANCE = 5;
 
 async function verifyRequestObject(ctx: ProviderContext, client: Client, alg: string, jwt: string): Promise<JWTPayload> {
-  let header;
+  let header: ProtectedHeaderParameters;
   try {
     header = decodeProtectedHeader(jwt);
   } catch {

@@ -21,7 +21,10 @@ export class LoginFailure extends Error {
 const limiters = new WeakMap<ProviderContext, RateLimiter>();
 function addressLimiter(ctx: ProviderContext): RateLimiter {
   let l = limiters.get(ctx);
-  if (!l) limiters.set(ctx, (l = new RateLimiter({ windowMs: defaults.loginAddressWindow * 1000, max: defaults.loginAddressMaxFailures })));
+  if (!l) {
+    l = new RateLimiter({ windowMs: defaults.loginAddressWindow * 1000, max: defaults.loginAddressMaxFailures });
+    limiters.set(ctx, l);
+  }
   return l;
 }
 

@@ -6,7 +6,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, jwtVerify, errors as joseErrors } from 'jose';
-import type { JSONWebKeySet } from 'jose';
+import type { JSONWebKeySet, JWTPayload } from 'jose';
 import { InvalidClient, InvalidRequest } from '../../shared/errors.ts';
 import type { ProviderContext } from '../context.ts';
 import { hashSecret, type Client } from '../models/client.ts';
@@ -58,9 +58,8 @@ export async function authenticateClient(ctx: ProviderContext, params: Params, a
     if (typeof sub !== 'string' || (params.client_id !== undefined && params.client_id !== sub))
       throw new InvalidClient('client_assertion sub must be the client_id');
     const client = await ctx.models.clients.find(sub);
-    if (!client || client.token_endpoint_auth_method !== 'private_key_jwt' || !client.jwks)
-      throw new InvalidClient('client not registered for private_key_jwt');
-    let payload;
+    if (client?.token_endpoint_auth_method !== 'private_key_jwt' || !client.jwks) throw new InvalidClient('client not registered for private_key_jwt');
+    let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(assertion, createLocalJWKSet(client.jwks as JSONWebKeySet), {
         issuer: client.client_id,

@@ -52,7 +52,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
 let dummy: Promise<string> | undefined;
 /** A stored hash of a password nobody knows, so unknown usernames cost as much as known ones. */
 export function dummyHash(): Promise<string> {
-  return (dummy ??= hashPassword(randomBytes(16).toString('hex')));
+  dummy ??= hashPassword(randomBytes(16).toString('hex'));
+  return dummy;
 }
 
 /** Builds a new user record; `minPasswordLength` is the admin policy (demo users are shorter). */

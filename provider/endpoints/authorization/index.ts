@@ -64,8 +64,7 @@ export function authorizationEndpoint(ctx: ProviderContext): RequestHandler {
 /** Loads an interaction's client (it may have been removed meanwhile). */
 export async function interactionClient(ctx: ProviderContext, request: AuthorizationRequest): Promise<Client> {
   const client = await ctx.models.clients.find(request.clientId);
-  if (!client || !client.redirect_uris.includes(request.redirectUri))
-    throw new InteractionGone('The application of this sign-in request is no longer registered.');
+  if (!client?.redirect_uris.includes(request.redirectUri)) throw new InteractionGone('The application of this sign-in request is no longer registered.');
   return client;
 }
 

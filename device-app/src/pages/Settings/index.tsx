@@ -192,6 +192,7 @@ function DeviceName({ name, label, onSave }: { name: string; label: string; onSa
         value={value}
         maxLength={DEVICE_NAME_MAX_LENGTH}
         required
+        // biome-ignore lint/a11y/noAutofocus: the field appears because the user just pressed Rename: the caret belongs in it
         autoFocus
         onInput={(e) => setValue((e.currentTarget as HTMLInputElement).value)}
       />
@@ -224,7 +225,7 @@ function OtherDevice({ d, onRename, onRemove }: { d: DeviceInfo; onRename: (name
       </p>
       {error && <Notice tone="danger">{error}</Notice>}
       {confirming ? (
-        <div class="confirm" role="group" aria-label={`Remove ${d.name}?`}>
+        <fieldset class="confirm" aria-label={`Remove ${d.name}?`}>
           <p>Remove “{d.name}”? It will stop getting requests.</p>
           <div class="actions">
             <button type="button" class="btn btn-danger btn-small" onClick={() => onRemove().catch((e: unknown) => setError(describeError(e)))}>
@@ -234,7 +235,7 @@ function OtherDevice({ d, onRename, onRemove }: { d: DeviceInfo; onRename: (name
               Keep
             </button>
           </div>
-        </div>
+        </fieldset>
       ) : (
         <button type="button" class="btn btn-small btn-quiet" onClick={() => setConfirming(true)} aria-label={`Remove ${d.name}`}>
           Remove
