@@ -119,3 +119,48 @@ test('the request screen reflows at 200 % zoom and reads well on a desktop and i
   await page.getByTestId('outcome').waitFor();
   assert.equal((await pollOutcome(stack, auth)).error, 'access_denied');
 });
+
+test('a 409 whose re-read fails says the outcome is not known, keeps re-reading, and shows the real outcome once it can', async () => {
+  // Bob's phone: alice has used up her anti-fatigue allowance in the tests above.
+  const { context: bobs, page } = await phone(stack);
+  after(() => bobs.close());
+  await enroll(stack, page, { username: 'bob', password: 'builder' });
+  const auth = await startCiba(stack, 'bob', 'Raced #7RCE');
+  const card = page.getByTestId('request-card').filter({ hasText: 'Raced #7RCE' });
+  const id = (await card.getAttribute('href'))!.split('/').pop()!;
+  await card.click();
+  await page.getByRole('button', { name: 'Approve' }).waitFor();
+  // Another device answered first (the entity says 409) and this phone cannot re-read the request.
+  let rereads = 0;
+  await page.route(`**/api/requests/${id}`, (route) => {
+    rereads++;
+    return route.abort('internetdisconnected');
+  });
+  await page.route(`**/api/requests/${id}/decision`, (route) =>
+    route.fulfill({
+      status: 409,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: 'already_settled', error_description: 'the request was already settled' }),
+    }),
+  );
+  try {
+    await page.getByRole('button', { name: 'Approve' }).click();
+    const unknown = page.locator('[data-testid=outcome][data-status=unknown]');
+    await unknown.waitFor();
+    assert.match(await unknown.innerText(), /answered on another of your devices, but this one couldn’t load the answer/);
+    assert.equal(await page.getByRole('button', { name: 'Approve' }).count(), 0, 'no second answer');
+    assert.doesNotMatch(await page.locator('main').innerText(), /Approved/, 'it does not claim an outcome it does not know');
+    await screenshot(page, '17-request-outcome-unknown');
+    for (let waited = 0; rereads < 2; waited += 100) {
+      assert.ok(waited < 15_000, `re-read again after the first failure (${rereads} so far)`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await page.unrouteAll();
+  }
+  // The other device's answer (a denial), as the entity records it; the screen then shows it.
+  const record = await stack.server.ctx.models.requests.find(id);
+  await stack.server.lifecycle.decide(record!, { decision: 'deny', reason: 'changed_mind', by: 'another-device' });
+  await page.getByTestId('outcome').filter({ hasText: 'Cancelled on another device' }).waitFor();
+  assert.equal((await pollOutcome(stack, auth)).error, 'access_denied');
+});

@@ -4,7 +4,7 @@
  * Once it is expired or settled (here or on another device) the screen says so and the buttons go.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { ENTITY_API, type DenyReason, type DeviceRequest, type RequestStatus } from '../../../../shared/entity-api.ts';
+import { ENTITY_API, ENTITY_API_ERRORS, type DenyReason, type DeviceRequest, type RequestStatus } from '../../../../shared/entity-api.ts';
 import { Countdown } from '../../components/Countdown.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { Link } from '../../components/Link.tsx';
@@ -60,16 +60,60 @@ export function Request({ id }: { id: string }) {
 /** What this device did, to word the outcome. */
 type Mine = { readonly decision: 'approve' } | { readonly decision: 'deny'; readonly reason: DenyReason };
 
+/** First wait before re-reading a request whose outcome is unknown; doubles up to the maximum. */
+const REREAD_FIRST_MS = 2000;
+const REREAD_MAX_MS = 30_000;
+
+/**
+ * After a 409 (settled on another device) the outcome is known only once the request is re-read:
+ * re-reads it, with backoff, while `unknown` and the request still looks pending here. Returns
+ * `gone` when the entity no longer has it (the outcome will never be known), and a retry-now function.
+ */
+function useReread(r: DeviceRequest, unknown: boolean): { gone: boolean; retryNow: () => void } {
+  const { feed, session } = useEnrolled();
+  const [gone, setGone] = useState(false);
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    if (!unknown || r.status !== 'pending' || gone) return;
+    let stopped = false;
+    let delay = REREAD_FIRST_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const reread = async () => {
+      try {
+        const fresh = await api<DeviceRequest>(ENTITY_API.request(r.id), { token: session.device_token });
+        if (stopped) return;
+        feed.upsert(fresh);
+        if (fresh.status !== 'pending') return;
+      } catch (e) {
+        if (stopped) return;
+        if (e instanceof ApiError && e.code === ENTITY_API_ERRORS.notFound) return setGone(true);
+      }
+      timer = setTimeout(reread, delay);
+      delay = Math.min(delay * 2, REREAD_MAX_MS);
+    };
+    void reread();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [unknown, r.id, r.status, gone, attempt, feed, session]);
+  return { gone, retryNow: () => setAttempt((n) => n + 1) };
+}
+
 function RequestView({ r }: { r: DeviceRequest }) {
   const { feed, session } = useEnrolled();
   const [mine, setMine] = useState<Mine>();
   const [denying, setDenying] = useState(false);
   const [busy, setBusy] = useState<'approve' | DenyReason>();
   const [error, setError] = useState<string>();
+  /** Answered on another device (409) but not yet re-read: how it ended is not known here. */
+  const [settledElsewhere, setSettledElsewhere] = useState(false);
   const now = useNow(1000, r.status === 'pending');
   const expiredNow = r.status === 'pending' && now >= r.expires_at;
   const status: RequestStatus = expiredNow ? 'expired' : r.status;
-  const open = status === 'pending';
+  const unknownOutcome = settledElsewhere && status === 'pending';
+  const open = status === 'pending' && !settledElsewhere;
+  const reread = useReread(r, unknownOutcome);
 
   // Move focus to the outcome when the request is settled while on screen.
   useEffect(() => {
@@ -84,13 +128,11 @@ function RequestView({ r }: { r: DeviceRequest }) {
       setMine(d);
       feed.settle(r.id, res.status, session.device_id);
     } catch (e) {
-      if (e instanceof ApiError && (e.status === 409 || e.status === 410)) {
-        // Settled elsewhere or expired meanwhile: show how it ended.
-        try {
-          feed.upsert(await api<DeviceRequest>(ENTITY_API.request(r.id), { token: session.device_token }));
-        } catch {
-          feed.settle(r.id, e.status === 410 ? 'expired' : 'approved');
-        }
+      if (e instanceof ApiError && e.code === ENTITY_API_ERRORS.expired) {
+        feed.settle(r.id, 'expired');
+      } else if (e instanceof ApiError && e.code === ENTITY_API_ERRORS.alreadySettled) {
+        // Settled on another device meanwhile: how it ended is known once the request is re-read.
+        setSettledElsewhere(true);
       } else {
         setError(describeError(e));
       }
@@ -195,6 +237,8 @@ function RequestView({ r }: { r: DeviceRequest }) {
             </button>
           </div>
         )
+      ) : unknownOutcome ? (
+        <UnknownOutcome gone={reread.gone} onRetry={reread.retryNow} />
       ) : (
         <Outcome r={r} status={status} mine={mine} myDevice={session.device_id} />
       )}
@@ -203,6 +247,26 @@ function RequestView({ r }: { r: DeviceRequest }) {
         <Link href="/requests">Back to requests</Link>
       </p>
     </article>
+  );
+}
+
+/** Answered on another device, and the answer could not be read (yet). */
+function UnknownOutcome({ gone, onRetry }: { gone: boolean; onRetry: () => void }) {
+  return (
+    <div id="outcome" class="outcome" tabIndex={-1} data-testid="outcome" data-status="unknown">
+      <Notice tone="info" title="Answered on another device">
+        <p>
+          {gone
+            ? 'This request was answered on another of your devices. How it ended is no longer available here.'
+            : 'This request was answered on another of your devices, but this one couldn’t load the answer yet. Trying again…'}
+        </p>
+        {!gone && (
+          <button type="button" class="btn btn-small" onClick={onRetry}>
+            Try again now
+          </button>
+        )}
+      </Notice>
+    </div>
   );
 }
 
