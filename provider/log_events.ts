@@ -1,12 +1,18 @@
 /**
- * Operator logs for provider events that the code emits but does not log itself: tokens issued
- * (the "delivered" end of every flow), the device flow's steps, sign-ins and consents. Each event
- * lists the payload fields it may log: an allowlist, so a user code, auth_req_id or token that an
- * emitter adds later never reaches the log.
+ * Operator logs for provider events that the code emits but does not log itself: a CIBA
+ * request's steps (the `jti` follows it into the entity's logs), tokens issued (the "delivered"
+ * end of every flow), the device flow's steps, sign-ins and consents. Each event lists the
+ * payload fields it may log: an allowlist, so a user code, auth_req_id or token that an emitter
+ * adds later never reaches the log.
  */
 import type { ProviderContext } from './context.ts';
 
 const LOGGED: Readonly<Record<string, readonly string[]>> = {
+  'backchannel_authentication.saved': ['jti', 'clientId', 'sub', 'mode', 'expiresIn'],
+  'backchannel_authentication.delegated': ['jti', 'clientId', 'sub', 'mode', 'expiresIn'],
+  'backchannel_authentication.decided': ['jti', 'clientId', 'sub', 'status'],
+  'backchannel_authentication.expired': ['jti', 'clientId', 'sub'],
+  'backchannel_authentication.delivered': ['jti', 'clientId', 'mode', 'ok', 'status'],
   'grant.success': ['grantType', 'clientId', 'grantId'],
   'grant.revoked': ['grantId'],
   'device_authorization.saved': ['clientId'],

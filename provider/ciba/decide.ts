@@ -25,8 +25,7 @@ async function recordOutcome(ctx: ProviderContext, authReqId: string, request: C
       ? { ...rest, status: 'approved', grantId: outcome.grantId }
       : { ...rest, status: 'denied', denyDescription: outcome.description };
   await saveCibaRequest(ctx, authReqId, decided);
-  ctx.events.emit('backchannel_authentication.decided', { authReqId, clientId: request.clientId, sub: request.sub, status: decided.status });
-  ctx.log.info('backchannel_authentication.decided', { jti: request.jti, clientId: request.clientId, sub: request.sub, status: decided.status });
+  ctx.events.emit('backchannel_authentication.decided', { authReqId, jti: request.jti, clientId: request.clientId, sub: request.sub, status: decided.status });
   return decided;
 }
 
@@ -86,7 +85,14 @@ async function deliver(ctx: ProviderContext, authReqId: string, request: CibaReq
     });
     // Tokens nobody received must not stay valid.
     if (!ok && request.mode === 'push' && request.grantId) await revokeGrant(ctx, request.grantId);
-    ctx.events.emit('backchannel_authentication.delivered', { authReqId, clientId: client.client_id, mode: request.mode, ok, status: request.status });
+    ctx.events.emit('backchannel_authentication.delivered', {
+      authReqId,
+      jti: request.jti,
+      clientId: client.client_id,
+      mode: request.mode,
+      ok,
+      status: request.status,
+    });
   } catch (e) {
     ctx.log.error('backchannel_authentication.delivery_error', { jti: request.jti, message: (e as Error).message });
   } finally {
@@ -101,8 +107,7 @@ export function watchExpiry(ctx: ProviderContext, authReqId: string, expiresAt: 
       try {
         const request = await ctx.models.cibaRequests.find(authReqId);
         if (request?.status !== 'pending' || request.consumed !== undefined) return;
-        ctx.events.emit('backchannel_authentication.expired', { authReqId, clientId: request.clientId, sub: request.sub });
-        ctx.log.info('backchannel_authentication.expired', { jti: request.jti, clientId: request.clientId, sub: request.sub });
+        ctx.events.emit('backchannel_authentication.expired', { authReqId, jti: request.jti, clientId: request.clientId, sub: request.sub });
         if (request.mode === 'push') await ctx.models.cibaRequests.consume(authReqId);
         await queueDelivery(ctx, authReqId, request);
       } catch (e) {

@@ -74,7 +74,6 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
     }
     const logFields = { jti: request.jti, clientId: client.client_id, sub: user.sub, mode, expiresIn };
     ctx.events.emit('backchannel_authentication.saved', { authReqId, ...logFields });
-    ctx.log.info('backchannel_authentication.saved', logFields);
 
     try {
       const token = await signDelegationToken(ctx, { jti: request.jti, clientId: client.client_id, sub: user.sub, exp: request.expiresAt });
@@ -98,7 +97,6 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
       throw e;
     }
     ctx.events.emit('backchannel_authentication.delegated', { authReqId, ...logFields });
-    ctx.log.info('backchannel_authentication.delegated', logFields);
     watchExpiry(ctx, authReqId, request.expiresAt);
 
     const body: BackchannelAuthenticationResponse = {

@@ -218,6 +218,7 @@ describe('scenario clients', () => {
         'server request.delivered', // the decision reached the provider
         'provider backchannel_authentication.decided',
         'provider backchannel_authentication.notified', // the call center's ping
+        'provider backchannel_authentication.delivered',
         'provider backchannel_authentication.expired',
         'server request.expired',
         'provider grant.success', // tokens delivered to the client
