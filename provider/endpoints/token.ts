@@ -1,6 +1,7 @@
 /**
  * The token endpoint: authenticates the client, checks it is registered for the grant type,
- * and hands over to the grant's module. Responses are never cached.
+ * and hands over to the grant's module, with the parameters that grant declares. Responses are
+ * never cached.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  */
 import type { RequestHandler } from 'express';
@@ -8,6 +9,7 @@ import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../
 import type { ProviderContext } from '../context.ts';
 import { authenticateClient } from '../middleware/authenticate_client.ts';
 import { requestParams } from '../middleware/params.ts';
+import { grantParams } from '../grants/grant.ts';
 import { grantTypes } from '../grants/index.ts';
 
 export function tokenEndpoint(ctx: ProviderContext): RequestHandler {
@@ -19,7 +21,7 @@ export function tokenEndpoint(ctx: ProviderContext): RequestHandler {
     const grant = grantTypes.get(grantType);
     if (!grant) throw new UnsupportedGrantType(`grant_type ${grantType} is not supported`);
     if (!client.grant_types.includes(grantType)) throw new UnauthorizedClient(`client is not registered for ${grantType}`);
-    const body = await grant.handle(ctx, client, params);
+    const body = await grant.handle(ctx, client, grantParams(grant, params));
     res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(body);
   };
 }

@@ -11,9 +11,9 @@ import { required } from '../middleware/params.ts';
 import { isLocked } from '../models/user.ts';
 import { issueTokenSet, revokeGrant, saveGrant } from '../tokens/issue.ts';
 import { pkceMatches } from '../endpoints/authorization/check_pkce.ts';
-import type { GrantType } from './grant.ts';
+import { defineGrant } from './grant.ts';
 
-export const authorizationCode: GrantType = {
+export const authorizationCode = defineGrant({
   grantType: 'authorization_code',
   parameters: ['code', 'redirect_uri', 'code_verifier'],
   async handle(ctx, client, params) {
@@ -46,4 +46,4 @@ export const authorizationCode: GrantType = {
     ctx.events.emit('grant.success', { grantType: 'authorization_code', clientId: client.client_id, grantId: grant.grantId });
     return tokens;
   },
-};
+});

@@ -12,9 +12,9 @@ import { required } from '../middleware/params.ts';
 import { isLocked } from '../models/user.ts';
 import { issueTokenSet } from '../tokens/issue.ts';
 import { pollRequest } from './pollable.ts';
-import type { GrantType } from './grant.ts';
+import { defineGrant } from './grant.ts';
 
-export const ciba: GrantType = {
+export const ciba = defineGrant({
   grantType: CIBA_GRANT_TYPE,
   parameters: ['auth_req_id'],
   async handle(ctx, client, params) {
@@ -33,4 +33,4 @@ export const ciba: GrantType = {
     ctx.events.emit('grant.success', { grantType: CIBA_GRANT_TYPE, clientId: client.client_id, grantId: grant.grantId });
     return tokens;
   },
-};
+});

@@ -6,12 +6,12 @@
 import { InvalidScope } from '../../shared/errors.ts';
 import { spaceList } from '../middleware/params.ts';
 import { issueAccessToken } from '../tokens/issue.ts';
-import type { GrantType } from './grant.ts';
+import { defineGrant } from './grant.ts';
 
 /** Scopes that only make sense with a user behind them. */
 const USER_SCOPES = new Set(['openid', 'offline_access', 'profile', 'email', 'phone', 'address']);
 
-export const clientCredentials: GrantType = {
+export const clientCredentials = defineGrant({
   grantType: 'client_credentials',
   parameters: ['scope'],
   async handle(ctx, client, params) {
@@ -24,4 +24,4 @@ export const clientCredentials: GrantType = {
     ctx.events.emit('grant.success', { grantType: 'client_credentials', clientId: client.client_id });
     return { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, ...(scope ? { scope } : {}) };
   },
-};
+});

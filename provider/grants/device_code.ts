@@ -10,10 +10,10 @@ import { InvalidGrant } from '../../shared/errors.ts';
 import { required } from '../middleware/params.ts';
 import { isLocked } from '../models/user.ts';
 import { issueTokenSet, saveGrant } from '../tokens/issue.ts';
-import type { GrantType } from './grant.ts';
+import { defineGrant } from './grant.ts';
 import { pollRequest } from './pollable.ts';
 
-export const deviceCode: GrantType = {
+export const deviceCode = defineGrant({
   grantType: DEVICE_CODE_GRANT_TYPE,
   parameters: ['device_code'],
   async handle(ctx, client, params) {
@@ -26,4 +26,4 @@ export const deviceCode: GrantType = {
     ctx.events.emit('grant.success', { grantType: DEVICE_CODE_GRANT_TYPE, clientId: client.client_id, grantId: grant.grantId });
     return tokens;
   },
-};
+});

@@ -9,9 +9,9 @@ import { InvalidGrant, InvalidScope } from '../../shared/errors.ts';
 import { required, spaceList } from '../middleware/params.ts';
 import { issueTokenSet, revokeGrant } from '../tokens/issue.ts';
 import { isLocked } from '../models/user.ts';
-import type { GrantType } from './grant.ts';
+import { defineGrant } from './grant.ts';
 
-export const refreshToken: GrantType = {
+export const refreshToken = defineGrant({
   grantType: 'refresh_token',
   parameters: ['refresh_token', 'scope'],
   async handle(ctx, client, params) {
@@ -40,4 +40,4 @@ export const refreshToken: GrantType = {
     ctx.events.emit('grant.success', { grantType: 'refresh_token', clientId: client.client_id, grantId: grant.grantId });
     return tokens;
   },
-};
+});

@@ -33,8 +33,8 @@ export function requestParams(req: Request): Params {
   return toParams(req.query);
 }
 
-/** A required parameter. */
-export function required(params: Params, name: string): string {
+/** A required parameter (of those `params` has: a grant may only ask for one it declared). */
+export function required<K extends string>(params: { readonly [P in K]?: string }, name: NoInfer<K>): string {
   const v = params[name];
   if (v === undefined) throw new InvalidRequest(`missing required parameter ${name}`);
   return v;

@@ -48,6 +48,22 @@ describe('authorization_code grant failures', () => {
 
   const active = async (token: string) => (await backChannel(p.issuer, INTROSPECT, { token })).json.active;
 
+  it('reads only the parameters the grant declares: an unrecognised one is ignored, a repeated one is invalid_request', async () => {
+    // scope is not an authorization_code parameter: it cannot widen what the user approved.
+    const c = await code('openid');
+    const res = await exchange(c, { scope: 'openid email offline_access', unheard_of: 'x' });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    assert.equal(res.json.scope, 'openid');
+    assert.equal(res.json.refresh_token, undefined);
+    const twice = await fetch(new URL(TOKEN, p.issuer), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth('demo-web', 'demo-web-secret') },
+      body: `grant_type=authorization_code&code=${(await code()).code}&code=again&redirect_uri=${encodeURIComponent(DEMO_WEB_REDIRECT)}`,
+    });
+    assert.equal(twice.status, 400);
+    assert.equal(((await twice.json()) as { error: string }).error, 'invalid_request');
+  });
+
   it('a wrong PKCE verifier is invalid_grant', async () => {
     const c = await code();
     const res = await exchange(c, { code_verifier: pkce().verifier });
