@@ -1,15 +1,17 @@
 /// <reference lib="webworker" />
 /**
  * The service worker: precaches the app shell (offline start), shows a notification for every
- * push, and handles notification taps and the Approve/Deny actions (Chromium), which sign and
- * send the decision from here with the key in IndexedDB, or open the app on the request.
+ * push, and handles notification taps and the Approve/Deny actions (Chromium): Approve signs and
+ * sends the decision from here with the key in IndexedDB; Deny opens the app on the request to ask
+ * why ("this wasn't me" reports a suspected fraud, "I changed my mind" does not, and a lock-screen
+ * button has no room to ask).
  * @see https://www.w3.org/TR/push-api/#receiving-a-push-message
  * @see https://notifications.spec.whatwg.org/#activating-a-notification
  */
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { ENTITY_API, type DeviceRequest, type PushPayload } from '../../shared/entity-api.ts';
-import { sendDecision } from './lib/decide.ts';
+import { REQUEST_ASK_WHY, sendDecision } from './lib/decide.ts';
 import { idbSet, KEYS } from './lib/idb.ts';
 import { loadSession } from './lib/session.ts';
 import { api, ApiError } from './lib/api.ts';
@@ -100,7 +102,7 @@ self.addEventListener('push', (event) => {
           if (actionsSupported())
             options.actions = [
               { action: 'approve', title: 'Approve' },
-              { action: 'deny', title: 'Deny' },
+              { action: 'deny', title: 'Deny…' },
             ];
         }
       }
@@ -124,13 +126,12 @@ async function openApp(url: string): Promise<void> {
   await self.clients.openWindow(target);
 }
 
-/** Signs and sends a decision from the worker; false when the app must take over. */
-async function decideHere(requestId: string, action: 'approve' | 'deny'): Promise<boolean> {
+/** Signs and sends an approval from the worker; false when the app must take over. */
+async function approveHere(requestId: string): Promise<boolean> {
   const session = await loadSession();
   if (!session) return false;
   try {
-    // From the lock screen there is no room for the reason: a rejected surprise request is "not me".
-    const res = await sendDecision(session, requestId, action === 'approve' ? { decision: 'approve' } : { decision: 'deny', reason: 'not_me' });
+    const res = await sendDecision(session, requestId, { decision: 'approve' });
     await self.registration.showNotification(res.status === 'approved' ? 'Approved' : 'Denied', {
       body: res.status === 'approved' ? 'You can go back to where you were signing in.' : 'The sign-in was refused.',
       tag: tagFor(requestId),
@@ -151,12 +152,12 @@ self.addEventListener('notificationclick', (event) => {
   const id = data.request_id;
   event.notification.close();
   const url = id ? `/requests/${encodeURIComponent(id)}` : '/requests';
-  if (id && (event.action === 'approve' || event.action === 'deny')) {
-    const action = event.action;
-    event.waitUntil(decideHere(id, action).then((done) => (done ? undefined : openApp(url))));
+  if (id && event.action === 'approve') {
+    event.waitUntil(approveHere(id).then((done) => (done ? undefined : openApp(url))));
     return;
   }
-  event.waitUntil(openApp(url));
+  // Deny: the request screen, already asking why (REQUEST_ASK_WHY).
+  event.waitUntil(openApp(id && event.action === 'deny' ? `${url}?${REQUEST_ASK_WHY}` : url));
 });
 
 self.addEventListener('pushsubscriptionchange', () => {

@@ -193,6 +193,36 @@ test('the notification’s Approve action signs and sends the decision from the 
   await page.locator('.req-card-quiet', { hasText: 'From the lock screen' }).getByText('Approved').waitFor({ timeout: 10_000 });
 });
 
+test('the notification’s Deny… action opens the request asking why, and records the reason the user picks', async () => {
+  await page.goto(`${stack.app}/requests`);
+  const auth = await startCiba(stack, 'alice', 'Not me #D3NY');
+  const card = page.getByTestId('request-card').filter({ hasText: 'Not me #D3NY' });
+  await card.waitFor();
+  const requestId = decodeURIComponent((await card.getAttribute('href'))!.split('/').pop()!);
+  const [worker] = context.serviceWorkers();
+  assert.ok(worker, 'the service worker is running');
+  // As for Approve above: the same event the button press would fire, dispatched in the worker.
+  await worker.evaluate(async (id) => {
+    const sw = self as unknown as EventTarget & { registration: ServiceWorkerRegistration; NotificationEvent: new (t: string, i: object) => Event };
+    await sw.registration.showNotification('test', { tag: `request-${id}`, data: { type: 'request', request_id: id } });
+    const [n] = await sw.registration.getNotifications({ tag: `request-${id}` });
+    try {
+      sw.dispatchEvent(new sw.NotificationEvent('notificationclick', { notification: n, action: 'deny' }));
+    } catch {
+      // InvalidStateError from waitUntil on an untrusted event
+    }
+  }, requestId);
+  // Nothing is decided until the user says why.
+  await page.getByRole('group', { name: 'Why are you denying?' }).waitFor();
+  assert.equal(page.url(), `${stack.app}/requests/${encodeURIComponent(requestId)}?deny`);
+  assert.equal((await stack.server.ctx.models.requests.find(requestId))?.status, 'pending');
+  await screenshot(page, '18-deny-from-notification');
+  await page.getByRole('button', { name: 'This wasn’t me' }).click();
+  await page.getByTestId('outcome').filter({ hasText: 'Denied' }).waitFor();
+  assert.equal((await stack.server.ctx.models.requests.find(requestId))?.decision?.reason, 'not_me');
+  assert.equal((await pollOutcome(stack, auth)).error, 'access_denied');
+});
+
 test('on an iPhone outside the Home Screen, the app explains how to install it for notifications', async () => {
   const iphone = await stack.browser.newContext({
     viewport: { width: 390, height: 844 },

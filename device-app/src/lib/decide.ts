@@ -8,6 +8,9 @@ import { signDecision } from './crypto.ts';
 import type { Session } from './session.ts';
 import { nowSeconds } from '../../../shared/time.ts';
 
+/** Query flag of the request screen (`/requests/<id>?deny`): open it asking why (the notification's Deny). */
+export const REQUEST_ASK_WHY = 'deny';
+
 export type Decision = { readonly decision: 'approve' } | { readonly decision: 'deny'; readonly reason: DenyReason };
 
 /** Signs and posts a decision; the entity answers 409 already_settled or 410 expired when too late. */

@@ -19,15 +19,28 @@ export function navigate(to: string, replace = false): void {
   notify();
 }
 
-/** The current path, re-rendering on every navigation. */
-export function usePath(): string {
-  const [path, setPath] = useState(location.pathname);
+/** One part of the location, re-rendering on every navigation. */
+function useLocationPart(read: () => string): string {
+  const [value, setValue] = useState(read);
   useEffect(() => {
-    const l = () => setPath(location.pathname);
+    const l = () => setValue(read());
     listeners.add(l);
     return () => void listeners.delete(l);
-  }, []);
-  return path;
+  }, [read]);
+  return value;
+}
+
+const readPath = () => location.pathname;
+const readSearch = () => location.search;
+
+/** The current path, re-rendering on every navigation. */
+export function usePath(): string {
+  return useLocationPart(readPath);
+}
+
+/** The current query string (`?a=b`, or empty), re-rendering on every navigation. */
+export function useSearch(): string {
+  return useLocationPart(readSearch);
 }
 
 /** The params of `pattern` (e.g. "/requests/:id") when `path` matches it, else null. */

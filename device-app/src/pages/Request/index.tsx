@@ -3,14 +3,15 @@
  * screen), the scopes in words, the issuer and the time left; Approve, or Deny with a reason.
  * Once it is expired or settled (here or on another device) the screen says so and the buttons go.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ENTITY_API, ENTITY_API_ERRORS, type DenyReason, type DeviceRequest, type RequestStatus } from '../../../../shared/entity-api.ts';
 import { Countdown } from '../../components/Countdown.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { Link } from '../../components/Link.tsx';
 import { Notice, type Tone } from '../../components/Notice.tsx';
 import { api, ApiError, describeError } from '../../lib/api.ts';
-import { sendDecision, type Decision } from '../../lib/decide.ts';
+import { REQUEST_ASK_WHY, sendDecision, type Decision } from '../../lib/decide.ts';
+import { useSearch } from '../../lib/router.ts';
 import { describeScope } from '../../../../shared/scopes.ts';
 import { host, STATUS_TEXT, when } from '../../lib/format.ts';
 import { useEnrolled } from '../../lib/use-app.ts';
@@ -103,7 +104,19 @@ function useReread(r: DeviceRequest, unknown: boolean): { gone: boolean; retryNo
 function RequestView({ r }: { r: DeviceRequest }) {
   const { feed, session } = useEnrolled();
   const [mine, setMine] = useState<Mine>();
-  const [denying, setDenying] = useState(false);
+  // Opened by the notification's Deny: the reasons show at once (a denial needs one).
+  const askWhy = new URLSearchParams(useSearch()).has(REQUEST_ASK_WHY);
+  const [denying, setDenying] = useState(askWhy);
+  const reasons = useRef<HTMLFieldSetElement>(null);
+  useEffect(() => {
+    if (askWhy) setDenying(true);
+  }, [askWhy]);
+  useEffect(() => {
+    if (!askWhy || !denying) return;
+    // After the frame: the layout scrolls a newly navigated page to the top first.
+    const frame = requestAnimationFrame(() => reasons.current?.scrollIntoView({ block: 'center' }));
+    return () => cancelAnimationFrame(frame);
+  }, [askWhy, denying]);
   const [busy, setBusy] = useState<'approve' | DenyReason>();
   const [error, setError] = useState<string>();
   /** Answered on another device (409) but not yet re-read: how it ended is not known here. */
@@ -214,7 +227,7 @@ function RequestView({ r }: { r: DeviceRequest }) {
 
       {open ? (
         denying ? (
-          <fieldset class="deny-reasons">
+          <fieldset class="deny-reasons" ref={reasons}>
             <legend>Why are you denying?</legend>
             <button type="button" class="btn btn-danger btn-block" disabled={busy !== undefined} onClick={() => decide({ decision: 'deny', reason: 'not_me' })}>
               {busy === 'not_me' ? 'Denying…' : 'This wasn’t me'}
