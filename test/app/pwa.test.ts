@@ -163,29 +163,42 @@ test('a push always shows a notification, titled from the request, tagged per re
   await cdp.detach();
 });
 
-test('the notification’s Approve action signs and sends the decision from the worker', async () => {
+/** A request for alice, shown in the open app's list; its id. */
+async function listedRequest(message: string): Promise<{ auth: Awaited<ReturnType<typeof startCiba>>; requestId: string }> {
   await page.goto(`${stack.app}/requests`);
-  const auth = await startCiba(stack, 'alice', 'From the lock screen');
-  const card = page.getByTestId('request-card').filter({ hasText: 'From the lock screen' });
+  const auth = await startCiba(stack, 'alice', message);
+  const card = page.getByTestId('request-card').filter({ hasText: message });
   await card.waitFor();
-  const requestId = decodeURIComponent((await card.getAttribute('href'))!.split('/').pop()!);
+  return { auth, requestId: decodeURIComponent((await card.getAttribute('href'))!.split('/').pop()!) };
+}
+
+/**
+ * Presses a button of the request's notification. Chromium's DevTools protocol cannot press one,
+ * so this dispatches the same event in the worker. Its waitUntil() refuses a synthetic event, but
+ * by then the handler has started its work, which is what the tests check.
+ */
+async function pressNotificationAction(requestId: string, action: 'approve' | 'deny'): Promise<void> {
   const [worker] = context.serviceWorkers();
   assert.ok(worker, 'the service worker is running');
-  // Chromium's DevTools protocol cannot press a notification's button, so this dispatches the
-  // same event in the worker. Its waitUntil() refuses a synthetic event, but by then the handler
-  // has started the decision, which is what this checks: the client gets its tokens.
-  await worker.evaluate(async (id) => {
-    // Worker globals, typed here because the test compiles with the DOM library.
-    const sw = self as unknown as EventTarget & { registration: ServiceWorkerRegistration; NotificationEvent: new (t: string, i: object) => Event };
-    await sw.registration.showNotification('test', { tag: `request-${id}`, data: { type: 'request', request_id: id } });
-    const [n] = await sw.registration.getNotifications({ tag: `request-${id}` });
-    const Ev = sw.NotificationEvent;
-    try {
-      sw.dispatchEvent(new Ev('notificationclick', { notification: n, action: 'approve' }));
-    } catch {
-      // InvalidStateError from waitUntil on an untrusted event
-    }
-  }, requestId);
+  await worker.evaluate(
+    async ([id, action]) => {
+      // Worker globals, typed here because the test compiles with the DOM library.
+      const sw = self as unknown as EventTarget & { registration: ServiceWorkerRegistration; NotificationEvent: new (t: string, i: object) => Event };
+      await sw.registration.showNotification('test', { tag: `request-${id}`, data: { type: 'request', request_id: id } });
+      const [n] = await sw.registration.getNotifications({ tag: `request-${id}` });
+      try {
+        sw.dispatchEvent(new sw.NotificationEvent('notificationclick', { notification: n, action }));
+      } catch {
+        // InvalidStateError from waitUntil on an untrusted event
+      }
+    },
+    [requestId, action] as const,
+  );
+}
+
+test('the notification’s Approve action signs and sends the decision from the worker', async () => {
+  const { auth, requestId } = await listedRequest('From the lock screen');
+  await pressNotificationAction(requestId, 'approve');
   const outcome = await pollOutcome(stack, auth);
   assert.ok(outcome.tokens, `approved from the worker, not ${outcome.error}`);
   // The open app learns it too.
@@ -194,24 +207,8 @@ test('the notification’s Approve action signs and sends the decision from the 
 });
 
 test('the notification’s Deny… action opens the request asking why, and records the reason the user picks', async () => {
-  await page.goto(`${stack.app}/requests`);
-  const auth = await startCiba(stack, 'alice', 'Not me #D3NY');
-  const card = page.getByTestId('request-card').filter({ hasText: 'Not me #D3NY' });
-  await card.waitFor();
-  const requestId = decodeURIComponent((await card.getAttribute('href'))!.split('/').pop()!);
-  const [worker] = context.serviceWorkers();
-  assert.ok(worker, 'the service worker is running');
-  // As for Approve above: the same event the button press would fire, dispatched in the worker.
-  await worker.evaluate(async (id) => {
-    const sw = self as unknown as EventTarget & { registration: ServiceWorkerRegistration; NotificationEvent: new (t: string, i: object) => Event };
-    await sw.registration.showNotification('test', { tag: `request-${id}`, data: { type: 'request', request_id: id } });
-    const [n] = await sw.registration.getNotifications({ tag: `request-${id}` });
-    try {
-      sw.dispatchEvent(new sw.NotificationEvent('notificationclick', { notification: n, action: 'deny' }));
-    } catch {
-      // InvalidStateError from waitUntil on an untrusted event
-    }
-  }, requestId);
+  const { auth, requestId } = await listedRequest('Not me #D3NY');
+  await pressNotificationAction(requestId, 'deny');
   // Nothing is decided until the user says why.
   await page.getByRole('group', { name: 'Why are you denying?' }).waitFor();
   assert.equal(page.url(), `${stack.app}/requests/${encodeURIComponent(requestId)}?deny`);
