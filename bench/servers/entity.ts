@@ -2,12 +2,13 @@
  * Child process: our authentication entity (server/), persisting to its own lowdb file, with
  * the provider of this run as its only trusted issuer.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../server/app.ts';
 import { defaults } from '../../server/defaults.ts';
 import { failToParent, serveParent } from '../lib/child.ts';
+import { storeProbes } from '../lib/store_probes.ts';
 
 export interface EntityArgs {
   readonly port: number;
@@ -41,18 +42,7 @@ try {
   });
   let closed = false;
   serveParent({ url: s.url, delegationUrl: s.delegationUrl, dataDir } satisfies EntityInfo, {
-    /** One durable write with everything held, timed by the store itself. */
-    commitOnce: async () => {
-      await s.ctx.store.collection<{ at: number }>('BenchProbe').upsert('probe', { at: Date.now() });
-      return s.ctx.store.stats();
-    },
-    storeStats: () => s.ctx.store.stats(),
-    files: () => Object.fromEntries(readdirSync(dataDir).map((f) => [f, statSync(join(dataDir, f)).size])),
-    sweep: async () => {
-      const removed = s.ctx.store.sweep();
-      await s.ctx.store.flush();
-      return removed;
-    },
+    ...storeProbes(s.ctx.store, dataDir),
     connections: () => s.hub.size,
     close: async () => {
       if (closed) return;

@@ -2,7 +2,7 @@
  * Child process: our provider (demo mode, fresh data directory in the system temp folder),
  * persisting to its lowdb file with group commit as it does in production.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +17,7 @@ import { randomId } from '../../provider/tokens/random.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { DEVICE_APP_CLIENT_ID } from '../../shared/constants.ts';
 import { failToParent, serveParent } from '../lib/child.ts';
+import { storeProbes } from '../lib/store_probes.ts';
 
 export interface NodArgs {
   /** Fixed port (so the entity can be told the issuer before either starts); 0 picks one. */
@@ -52,19 +53,7 @@ try {
   });
   let closed = false;
   serveParent({ issuer: p.issuer, dataDir } satisfies NodInfo, {
-    /** One durable write with everything held, timed by the store itself. */
-    commitOnce: async () => {
-      await p.ctx.store.collection<{ at: number }>('BenchProbe').upsert('probe', { at: Date.now() });
-      return p.ctx.store.stats();
-    },
-    storeStats: () => p.ctx.store.stats(),
-    /** Sizes of the files in the data directory. */
-    files: () => Object.fromEntries(readdirSync(dataDir).map((f) => [f, statSync(join(dataDir, f)).size])),
-    sweep: async () => {
-      const removed = p.ctx.store.sweep();
-      await p.ctx.store.flush();
-      return removed;
-    },
+    ...storeProbes(p.ctx.store, dataDir),
     flush: () => p.ctx.store.flush(),
     /**
      * Creates `count` users bench-<i> (one password hash shared by all: the bench never signs
