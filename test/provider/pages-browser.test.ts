@@ -44,6 +44,14 @@ describe('provider pages in a browser', { skip: existsSync(CHROMIUM) ? false : `
 
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `provider-${name}.png`), fullPage: true });
 
+  /** Opens an authorization request at the provider's login page and signs in. */
+  async function signIn(page: Page, params: Record<string, string>, username = 'alice', password = 'wonderland'): Promise<void> {
+    await page.goto(authorizationUrl(p.issuer, params).href);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
   it('sign in, consent, and a form_post response that submits itself', async () => {
     const page = await phone();
     await page.goto(
@@ -95,10 +103,7 @@ describe('provider pages in a browser', { skip: existsSync(CHROMIUM) ? false : `
 
   it('remembered consent: after sign-in the browser goes straight back to the client (CSP allows the redirect)', async () => {
     const page = await phone();
-    await page.goto(authorizationUrl(p.issuer, { scope: 'openid profile', state: 'again' }).href);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill('wonderland');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, { scope: 'openid profile', state: 'again' });
     await page.getByText('Back at the app').waitFor();
     assert.equal(new URL(received.at(-1)!.url).searchParams.get('state'), 'again');
     await page.context().close();
@@ -106,10 +111,7 @@ describe('provider pages in a browser', { skip: existsSync(CHROMIUM) ? false : `
 
   it('logout confirmation and the signed-out page', async () => {
     const page = await phone();
-    await page.goto(authorizationUrl(p.issuer, { scope: 'openid', prompt: 'consent' }).href);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill('wonderland');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, { scope: 'openid', prompt: 'consent' });
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.getByText('Back at the app').waitFor();
     await page.goto(`${p.issuer}/logout?client_id=demo-web`);
@@ -119,10 +121,7 @@ describe('provider pages in a browser', { skip: existsSync(CHROMIUM) ? false : `
     await page.getByRole('heading', { name: 'You are signed out' }).waitFor();
     await shot(page, 'signed-out');
     // With a registered post-logout URI the confirmation's redirect reaches the client.
-    await page.goto(authorizationUrl(p.issuer, { scope: 'openid' }).href);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill('wonderland');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, { scope: 'openid' });
     await page.getByText('Back at the app').waitFor();
     await page.goto(`${p.issuer}/logout?client_id=demo-web&post_logout_redirect_uri=${encodeURIComponent('http://localhost:8080/')}&state=out`);
     await page.getByRole('button', { name: 'Sign out' }).click();
