@@ -14,8 +14,10 @@ export interface LoadSpec {
   /** ...or bodies taken in turn (round robin), e.g. one auth_req_id each. */
   readonly bodies?: readonly string[];
   readonly connections: number;
-  /** Seconds. */
-  readonly duration: number;
+  /** Seconds (the runner sets it from the round's length when the spec gives no `amount`). */
+  readonly duration?: number;
+  /** A fixed number of requests instead of a duration: one per single-use body (codes, refresh tokens). */
+  readonly amount?: number;
   /** Status code every response should have; anything else counts as an error. */
   readonly expectStatus: number;
 }
@@ -45,16 +47,22 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const bodies = spec.bodies;
   // autocannon's own histogram has 1 ms resolution; keep every sample (float ms) instead.
   const samples: number[] = [];
+  // autocannon's own duration has whole-tick resolution (a fixed `amount` ends on its next 1 s tick): time the round here.
+  const startedAt = performance.now();
+  let lastAt = startedAt;
   const instance = autocannon({
     url: spec.url,
     method: spec.method ?? 'POST',
     connections: spec.connections,
-    duration: spec.duration,
+    ...(spec.amount !== undefined ? { amount: spec.amount } : { duration: spec.duration ?? 1 }),
     timeout: 10,
     headers: spec.headers,
     ...(bodies ? { requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }] } : { body: spec.body }),
   });
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => void samples.push(ms));
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
+    samples.push(ms);
+    lastAt = performance.now();
+  });
   const result = await instance;
   samples.sort((a, b) => a - b);
   const statusCodes: Record<string, number> = {};
@@ -64,15 +72,16 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     total += count;
   }
   const unexpected = total - (statusCodes[String(spec.expectStatus)] ?? 0);
+  const seconds = total ? (lastAt - startedAt) / 1000 : result.duration;
   return {
-    rps: total / result.duration,
+    rps: total / seconds,
     p50: percentile(samples, 50),
     p99: percentile(samples, 99),
     max: samples.at(-1) ?? 0,
     requests: total,
     errors: result.errors + result.timeouts + unexpected,
     statusCodes,
-    seconds: result.duration,
+    seconds,
   };
 }
 

@@ -40,11 +40,29 @@ declare module 'autocannon' {
 
 declare module 'oidc-provider' {
   import type { RequestListener } from 'node:http';
+  type Model = new (payload: Record<string, unknown>) => any;
   class Provider {
     constructor(issuer: string, configuration: Record<string, unknown>);
     callback(): RequestListener;
     on(event: string, listener: (...args: unknown[]) => void): this;
     proxy: boolean;
+    readonly Client: { find(id: string): Promise<unknown> };
+    readonly Grant: Model;
+    readonly AuthorizationCode: Model;
+    readonly RefreshToken: Model;
   }
+  export const errors: Record<string, new (...args: any[]) => Error>;
   export default Provider;
+}
+
+/** The provider's own memory adapter and LRU (no package exports map: the files are importable). */
+declare module 'oidc-provider/lib/adapters/memory_adapter.js' {
+  export default class MemoryAdapter {
+    constructor(model: string, store: unknown, clockTolerance?: number);
+  }
+}
+declare module 'oidc-provider/lib/helpers/lru.js' {
+  export default class LRU {
+    constructor(options: { maxSize: number });
+  }
 }

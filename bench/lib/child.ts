@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { profileStart, profileStop } from './profile.ts';
 
 /** Resident memory and CPU time of one process. */
 export interface Usage {
@@ -21,13 +22,15 @@ interface Call {
   readonly args: unknown;
 }
 
-/** In the child: announces `info` and answers the parent's calls with `handlers` (plus `usage` and `exit`). */
+/** In the child: announces `info` and answers the parent's calls with `handlers` (plus `usage`, `profileStart`, `profileStop` and `exit`). */
 export function serveParent(info: unknown, handlers: Handlers): void {
   const all: Handlers = {
     usage: (): Usage => {
       const c = process.cpuUsage();
       return { rssBytes: process.memoryUsage().rss, cpuMicros: c.user + c.system };
     },
+    profileStart,
+    profileStop,
     exit: async () => {
       await handlers.close?.(undefined);
       setImmediate(() => process.exit(0));

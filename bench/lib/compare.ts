@@ -1,9 +1,42 @@
 /**
- * Side-by-side rounds: the same load (connections, duration) against ours (A) and theirs (B),
- * alternated A B B A so that drift (thermal, other work on the machine) hits both sides.
+ * Side-by-side rounds: the same load (connections, duration) against each side in turn, the
+ * order reversed every other round (A B, B A, A B ... or A B C, C B A ...) so that drift
+ * (thermal, other work on the machine) hits every side alike. Each round records the machine's
+ * other load, and a ratio between two sides comes with the spread of its per-round ratios.
  */
 import type { Child } from './child.ts';
 import type { LoadResult, LoadSpec } from '../load.ts';
+import { machineSample, othersCores } from './machine.ts';
+
+/** What a side's spec function is told about the round it is asked for. */
+export interface RoundInfo {
+  /** Unmeasured warm-up round. */
+  readonly warmup: boolean;
+  /** Target length of the round in seconds (a spec with `amount` should size itself to it). */
+  readonly seconds: number;
+  /** This side's previous round (warm-up included), if any. */
+  readonly previous?: LoadResult;
+}
+
+export interface Side {
+  /** Short label: `ours`, `theirs`, `theirs (no-op hook)`. */
+  readonly name: string;
+  /** The process whose CPU time is charged per request. */
+  readonly server: Child<unknown>;
+  /** Called before every round: the load for it (fresh single-use ids may be minted here). */
+  readonly spec: (round: RoundInfo) => Promise<LoadSpec> | LoadSpec;
+  /** Processes to CPU-profile during this side's first measured round (profile mode only). */
+  readonly profile?: ReadonlyArray<{ readonly name: string; readonly child: Child<unknown> }>;
+  /** Called before each round of this side (e.g. to switch a server's behaviour). */
+  readonly before?: () => Promise<unknown>;
+}
+
+export interface RoundResult extends LoadResult {
+  /** Server CPU time during the round, microseconds. */
+  readonly cpuMicros: number;
+  /** Cores used on average by processes other than the benchmark's during the round. */
+  readonly othersCores: number;
+}
 
 export interface SideResult {
   /** Mean over rounds. */
@@ -14,72 +47,111 @@ export interface SideResult {
   readonly requests: number;
   /** Server CPU time per request, microseconds (from the server process's own counters). */
   readonly cpuMicrosPerReq: number;
-  readonly rounds: readonly LoadResult[];
+  /** Mean and largest per-round figure of the other processes' CPU use, in cores. */
+  readonly othersCores: { readonly mean: number; readonly max: number };
+  readonly rounds: readonly RoundResult[];
 }
 
-export interface Side {
-  readonly server: Child<unknown>;
-  /** Called before every round: the spec for it (fresh ids may be made here). */
-  readonly spec: () => Promise<LoadSpec> | LoadSpec;
+/** Per-round ratios of two sides (round i of one over round i of the other). */
+export interface Spread {
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+  readonly perRound: readonly number[];
+}
+
+export interface ProfileRequest {
+  /** Directory the .cpuprofile files go to. */
+  readonly dir: string;
+  /** Row id, the first part of each file name. */
+  readonly row: string;
+  /** Sampling interval, microseconds. */
+  readonly intervalUs: number;
+}
+
+export interface ProfileFile {
+  readonly side: string;
+  readonly process: string;
+  readonly file: string;
 }
 
 export interface CompareOptions {
   readonly load: Child<unknown>;
-  /** Rounds per side; the order is A B B A A B B A ... */
+  /** Measured rounds per side. */
   readonly rounds: number;
-  /** Seconds of unmeasured warm-up per side before the first round. */
+  /** Seconds per measured round. */
+  readonly duration: number;
+  /** Seconds of unmeasured warm-up per side before the first round (0: none). */
   readonly warmup: number;
+  /** CPU time of every benchmark process so far (µs), to tell the machine's other load apart. */
+  readonly ownCpu: () => Promise<number>;
+  readonly profile?: ProfileRequest;
 }
 
-/** The A/B order for `rounds` rounds per side: A B B A A B ... */
-export function abOrder(rounds: number): Array<'A' | 'B'> {
-  const out: Array<'A' | 'B'> = [];
-  for (let i = 0; i < rounds; i++) out.push(...(i % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)));
+/** The order of `rounds` rounds over `sides` sides: indexes, reversed every other round. */
+export function roundOrder(sides: number, rounds: number): number[] {
+  const forward = Array.from({ length: sides }, (_, i) => i);
+  const out: number[] = [];
+  for (let r = 0; r < rounds; r++) out.push(...(r % 2 === 0 ? forward : [...forward].reverse()));
   return out;
 }
 
-async function round(load: Child<unknown>, side: Side, durationOverride?: number): Promise<{ r: LoadResult; cpu: number }> {
-  const spec = await side.spec();
-  const before = await side.server.usage();
-  const r = await load.call<LoadResult>('run', durationOverride ? { ...spec, duration: durationOverride } : spec);
-  const after = await side.server.usage();
-  return { r, cpu: after.cpuMicros - before.cpuMicros };
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** The spread of per-round throughput ratios a/b. */
+export function spreadOf(a: SideResult, b: SideResult): Spread {
+  const perRound = a.rounds.slice(0, b.rounds.length).map((r, i) => r.rps / b.rounds[i]!.rps);
+  return { min: Math.min(...perRound), median: median(perRound), max: Math.max(...perRound), perRound };
 }
 
-function summarise(results: Array<{ r: LoadResult; cpu: number }>): SideResult {
-  const mean = (f: (x: LoadResult) => number) => results.reduce((s, x) => s + f(x.r), 0) / results.length;
-  const requests = results.reduce((s, x) => s + x.r.requests, 0);
-  const cpu = results.reduce((s, x) => s + x.cpu, 0);
+function summarise(rounds: RoundResult[]): SideResult {
+  const mean = (f: (x: RoundResult) => number) => rounds.reduce((s, x) => s + f(x), 0) / rounds.length;
+  const requests = rounds.reduce((s, x) => s + x.requests, 0);
+  const cpu = rounds.reduce((s, x) => s + x.cpuMicros, 0);
   return {
     rps: mean((x) => x.rps),
     p50: mean((x) => x.p50),
     p99: mean((x) => x.p99),
-    errors: results.reduce((s, x) => s + x.r.errors, 0),
+    errors: rounds.reduce((s, x) => s + x.errors, 0),
     requests,
     cpuMicrosPerReq: requests ? cpu / requests : 0,
-    rounds: results.map((x) => x.r),
+    othersCores: { mean: mean((x) => x.othersCores), max: Math.max(...rounds.map((x) => x.othersCores)) },
+    rounds,
   };
 }
 
-/** Runs the alternating rounds and returns both sides' summaries. */
-export async function compare(a: Side, b: Side, options: CompareOptions): Promise<{ ours: SideResult; theirs: SideResult }> {
-  if (options.warmup > 0) {
-    await round(options.load, a, options.warmup);
-    await round(options.load, b, options.warmup);
-  }
-  const ra: Array<{ r: LoadResult; cpu: number }> = [];
-  const rb: Array<{ r: LoadResult; cpu: number }> = [];
-  for (const which of abOrder(options.rounds)) {
-    if (which === 'A') ra.push(await round(options.load, a));
-    else rb.push(await round(options.load, b));
-  }
-  return { ours: summarise(ra), theirs: summarise(rb) };
-}
+/** Runs the rounds over every side and returns each side's summary (in the order given), and the profiles written. */
+export async function compareSides(sides: readonly Side[], options: CompareOptions): Promise<{ results: SideResult[]; profiles: ProfileFile[] }> {
+  const last: Array<LoadResult | undefined> = sides.map(() => undefined);
+  const rounds: RoundResult[][] = sides.map(() => []);
+  const profiles: ProfileFile[] = [];
 
-/** Runs rounds against one side only (rows with nothing to compare against). */
-export async function single(a: Side, options: CompareOptions): Promise<SideResult> {
-  if (options.warmup > 0) await round(options.load, a, options.warmup);
-  const ra: Array<{ r: LoadResult; cpu: number }> = [];
-  for (let i = 0; i < options.rounds; i++) ra.push(await round(options.load, a));
-  return summarise(ra);
+  const round = async (i: number, warmup: boolean): Promise<RoundResult> => {
+    const side = sides[i]!;
+    await side.before?.();
+    const seconds = warmup ? options.warmup : options.duration;
+    const spec = await side.spec({ warmup, seconds, ...(last[i] ? { previous: last[i] } : {}) });
+    const profiled = !warmup && options.profile && rounds[i]!.length === 0 ? (side.profile ?? []) : [];
+    for (const p of profiled) await p.child.call('profileStart', { intervalUs: options.profile!.intervalUs });
+    const [serverBefore, ownBefore] = [await side.server.usage(), await options.ownCpu()];
+    const machineBefore = machineSample();
+    const r = await options.load.call<LoadResult>('run', spec.amount === undefined ? { ...spec, duration: seconds } : spec);
+    const machineAfter = machineSample();
+    const [serverAfter, ownAfter] = [await side.server.usage(), await options.ownCpu()];
+    for (const p of profiled) {
+      const file = `${options.profile!.dir}/${options.profile!.row}-${side.name.replace(/[^a-z0-9]+/gi, '-')}-${p.name}.cpuprofile`;
+      await p.child.call('profileStop', { file });
+      profiles.push({ side: side.name, process: p.name, file });
+    }
+    last[i] = r;
+    return { ...r, cpuMicros: serverAfter.cpuMicros - serverBefore.cpuMicros, othersCores: othersCores(machineBefore, machineAfter, ownAfter - ownBefore) };
+  };
+
+  if (options.warmup > 0) for (let i = 0; i < sides.length; i++) await round(i, true);
+  for (const i of roundOrder(sides.length, options.rounds)) rounds[i]!.push(await round(i, false));
+  return { results: rounds.map(summarise), profiles };
 }

@@ -1,6 +1,6 @@
 /** What every row of the benchmark gets: the processes under test and the load settings. */
 import type { Child } from './child.ts';
-import type { SideResult } from './compare.ts';
+import { spreadOf, type ProfileFile, type Side, type SideResult, type Spread } from './compare.ts';
 import type { NodInfo } from '../servers/nod.ts';
 import type { PanvaInfo } from '../servers/panva.ts';
 import type { EntityInfo } from '../servers/entity.ts';
@@ -27,22 +27,40 @@ export interface BenchContext {
   /** Starts another child that is stopped with the others at the end. */
   spawn<I>(module: string, args: unknown): Promise<Child<I>>;
   log(message: string): void;
+  /** Runs the alternating rounds of one row over `sides` (profiled when the row is being profiled). */
+  compare(row: string, sides: readonly Side[]): Promise<SideResult[]>;
+  /** CPU time of every benchmark process so far, µs (to tell the machine's other load apart). */
+  ownCpu(): Promise<number>;
+  /** Set when this row is being profiled: the directory and sampling interval. Rows call profiled() to take part. */
+  profiling(row: string): { readonly dir: string; readonly intervalUs: number } | undefined;
+  /** Profiles written so far. */
+  readonly profiles: ProfileFile[];
 }
 
 /** One side-by-side line of the table. */
 export interface CompareRow {
   readonly kind: 'compare';
+  /** Row id, as `--only` and `--profile` take it (cc-jwt, code, bc-noop, ...). */
+  readonly id: string;
   readonly name: string;
   readonly ours: SideResult;
   readonly theirs?: SideResult;
-  /** ours rps / theirs rps (> 1: we serve more). */
+  /** ours rps / theirs rps, of the means over rounds (> 1: we serve more). */
   readonly ratio?: number;
+  /** The per-round ratios: min / median / max. */
+  readonly spread?: Spread;
   readonly note?: string;
+}
+
+/** A side-by-side row from both sides' results. */
+export function compareRow(id: string, name: string, ours: SideResult, theirs: SideResult, note?: string): CompareRow {
+  return { kind: 'compare', id, name, ours, theirs, ratio: ours.rps / theirs.rps, spread: spreadOf(ours, theirs), ...(note ? { note } : {}) };
 }
 
 /** A row whose feature is missing in this tree. */
 export interface SkippedRow {
   readonly kind: 'skipped';
+  readonly id?: string;
   readonly name: string;
   readonly reason: string;
 }

@@ -5,6 +5,7 @@
  * provider and entity are four processes; each hop is timed where it happens.
  */
 import { NotAvailable, type BenchContext } from '../lib/context.ts';
+import { fmtLoad, loadAverage, machineSample, othersCores } from '../lib/machine.ts';
 import { fmt, table } from '../lib/table.ts';
 import { percentile } from '../load.ts';
 import type { TripTimes } from '../cd.ts';
@@ -18,10 +19,16 @@ export interface Stats {
   readonly max: number;
 }
 
+/** Issue 15's goals for the round trip (a quiet machine, loopback). */
+export const GOALS = { sequentialP50Ms: 5, sequentialP99Ms: 20, concurrentTrips: 1000, concurrentSeconds: 2 } as const;
+
 export interface RunStats {
   readonly trips: number;
   readonly ok: number;
+  /** From the first bc-authorize sent to the last tokens in hand, seconds. */
   readonly seconds: number;
+  /** Cores used on average by processes other than the benchmark's during the run. */
+  readonly othersCores: number;
   readonly errors: readonly string[];
   readonly total: Stats;
   readonly hops: Record<string, Stats>;
@@ -31,6 +38,8 @@ export interface RoundTripResult {
   readonly sequential: RunStats;
   readonly concurrent: RunStats;
   readonly devices: number;
+  /** Load average (1, 5, 15 min) before the sequential run and after the concurrent one. */
+  readonly load: { readonly start: readonly number[]; readonly end: readonly number[] };
 }
 
 function stats(values: number[]): Stats {
@@ -56,9 +65,18 @@ async function run(
   concurrent: boolean,
 ): Promise<RunStats> {
   const prefix = concurrent ? 'RT-C' : 'RT-S';
-  const started = performance.now();
+  const profile = ctx.profiling('roundtrip');
+  const profiled = profile ? [{ name: 'provider', child: ctx.nod }, ...(ctx.entity ? [{ name: 'entity', child: ctx.entity }] : [])] : [];
+  for (const p of profiled) await p.child.call('profileStart', { intervalUs: profile!.intervalUs });
+  const [ownBefore, machineBefore] = [await ctx.ownCpu(), machineSample()];
   const trips = (await cd.call('trips', { users, count, concurrent, prefix })) as TripTimes[];
-  const seconds = (performance.now() - started) / 1000;
+  const [machineAfter, ownAfter] = [machineSample(), await ctx.ownCpu()];
+  for (const p of profiled) {
+    const file = `${profile!.dir}/roundtrip-${concurrent ? 'concurrent' : 'sequential'}-${p.name}.cpuprofile`;
+    await p.child.call('profileStop', { file });
+    ctx.profiles.push({ side: concurrent ? 'concurrent' : 'sequential', process: p.name, file });
+  }
+  const seconds = (Math.max(...trips.map((t) => t.tokensAt)) - Math.min(...trips.map((t) => t.startedAt))) / 1000;
   const { times } = (await device.call('times', { keys: trips.map((t) => t.binding) })) as { times: Record<string, DeviceTimes> };
   const ok = trips.filter((t) => t.ok);
   const hops: Record<string, Stats> = {};
@@ -67,7 +85,15 @@ async function run(
   }
   const errors = [...new Set(trips.filter((t) => !t.ok).map((t) => t.error ?? '?'))];
   ctx.log(`round trips ${concurrent ? 'concurrent' : 'sequential'}: ${ok.length}/${trips.length} ok in ${seconds.toFixed(1)} s`);
-  return { trips: trips.length, ok: ok.length, seconds, errors, total: stats(ok.map((t) => t.tokensAt - t.startedAt)), hops };
+  return {
+    trips: trips.length,
+    ok: ok.length,
+    seconds,
+    othersCores: othersCores(machineBefore, machineAfter, ownAfter - ownBefore),
+    errors,
+    total: stats(ok.map((t) => t.tokensAt - t.startedAt)),
+    hops,
+  };
 }
 
 export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
@@ -93,10 +119,28 @@ export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
     backchannel_token_delivery_mode: 'ping',
     backchannel_client_notification_endpoint: cd.info.notifyUrl,
   });
+  const start = loadAverage();
   const sequential = await run(ctx, cd, device, users.slice(0, perRun), count, false);
   const concurrent = await run(ctx, cd, device, users.slice(perRun), count, true);
+  const end = loadAverage();
   await Promise.all([cd.stop(), device.stop()]);
-  return { sequential, concurrent, devices };
+  return { sequential, concurrent, devices, load: { start, end } };
+}
+
+/** Issue 15's goals beside what was measured. */
+function goals(r: RoundTripResult): string {
+  const judge = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const s = r.sequential.total;
+  const conc =
+    r.concurrent.trips >= GOALS.concurrentTrips
+      ? `${fmt.n(GOALS.concurrentTrips)} started at once done in ≤ ${GOALS.concurrentSeconds} s: ${r.concurrent.seconds.toFixed(2)} s, ${judge(r.concurrent.ok === r.concurrent.trips && r.concurrent.seconds <= GOALS.concurrentSeconds)}`
+      : `${fmt.n(GOALS.concurrentTrips)} at once: not judged (${r.concurrent.trips} trips in this run)`;
+  return [
+    'goals (issue 15, on a quiet machine):',
+    `  sequential p50 ≤ ${GOALS.sequentialP50Ms} ms: ${fmt.ms(s.p50)} ms, ${judge(s.p50 <= GOALS.sequentialP50Ms)}`,
+    `  sequential p99 ≤ ${GOALS.sequentialP99Ms} ms: ${fmt.ms(s.p99)} ms, ${judge(s.p99 <= GOALS.sequentialP99Ms)}`,
+    `  ${conc}`,
+  ].join('\n');
 }
 
 export function printRoundTrip(r: RoundTripResult): string {
@@ -106,10 +150,12 @@ export function printRoundTrip(r: RoundTripResult): string {
   for (const name of Object.keys(HOPS)) row(name, r.sequential.hops[name]!, r.concurrent.hops[name]!);
   row('TOTAL: bc-authorize sent → tokens in hand', r.sequential.total, r.concurrent.total);
   const out = [
-    `${r.devices} bench devices enrolled with the entity (one per user, WebCrypto P-256, ws open); client in ping mode`,
+    `${r.devices} bench devices enrolled with the entity (one per user, WebCrypto P-256, ws open, approving at once); client in ping mode`,
     `sequential: ${r.sequential.ok}/${r.sequential.trips} ok in ${r.sequential.seconds.toFixed(1)} s (${fmt.n(r.sequential.ok / r.sequential.seconds, 1)} trips/s); ` +
-      `concurrent (all at once): ${r.concurrent.ok}/${r.concurrent.trips} ok in ${r.concurrent.seconds.toFixed(1)} s`,
+      `concurrent (all started at once): ${r.concurrent.ok}/${r.concurrent.trips} ok, the last done ${r.concurrent.seconds.toFixed(2)} s after the first started`,
+    `load average before ${fmtLoad(r.load.start)}, after ${fmtLoad(r.load.end)}; other processes used ${r.sequential.othersCores.toFixed(2)} cores during the sequential run, ${r.concurrent.othersCores.toFixed(2)} during the concurrent one`,
     table(lines),
+    goals(r),
   ];
   const errors = [...r.sequential.errors, ...r.concurrent.errors];
   if (errors.length) out.push(`errors: ${errors.join('; ')}`);

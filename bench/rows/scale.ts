@@ -6,7 +6,7 @@
  * back).
  */
 import { basic, discover, EXPIRED_GRACE, FORM, NotAvailable, postForm, type BenchContext } from '../lib/context.ts';
-import { single } from '../lib/compare.ts';
+import { compareSides, type Side, type SideResult } from '../lib/compare.ts';
 import type { Child, Usage } from '../lib/child.ts';
 import { fmt, table } from '../lib/table.ts';
 
@@ -47,6 +47,18 @@ export interface ScaleResult {
   readonly expiredSample: { readonly polled: number; readonly expiredToken: number };
   readonly swept: Record<string, number>;
   readonly sweptAll: { readonly provider: boolean; readonly entity: boolean };
+}
+
+/** One measured round against our provider alone. */
+async function once(ctx: BenchContext, spec: Side['spec']): Promise<SideResult> {
+  const { results } = await compareSides([{ name: 'ours', server: ctx.nod, spec }], {
+    load: ctx.load,
+    rounds: 1,
+    duration: ctx.duration,
+    warmup: 0,
+    ownCpu: () => ctx.ownCpu(),
+  });
+  return results[0]!;
 }
 
 async function snapshot(ctx: BenchContext, procs: Record<string, Child<unknown>>): Promise<Snapshot> {
@@ -94,10 +106,9 @@ export async function scale(ctx: BenchContext): Promise<ScaleResult> {
     body: 'grant_type=client_credentials&scope=api',
     headers: { 'content-type': FORM, authorization: basic('demo-service', 'demo-service-secret') },
     connections: ctx.connections,
-    duration: ctx.duration,
     expectStatus: 200,
   };
-  const before = await single({ server: ctx.nod, spec: () => ccSpec }, { load: ctx.load, rounds: 1, warmup: 0 });
+  const before = await once(ctx, () => ccSpec);
 
   ctx.log(`scale: creating ${pending} pending requests`);
   const bodies = Array.from({ length: pending }, (_, i) =>
@@ -118,12 +129,9 @@ export async function scale(ctx: BenchContext): Promise<ScaleResult> {
     entity: (await ctx.entity.call<StoreStats>('commitOnce')).lastWriteMs,
   };
   const held = await snapshot(ctx, procs);
-  const heldCc = await single({ server: ctx.nod, spec: () => ccSpec }, { load: ctx.load, rounds: 1, warmup: 0 });
+  const heldCc = await once(ctx, () => ccSpec);
   const pollBodies = ids.map((id) => `grant_type=${encodeURIComponent(CIBA)}&auth_req_id=${id}`);
-  const heldPoll = await single(
-    { server: ctx.nod, spec: () => ({ ...ccSpec, bodies: pollBodies, body: undefined, expectStatus: 400 }) },
-    { load: ctx.load, rounds: 1, warmup: 0 },
-  );
+  const heldPoll = await once(ctx, () => ({ ...ccSpec, bodies: pollBodies, body: undefined, expectStatus: 400 }));
 
   // Wait for the last request's expiry, then poll a sample: each must answer expired_token.
   const waitMs = Math.max(0, t0 + (createSeconds + requestedExpiry) * 1000 + 1000 - performance.now());

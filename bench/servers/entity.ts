@@ -1,6 +1,6 @@
 /**
  * Child process: our authentication entity (server/), persisting to its own lowdb file, with
- * the provider of this run as its only trusted issuer.
+ * the provider of this run as its trusted issuer (and oidc-provider, whose CIBA hook delegates to it too).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,10 @@ import { storeProbes } from '../lib/store_probes.ts';
 
 export interface EntityArgs {
   readonly port: number;
+  /** Our provider: trusted, and where devices enroll. */
   readonly issuer: string;
+  /** Other issuers whose delegations it accepts (oidc-provider's, in the fair CIBA row). */
+  readonly alsoTrusted?: readonly string[];
   /** Seconds requests are remembered past expiry (defaults.settledRetention, 600 in production), short so the sweep shows in one run. */
   readonly settledRetention?: number;
   /** Directory of the built device app to serve. */
@@ -36,7 +39,7 @@ try {
     host: '127.0.0.1',
     url,
     dataDir,
-    trustedIssuers: [args.issuer],
+    trustedIssuers: [args.issuer, ...(args.alsoTrusted ?? [])],
     enrollIssuer: args.issuer,
     ...(args.appDir ? { appDir: args.appDir } : {}),
   });

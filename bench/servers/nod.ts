@@ -5,14 +5,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { startProvider } from '../../provider/app.ts';
 import { upsertClient } from '../../provider/demo.ts';
 import { hashPassword, type User } from '../../provider/models/user.ts';
 import { defaults } from '../../provider/defaults.ts';
 import { setCibaPolicy, type CibaPolicy } from '../../provider/ciba/policy.ts';
 import { saveCibaRequest, type CibaRequest } from '../../provider/ciba/request.ts';
-import { issueAccessToken, saveGrant } from '../../provider/tokens/issue.ts';
+import { issueAccessToken, issueRefreshToken, saveGrant } from '../../provider/tokens/issue.ts';
+import { issueAuthorizationResponse } from '../../provider/endpoints/authorization/issue_response.ts';
+import type { Client } from '../../provider/models/client.ts';
 import { randomId } from '../../provider/tokens/random.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { DEVICE_APP_CLIENT_ID } from '../../shared/constants.ts';
@@ -52,6 +54,14 @@ try {
     ...(args.cibaInterval !== undefined ? { ciba: { expiresIn: 120, maxExpiresIn: 600, interval: args.cibaInterval } } : {}),
   });
   let closed = false;
+  const userSubs = async (usernames: string[]): Promise<string[]> =>
+    Promise.all(
+      usernames.map(async (username) => {
+        const [user] = await p.ctx.models.users.findBy('username', username);
+        if (!user) throw new Error(`no user ${username}`);
+        return user.sub;
+      }),
+    );
   serveParent({ issuer: p.issuer, dataDir } satisfies NodInfo, {
     ...storeProbes(p.ctx.store, dataDir),
     flush: () => p.ctx.store.flush(),
@@ -131,6 +141,62 @@ try {
       }
       await Promise.all(writes);
       return ids;
+    },
+    /**
+     * `count` authorization codes of `clientId` (scope `scope`, PKCE S256, the users in turn),
+     * each from its own login, stored by the authorization endpoint's own issuance function.
+     */
+    mintCodes: async ({
+      count,
+      clientId,
+      redirectUri,
+      scope,
+      usernames,
+    }: {
+      count: number;
+      clientId: string;
+      redirectUri: string;
+      scope: string;
+      usernames: string[];
+    }) => {
+      const client = await p.ctx.models.clients.find(clientId);
+      if (!client) throw new Error(`no client ${clientId}`);
+      const subs = await userSubs(usernames);
+      const now = nowSeconds();
+      return Promise.all(
+        Array.from({ length: count }, async (_, i) => {
+          const verifier = randomBytes(32).toString('base64url');
+          const out = await issueAuthorizationResponse(
+            p.ctx,
+            client,
+            {
+              clientId,
+              redirectUri,
+              responseType: 'code',
+              responseMode: 'query',
+              scope,
+              codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+              codeChallengeMethod: 'S256',
+              prompt: [],
+            },
+            { sid: randomId(16), session: { sub: subs[i % subs.length]!, authTime: now, amr: ['pwd'], acr: '1', clients: [clientId] } },
+          );
+          return { code: out.code!, verifier };
+        }),
+      );
+    },
+    /** `count` refresh tokens of `clientId` (scope `scope`, the users in turn), each from its own grant, as a code exchange leaves them. */
+    mintRefreshTokens: async ({ count, clientId, scope, usernames }: { count: number; clientId: string; scope: string; usernames: string[] }) => {
+      const client: Client | undefined = await p.ctx.models.clients.find(clientId);
+      if (!client) throw new Error(`no client ${clientId}`);
+      const subs = await userSubs(usernames);
+      const now = nowSeconds();
+      return Promise.all(
+        Array.from({ length: count }, async (_, i) => {
+          const grant = await saveGrant(p.ctx, { sub: subs[i % subs.length]!, clientId, scope, authTime: now, amr: ['pwd'], acr: '1' });
+          return issueRefreshToken(p.ctx, grant);
+        }),
+      );
     },
     /** Registers (or replaces) a client from RFC 7591 metadata. */
     upsertClient: (metadata: Record<string, unknown>) => upsertClient(p.ctx, metadata),

@@ -1,34 +1,69 @@
 /**
  * The benchmark in quick mode, once, so its code cannot rot. Asserts that it completes and
- * produces every row (measured or marked "not available"); nothing about speed.
+ * produces every row (measured or marked "not available"), with its spread, the load of each
+ * section, and a readable profile of one row; nothing about speed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatResults, runBench } from '../../bench/run.ts';
+import { formatResults, parseArgs, runBench } from '../../bench/run.ts';
+import { roundOrder } from '../../bench/lib/compare.ts';
+import { summariseProfile } from '../../bench/lib/profile.ts';
 
-test('quick benchmark completes and produces every row', { timeout: 120_000 }, async () => {
+test('bench options: rows, aliases and profiles', () => {
+  assert.deepEqual(parseArgs(['--profile', 'code']).only, ['code']);
+  assert.deepEqual(parseArgs(['--profile=bc-noop']).profile, ['bc']);
+  assert.deepEqual(parseArgs(['--only=cc-jwt,token', '--rounds=3']).only, ['cc', 'token']);
+  assert.equal(parseArgs(['--rounds', '3']).rounds, 3);
+  assert.ok(parseArgs(['--profile=all']).profile!.includes('roundtrip'));
+  assert.throws(() => parseArgs(['--profile=nope']), /unknown id nope/);
+  assert.deepEqual(roundOrder(3, 2), [0, 1, 2, 2, 1, 0]);
+});
+
+test('quick benchmark completes and produces every row', { timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nod-bench-test-'));
   try {
-    const r = await runBench({ quick: true, only: ['token', 'ciba', 'roundtrip', 'scale', 'app'], cpuProf: false, verbose: false, resultsDir: dir });
-    const names = r.rows.map((row) => row.name);
-    assert.ok(
-      names.some((n) => n.startsWith('client_credentials')),
-      'client_credentials row',
-    );
+    const r = await runBench({
+      quick: true,
+      only: ['token', 'ciba', 'roundtrip', 'scale', 'app'],
+      profile: ['cc'],
+      cpuProf: false,
+      verbose: false,
+      resultsDir: dir,
+    });
+    const ids = r.rows.map((row) => row.id);
+    for (const id of ['cc-jwt', 'cc-opaque', 'code', 'refresh', 'bc', 'bc-noop', 'poll']) {
+      const row = r.rows.find((x) => x.id === id || (x.kind === 'skipped' && id.startsWith(x.id ?? '?')));
+      assert.ok(row, `row ${id} is present (have ${ids.join(', ')})`);
+    }
     for (const row of r.rows) {
       if (row.kind === 'compare') {
         assert.ok(row.ours.requests > 0, `${row.name}: ours answered`);
-        if (row.theirs) assert.ok(row.theirs.requests > 0, `${row.name}: theirs answered`);
+        assert.ok(row.theirs && row.theirs.requests > 0, `${row.name}: theirs answered`);
+        assert.equal(row.spread?.perRound.length, r.settings.rounds, `${row.name}: one ratio per round`);
       } else {
         assert.ok(row.reason.length > 0, `${row.name}: says why it is not available`);
       }
     }
     for (const section of [r.roundTrip, r.scale, r.app]) assert.ok(section, 'every section is present');
+    assert.deepEqual(
+      r.sections.map((s) => s.section),
+      ['token', 'ciba', 'roundtrip', 'scale', 'app'],
+    );
+    for (const s of r.sections) assert.equal(s.start.length, 3, `${s.section}: load average at start`);
+    // The profiled row: one file per profiled process of each side, each with samples.
+    assert.ok(r.profiles.length >= 2, 'profiles of the cc row were written');
+    for (const p of r.profiles) {
+      assert.ok(existsSync(p.file), p.file);
+      assert.ok(summariseProfile(p.file).wallMs > 0, `${p.file} has samples`);
+    }
     const text = formatResults(r);
     assert.match(text, /ours\/theirs/);
+    assert.match(text, /per round min \/ med \/ max/);
+    assert.match(text, /goals \(issue 15/);
+    assert.match(text, /top functions by self time/);
     const json = JSON.parse(readFileSync(r.file!, 'utf8'));
     assert.equal(json.rows.length, r.rows.length);
   } finally {
