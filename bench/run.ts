@@ -298,7 +298,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       await section(s, async () => {
         for (const row of rows) {
           try {
-            results.rows.push(...(await row.run(ctx)));
+            const store = await nod.call<{ records: number; fileBytes: number }>('storeStats');
+            const oursStoreAtStart = { records: store.records, fileBytes: store.fileBytes };
+            results.rows.push(...(await row.run(ctx)).map((r) => ({ ...r, oursStoreAtStart })));
           } catch (e) {
             results.rows.push(skipped(row.title, e, row.id));
           }
@@ -379,7 +381,10 @@ function rowsTable(rows: ReadonlyArray<CompareRow | SkippedRow>, notes: string[]
       spreadText(row),
       othersText(row),
     ]);
-    if (row.note) notes.push(`[${row.id}] ${row.note}`);
+    const store = row.oursStoreAtStart
+      ? `ours' store at the row's start: ${fmt.n(row.oursStoreAtStart.records)} records, ${fmt.mb(row.oursStoreAtStart.fileBytes)} on disk`
+      : '';
+    if (row.note || store) notes.push(`[${row.id}] ${[row.note?.replace(/\.$/, ''), store].filter(Boolean).join('; ')}`);
   }
   return table(lines);
 }

@@ -50,6 +50,8 @@ export interface CompareRow {
   /** The per-round ratios: min / median / max. */
   readonly spread?: Spread;
   readonly note?: string;
+  /** Size of our provider's store when the row started (the store's commit and compaction costs follow it). */
+  readonly oursStoreAtStart?: { readonly records: number; readonly fileBytes: number };
 }
 
 /** A side-by-side row from both sides' results. */

@@ -7,7 +7,7 @@
  */
 import { compareRow, postForm, type BenchContext, type CompareRow } from '../lib/context.ts';
 import { oursSide, theirsSide } from '../lib/sides.ts';
-import { BENCH_WEB, checkTokenResponse, singleUseLoad, WEB_AUTH, webClient } from './web_client.ts';
+import { BENCH_WEB, checkTokenResponse, purgeWebClient, singleUseLoad, WEB_AUTH, webClient } from './web_client.ts';
 
 type Minted = Array<{ code: string; verifier: string }>;
 
@@ -33,6 +33,7 @@ export async function codeRows(ctx: BenchContext): Promise<CompareRow[]> {
       singleUseLoad(ctx, web.theirsToken, async (n) => (await theirsCodes(n)).map(body)),
     ),
   ]);
+  await purgeWebClient(ctx);
   return [
     compareRow(
       'code',

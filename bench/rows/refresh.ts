@@ -6,7 +6,7 @@
  */
 import { compareRow, postForm, type BenchContext, type CompareRow } from '../lib/context.ts';
 import { oursSide, theirsSide } from '../lib/sides.ts';
-import { BENCH_WEB, checkTokenResponse, singleUseLoad, WEB_AUTH, webClient } from './web_client.ts';
+import { BENCH_WEB, checkTokenResponse, purgeWebClient, singleUseLoad, WEB_AUTH, webClient } from './web_client.ts';
 
 const body = (token: string) => new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }).toString();
 
@@ -35,6 +35,7 @@ export async function refreshRows(ctx: BenchContext): Promise<CompareRow[]> {
       singleUseLoad(ctx, web.theirsToken, async (n) => (await theirsTokens(n)).map(body)),
     ),
   ]);
+  await purgeWebClient(ctx);
   return [
     compareRow(
       'refresh',

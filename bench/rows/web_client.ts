@@ -79,3 +79,9 @@ export function singleUseLoad(ctx: BenchContext, url: string, mint: (count: numb
     return formLoad(ctx, url, WEB_AUTH, await mint(n), 200, n);
   };
 }
+
+/** Removes what the row left at our provider (grants, codes, refresh tokens of the web client). */
+export async function purgeWebClient(ctx: BenchContext): Promise<void> {
+  const removed = await ctx.nod.call<number>('purgeClient', { clientId: BENCH_WEB.client_id });
+  ctx.log(`removed ${removed} grants, codes and refresh tokens of ${BENCH_WEB.client_id} from our store`);
+}

@@ -198,6 +198,18 @@ try {
         }),
       );
     },
+    /**
+     * Deletes every grant, code and refresh token of `clientId`, so that the rows after one that
+     * minted tens of thousands of them start from the store they would have found. Returns how many.
+     */
+    purgeClient: async ({ clientId }: { clientId: string }) => {
+      const { grants, codes, refreshTokens } = p.ctx.models;
+      const ids = async (c: { all(): Promise<Array<{ id: string; clientId: string }>> }) =>
+        (await c.all()).filter((r) => r.clientId === clientId).map((r) => r.id);
+      const [g, c, r] = [await ids(grants), await ids(codes), await ids(refreshTokens)];
+      await Promise.all([...g.map((id) => grants.destroy(id)), ...c.map((id) => codes.destroy(id)), ...r.map((id) => refreshTokens.destroy(id))]);
+      return g.length + c.length + r.length;
+    },
     /** Registers (or replaces) a client from RFC 7591 metadata. */
     upsertClient: (metadata: Record<string, unknown>) => upsertClient(p.ctx, metadata),
     close: async () => {
