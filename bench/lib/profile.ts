@@ -96,8 +96,9 @@ function where(url: string): string {
 
 function area(frame: CallFrame): string {
   const file = where(frame.url);
-  if (!file) return frame.functionName.startsWith('(') ? frame.functionName : '(native)';
+  if (!file) return frame.functionName.startsWith('(') ? frame.functionName : '(native: C++ bindings such as writev, fdatasync)';
   if (file.startsWith('node:')) return 'node internals';
+  if (file.startsWith('wasm://')) return "wasm (undici's HTTP parser)";
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
   if (pkg) return pkg[1]!;
   if (OWN.test(file)) return `ours: ${file.split('/')[0]}/`;
