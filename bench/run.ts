@@ -191,7 +191,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     rows: [],
     profiles: [],
   };
-  const resultsDir = options.resultsDir ?? fileURLToPath(new URL('./results/', import.meta.url));
+  const resultsDir = options.resultsDir ?? fileURLToPath(new URL('./results', import.meta.url));
   const profDir = `${resultsDir}/prof`;
   const profileDir = `${resultsDir}/profiles/${results.startedAt.replace(/[:.]/g, '-')}`;
   const children: Child<unknown>[] = [];
@@ -323,6 +323,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     await Promise.all(children.map((c) => c.stop()));
     if (appDirToRemove) rmSync(appDirToRemove, { recursive: true, force: true });
   }
+  for (const p of results.profiles) {
+    try {
+      p.summary = summariseProfile(p.file, p.process === 'oidc-provider' ? 8 : 15);
+    } catch (e) {
+      p.error = (e as Error).message;
+    }
+  }
   mkdirSync(resultsDir, { recursive: true });
   const file = `${resultsDir}/${results.startedAt.replace(/[:.]/g, '-')}${q ? '-quick' : ''}.json`;
   writeFileSync(file, JSON.stringify(results, null, 2));
@@ -426,11 +433,8 @@ export function formatResults(r: BenchResults): string {
   if (r.profiles.length) {
     out.push('', '== CPU profiles (one measured round of each side; busy = not idle; TypeScript lines mapped to the source) ==');
     for (const p of r.profiles) {
-      try {
-        out.push(formatProfile(summariseProfile(p.file, p.process === 'oidc-provider' ? 8 : 15), `${p.file.split('/').pop()!.replace('.cpuprofile', '')}`));
-      } catch (e) {
-        out.push(`-- ${p.file}: ${(e as Error).message}`);
-      }
+      const name = p.file.split('/').pop()!.replace('.cpuprofile', '');
+      out.push(p.summary ? formatProfile(p.summary, name) : `-- ${name}: not summarised: ${p.error ?? '?'}`);
     }
   }
   if (r.file) out.push('', `JSON: ${r.file}`);

@@ -7,6 +7,7 @@
 import type { Child } from './child.ts';
 import type { LoadResult, LoadSpec } from '../load.ts';
 import { machineSample, othersCores } from './machine.ts';
+import type { ProfileSummary } from './profile.ts';
 
 /** What a side's spec function is told about the round it is asked for. */
 export interface RoundInfo {
@@ -73,6 +74,9 @@ export interface ProfileFile {
   readonly side: string;
   readonly process: string;
   readonly file: string;
+  /** Filled in at the end of the run (also kept in the JSON results). */
+  summary?: ProfileSummary;
+  error?: string;
 }
 
 export interface CompareOptions {

@@ -58,6 +58,7 @@ test('quick benchmark completes and produces every row', { timeout: 240_000 }, a
     for (const p of r.profiles) {
       assert.ok(existsSync(p.file), p.file);
       assert.ok(summariseProfile(p.file).wallMs > 0, `${p.file} has samples`);
+      assert.ok(p.summary && p.summary.selfTop.length > 0, `${p.file} is summarised in the results`);
     }
     const text = formatResults(r);
     assert.match(text, /ours\/theirs/);
