@@ -389,7 +389,7 @@ function rowsTable(rows: ReadonlyArray<CompareRow | SkippedRow>, notes: string[]
       othersText(row),
     ]);
     const store = row.oursStoreAtStart
-      ? `ours' store at the row's start: ${fmt.n(row.oursStoreAtStart.records)} records, ${fmt.mb(row.oursStoreAtStart.fileBytes)} on disk`
+      ? `ours' store at the row's start: ${fmt.n(row.oursStoreAtStart.records)} records, ${row.oursStoreAtStart.fileBytes < 1024 * 1024 ? fmt.kb(row.oursStoreAtStart.fileBytes) : fmt.mb(row.oursStoreAtStart.fileBytes)} on disk`
       : '';
     if (row.note || store) notes.push(`[${row.id}] ${[row.note?.replace(/\.$/, ''), store].filter(Boolean).join('; ')}`);
   }

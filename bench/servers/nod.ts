@@ -210,6 +210,11 @@ try {
       await Promise.all([...g.map((id) => grants.destroy(id)), ...c.map((id) => codes.destroy(id)), ...r.map((id) => refreshTokens.destroy(id))]);
       return g.length + c.length + r.length;
     },
+    /** Deletes the given CIBA requests (a poll pool once its row is done). */
+    destroyCibaRequests: async ({ ids }: { ids: string[] }) => {
+      await Promise.all(ids.map((id) => p.ctx.models.cibaRequests.destroy(id)));
+      return ids.length;
+    },
     /** Registers (or replaces) a client from RFC 7591 metadata. */
     upsertClient: (metadata: Record<string, unknown>) => upsertClient(p.ctx, metadata),
     close: async () => {
