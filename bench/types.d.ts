@@ -40,18 +40,31 @@ declare module 'autocannon' {
 
 declare module 'oidc-provider' {
   import type { RequestListener } from 'node:http';
-  type Model = new (payload: Record<string, unknown>) => any;
+  /** The models the bench mints directly (the provider's own classes). */
+  interface Token {
+    save(): Promise<string>;
+  }
+  interface GrantToken extends Token {
+    addOIDCScope(scope: string): void;
+    addResourceScope(resource: string, scope: string): void;
+  }
   class Provider {
     constructor(issuer: string, configuration: Record<string, unknown>);
     callback(): RequestListener;
     on(event: string, listener: (...args: unknown[]) => void): this;
     proxy: boolean;
     readonly Client: { find(id: string): Promise<unknown> };
-    readonly Grant: Model;
-    readonly AuthorizationCode: Model;
-    readonly RefreshToken: Model;
+    readonly Grant: new (
+      payload: Record<string, unknown>,
+    ) => GrantToken;
+    readonly AuthorizationCode: new (
+      payload: Record<string, unknown>,
+    ) => Token;
+    readonly RefreshToken: new (
+      payload: Record<string, unknown>,
+    ) => Token;
   }
-  export const errors: Record<string, new (...args: any[]) => Error>;
+  export const errors: Record<string, new (...args: string[]) => Error>;
   export default Provider;
 }
 

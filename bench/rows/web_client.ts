@@ -54,8 +54,8 @@ export function webClient(ctx: BenchContext): Promise<WebClient> {
 const header = (jwt: unknown) => (typeof jwt === 'string' ? JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) : undefined);
 
 /** Throws unless `r` is a token response with an ES256 JWT access token, an ES256 ID token and a new refresh token. */
-export function checkTokenResponse(side: string, r: { status: number; json: any }, previousRefresh?: string): void {
-  const { access_token, id_token, refresh_token } = r.json ?? {};
+export function checkTokenResponse(side: string, r: { status: number; json: unknown }, previousRefresh?: string): void {
+  const { access_token, id_token, refresh_token } = (r.json ?? {}) as Record<string, unknown>;
   const why =
     r.status !== 200
       ? `status ${r.status}`

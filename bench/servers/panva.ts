@@ -50,6 +50,19 @@ const CIBA = 'urn:openid:params:grant-type:ciba';
 const TTL = { accessToken: 3600, code: 60, idToken: 3600, refreshToken: 14 * 24 * 3600, grant: 30 * 24 * 3600, cibaDefault: 120, cibaMax: 600 };
 const BINDING_MESSAGE = /^[\p{L}\p{N}\p{P}\p{Zs}]{1,50}$/u;
 
+/** What the CIBA hook reads of oidc-provider's BackchannelAuthenticationRequest and Client. */
+interface BackchannelRequest {
+  readonly jti: string;
+  readonly scope: string;
+  /** Seconds the request lives. */
+  readonly expiration: number;
+  readonly params: Record<string, string | undefined>;
+}
+interface ProviderClient {
+  readonly clientId: string;
+  readonly clientName?: string;
+}
+
 interface Account {
   readonly accountId: string;
   readonly username: string;
@@ -83,8 +96,8 @@ try {
   const none = async () => undefined;
 
   /** The delegation: ES256 bearer token (iss = aud = issuer, jti = auth_req_id, azp, sub, exp = the request's expiry) and Keycloak's body. */
-  const delegate = async (request: any, account: { accountId: string }, client: any): Promise<void> => {
-    const params = request.params as Record<string, string | undefined>;
+  const delegate = async (request: BackchannelRequest, account: { accountId: string }, client: ProviderClient): Promise<void> => {
+    const { params } = request;
     // The auth_req_id is the token's jti: the callback finds the request from it without another record.
     const token = await new SignJWT({ azp: client.clientId, sub: account.accountId })
       .setProtectedHeader({ alg: 'ES256', kid: 'es' })
@@ -162,7 +175,7 @@ try {
       IdToken: TTL.idToken,
       RefreshToken: TTL.refreshToken,
       Grant: TTL.grant,
-      BackchannelAuthenticationRequest: (ctx: any) => {
+      BackchannelAuthenticationRequest: (ctx: { oidc?: { params?: Record<string, unknown> } } | undefined) => {
         const requested = Number(ctx?.oidc?.params?.requested_expiry);
         return requested > 0 ? Math.min(TTL.cibaMax, requested) : TTL.cibaDefault;
       },
@@ -191,7 +204,7 @@ try {
         },
         validateRequestContext: none,
         verifyUserCode: none,
-        triggerAuthenticationDevice: async (_ctx: unknown, request: unknown, account: { accountId: string }, client: unknown) => {
+        triggerAuthenticationDevice: async (_ctx: unknown, request: BackchannelRequest, account: { accountId: string }, client: ProviderClient) => {
           if (cibaHook === 'delegate') await delegate(request, account, client);
         },
       },
