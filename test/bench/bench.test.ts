@@ -22,7 +22,7 @@ test('bench options: rows, aliases and profiles', () => {
   assert.deepEqual(roundOrder(3, 2), [0, 1, 2, 2, 1, 0]);
 });
 
-test('quick benchmark completes and produces every row', { timeout: 240_000 }, async () => {
+test('quick benchmark completes and produces every row', { timeout: 300_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nod-bench-test-'));
   try {
     const r = await runBench({
