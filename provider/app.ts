@@ -1,12 +1,12 @@
 /**
  * Composition of one provider instance: store, keys, models and the route table.
- * `startProvider` listens (port 0 picks a free port, and the issuer follows it unless given).
+ * `startProvider` runs it as a service (shared/http/service.ts: 503 while starting and stopping,
+ * load shed past the in-flight limit); port 0 picks a free port, and the issuer follows it unless given.
  */
 import express from 'express';
 import { EventEmitter } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { LowdbStore } from '../shared/store/lowdb-store.ts';
+import type { Server } from 'node:http';
+import { startService, type ServiceLimits } from '../shared/http/service.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { loadProviderConfig, type ProviderConfig } from './config.ts';
 import { KeyStore } from './keys/keystore.ts';
@@ -100,9 +100,7 @@ export function buildApp(ctx: ProviderContext): express.Express {
   pages.use(renderHtmlError(ctx.log));
   app.use(pages);
 
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/readyz', (_req, res) => void res.json({ status: 'ready', store: ctx.store.stats().records >= 0, keys: ctx.keys.jwks().keys.length > 0 }));
-
+  // /healthz and /readyz are answered by the admission gate (shared/http/admission.ts), in every state.
   app.use((_req, _res, next) => next({ status: 404 }));
   app.use((err: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {
     if ((err as { status?: number })?.status === 404 && !(err instanceof Error)) {
@@ -116,50 +114,45 @@ export function buildApp(ctx: ProviderContext): express.Express {
 
 export interface StartProviderOptions extends Partial<ProviderConfig> {
   readonly log?: Logger;
+  /** Overrides of the HTTP limits in defaults.ts (tests make them small). */
+  readonly limits?: Partial<ServiceLimits>;
 }
 
-/** Opens the store and keys, seeds demo data when asked (or when the data dir is new), listens. */
+/**
+ * Listens at once (answering 503 "starting"), then opens the store and keys, seeds demo data when
+ * asked (or when the data directory is new), resumes CIBA deliveries, and opens the gate.
+ */
 export async function startProvider(options: StartProviderOptions = {}): Promise<RunningProvider> {
   const base = loadProviderConfig(options);
   const log = options.log ?? createLogger('provider');
   const fresh = isNewDataDir(base.dataDir);
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(base.port, base.host, () => resolve());
+  const service = await startService({
+    name: 'provider',
+    port: base.port,
+    host: base.host,
+    dataDir: base.dataDir,
+    sweepIntervalMs: defaults.sweepIntervalMs,
+    limits: { ...defaults, ...options.limits },
+    log,
+    async build({ port, store }) {
+      const issuer = options.issuer ?? (base.port === 0 ? `http://127.0.0.1:${port}` : base.issuer);
+      const config: ProviderConfig = { ...base, issuer, port };
+      const keys = await KeyStore.open(config.dataDir);
+      const secret = await loadServerSecret(config.dataDir);
+      const ctx: ProviderContext = { config, store, keys, secret, models: openModels(store), urls: endpointUrls(issuer), events: new EventEmitter(), log };
+      logEvents(ctx);
+      const demo = config.demo ?? (fresh || (await wasSeededForDemo(ctx)));
+      if (demo) await seedDemo(ctx);
+      await resumeCiba(ctx);
+      return {
+        ctx,
+        demo,
+        handler: buildApp(ctx),
+        readiness: () => ({ store: ctx.store.stats().records >= 0, keys: ctx.keys.jwks().keys.length > 0 }),
+      };
+    },
   });
-  const port = (server.address() as AddressInfo).port;
-  const issuer = options.issuer ?? (base.port === 0 ? `http://127.0.0.1:${port}` : base.issuer);
-  const config: ProviderConfig = { ...base, issuer, port };
-  let store: LowdbStore | undefined;
-  try {
-    store = await LowdbStore.open({ dir: config.dataDir, name: 'provider', sweepIntervalMs: defaults.sweepIntervalMs });
-    const keys = await KeyStore.open(config.dataDir);
-    const secret = await loadServerSecret(config.dataDir);
-    const ctx: ProviderContext = { config, store, keys, secret, models: openModels(store), urls: endpointUrls(issuer), events: new EventEmitter(), log };
-    logEvents(ctx);
-    const demo = config.demo ?? (fresh || (await wasSeededForDemo(ctx)));
-    if (demo) await seedDemo(ctx);
-    await resumeCiba(ctx);
-    server.on('request', buildApp(ctx));
-    log.info('provider.started', { issuer, port, dataDir: config.dataDir, demo });
-    return {
-      ctx,
-      server,
-      issuer,
-      port,
-      demo,
-      async close() {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        await store!.close();
-      },
-    };
-  } catch (e) {
-    server.close();
-    await store?.close();
-    throw e;
-  }
+  const { ctx, demo } = service.app;
+  log.info('provider.started', { issuer: ctx.config.issuer, port: service.port, dataDir: ctx.config.dataDir, demo });
+  return { ctx, server: service.server, issuer: ctx.config.issuer, port: service.port, demo, close: service.close };
 }

@@ -99,6 +99,28 @@ export const defaults = {
   clientNotificationTokenMaxLength: 1024,
   /** Sweep of expired records, in milliseconds. */
   sweepIntervalMs: 30_000,
+  /**
+   * HTTP admission: requests in flight (admitted, not answered yet) past which new ones get an
+   * immediate 503 with Retry-After instead of a place in the queue; /healthz and /readyz always
+   * answer. 512 requests of ~2 ms CPU each is about a second of queued work on one core, past
+   * which a client is better served by a fast 503 than a slow answer; with maxBodyBytes it also
+   * bounds buffered request bodies to 32 MB. Raise it on a machine with more cores.
+   */
+  maxRequestsInFlight: 512,
+  /** Retry-After (s) of every 503 the admission gate sends (starting, stopping, overloaded). */
+  retryAfterSeconds: 1,
+  /** A client must send its request headers within this many ms (Node's default, 60 s, lets slow-header clients pile up). */
+  headersTimeoutMs: 10_000,
+  /** ...and the whole request, body included, within this many ms (Node's default is 5 minutes); then it gets 408. */
+  requestTimeoutMs: 30_000,
+  /** How often those two are checked, ms (Node's default, 30 s, would let a slow client stay that much longer). */
+  timeoutCheckIntervalMs: 1_000,
+  /** Idle keep-alive connections are closed after this many ms (Node's default). Behind a load balancer, make it longer than the balancer's idle timeout. */
+  keepAliveTimeoutMs: 5_000,
+  /** On stop, requests in flight get this long to finish (ms): longer than delegationTimeoutMs, the slowest request's wait. */
+  drainTimeoutMs: 15_000,
+  /** On stop, a connection that has sent no request yet gets this long (ms) to send one (answered 503) before it is closed: a request on its way is not cut, an idle browser preconnection does not hold the stop. */
+  quietConnectionGraceMs: 1_000,
   /** Signing algorithm of access tokens (ES256 signs ~10x faster than RS256). */
   accessTokenSigningAlg: 'ES256',
   /**

@@ -1,6 +1,7 @@
 /**
  * Composition of one authentication entity: store, issuer keys, VAPID keys, WebSocket hub,
- * request lifecycle and the route table. `startServer` listens (port 0 picks a free port).
+ * request lifecycle and the route table. `startServer` runs it as a service (shared/http/service.ts:
+ * 503 while starting and stopping, load shed past the in-flight limit); port 0 picks a free port.
  *
  * Routes:
  *   POST {delegationPath}              delegation from a trusted provider (Keycloak's contract)
@@ -13,12 +14,11 @@
  */
 import express from 'express';
 import { EventEmitter } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Agent } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { ENTITY_API } from '../shared/entity-api.ts';
+import { startService, type ServiceLimits } from '../shared/http/service.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
-import { LowdbStore } from '../shared/store/lowdb-store.ts';
 import { loadServerConfig, type ServerConfig } from './config.ts';
 import type { ServerContext } from './context.ts';
 import { defaults } from './defaults.ts';
@@ -58,6 +58,8 @@ export interface StartServerOptions extends Partial<ServerConfig> {
   readonly pushAgent?: Agent;
   /** How long a new WebSocket has to authenticate, ms (default defaults.wsAuthTimeoutMs). */
   readonly wsAuthTimeoutMs?: number;
+  /** Overrides of the HTTP limits in defaults.ts (tests make them small). */
+  readonly limits?: Partial<ServiceLimits>;
 }
 
 /** The express app with every route of the entity. */
@@ -97,9 +99,7 @@ export function buildApp(ctx: ServerContext, hub: WsHub, lifecycle: RequestLifec
   app.delete(ENTITY_API.push, device, deletePushEndpoint(ctx));
   app.post(ENTITY_API.pushTest, device, testPushEndpoint(ctx));
 
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/readyz', (_req, res) => void res.json({ status: 'ready', connections: hub.size, records: ctx.store.stats().records }));
-
+  // /healthz and /readyz are answered by the admission gate (shared/http/admission.ts), in every state.
   serveDeviceApp(app, ctx.config.appDir, [ctx.config.delegationPath, ENTITY_API.ws]);
 
   app.use((req) => {
@@ -109,69 +109,70 @@ export function buildApp(ctx: ServerContext, hub: WsHub, lifecycle: RequestLifec
   return app;
 }
 
-/** Opens the store and keys, resumes pending work, listens. */
+/**
+ * Listens at once (answering 503 "starting"), then opens the store and keys, resumes pending work
+ * (expiry timers, callbacks), and opens the gate to the routes and the WebSocket channel.
+ */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const base = loadServerConfig(options);
   const log = options.log ?? createLogger('server');
   if (base.autoApprove && !base.demo) throw new Error('NOD_AUTO_APPROVE is refused outside demo mode (NOD_DEMO=1)');
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(base.port, base.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = options.url ?? (base.port === 0 ? `http://127.0.0.1:${port}` : base.url);
-  const config: ServerConfig = { ...base, url, port };
-  let store: LowdbStore | undefined;
-  try {
-    store = await LowdbStore.open({ dir: config.dataDir, name: 'server', sweepIntervalMs: defaults.sweepIntervalMs });
-    const ctx: ServerContext = {
-      config,
-      store,
-      log,
-      models: openModels(store),
-      issuers: new IssuerKeys(config.trustedIssuers),
-      vapid: await loadVapidKeys(config.dataDir),
-      ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
-      events: new EventEmitter(),
-    };
-    const hub = new WsHub(ctx, options.wsAuthTimeoutMs);
-    const lifecycle = new RequestLifecycle(ctx, hub);
-    const removeHook = config.autoApprove ? installAutoApprove(ctx, lifecycle) : undefined;
-    server.on('request', buildApp(ctx, hub, lifecycle));
-    hub.attach(server);
-    await lifecycle.resume();
-    log.info('server.started', {
-      url,
-      port,
-      dataDir: config.dataDir,
-      trustedIssuers: config.trustedIssuers,
-      delegationPath: config.delegationPath,
-      demo: config.demo,
-    });
-    const s = store;
-    return {
-      ctx,
-      server,
-      hub,
-      lifecycle,
-      url,
-      port,
-      delegationUrl: `${url}${config.delegationPath}`,
-      async close() {
+  const service = await startService({
+    name: 'server',
+    port: base.port,
+    host: base.host,
+    dataDir: base.dataDir,
+    sweepIntervalMs: defaults.sweepIntervalMs,
+    limits: { ...defaults, ...options.limits },
+    log,
+    upgrades: true,
+    async build({ port, store }) {
+      const url = options.url ?? (base.port === 0 ? `http://127.0.0.1:${port}` : base.url);
+      const config: ServerConfig = { ...base, url, port };
+      const ctx: ServerContext = {
+        config,
+        store,
+        log,
+        models: openModels(store),
+        issuers: new IssuerKeys(config.trustedIssuers),
+        vapid: await loadVapidKeys(config.dataDir),
+        ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
+        events: new EventEmitter(),
+      };
+      const hub = new WsHub(ctx, options.wsAuthTimeoutMs);
+      const lifecycle = new RequestLifecycle(ctx, hub);
+      const removeHook = config.autoApprove ? installAutoApprove(ctx, lifecycle) : undefined;
+      const stop = async () => {
         removeHook?.();
         await lifecycle.stop();
         hub.shutdown();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        await s.close();
-      },
-    };
-  } catch (e) {
-    server.close();
-    await store?.close();
-    throw e;
-  }
+      };
+      try {
+        await lifecycle.resume();
+      } catch (e) {
+        await stop();
+        throw e;
+      }
+      return {
+        ctx,
+        hub,
+        lifecycle,
+        handler: buildApp(ctx, hub, lifecycle),
+        upgrade: hub.upgrade,
+        readiness: () => ({ connections: hub.size, records: ctx.store.stats().records }),
+        stop,
+      };
+    },
+  });
+  const { ctx, hub, lifecycle } = service.app;
+  const { url, delegationPath } = ctx.config;
+  log.info('server.started', {
+    url,
+    port: service.port,
+    dataDir: ctx.config.dataDir,
+    trustedIssuers: ctx.config.trustedIssuers,
+    delegationPath,
+    demo: ctx.config.demo,
+  });
+  return { ctx, server: service.server, hub, lifecycle, url, port: service.port, delegationUrl: `${url}${delegationPath}`, close: service.close };
 }

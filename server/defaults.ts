@@ -47,6 +47,34 @@ export const defaults = {
   autoApproveDelayMs: 100,
   /** Expired records are swept this often (ms). */
   sweepIntervalMs: 30_000,
+  /**
+   * HTTP admission: requests in flight (admitted, not answered yet) past which new ones get an
+   * immediate 503 with Retry-After instead of a place in the queue; /healthz and /readyz always
+   * answer. A delegation costs ~1 ms of CPU (one JWS verification, one write), so 512 is under a
+   * second of queued work on one core; with maxBodyBytes it bounds buffered bodies to 16 MB.
+   */
+  maxRequestsInFlight: 512,
+  /** Retry-After (s) of every 503 the admission gate sends (starting, stopping, overloaded). */
+  retryAfterSeconds: 1,
+  /** A client must send its request headers within this many ms (Node's default, 60 s, lets slow-header clients pile up). */
+  headersTimeoutMs: 10_000,
+  /** ...and the whole request, body included, within this many ms (Node's default is 5 minutes); then it gets 408. */
+  requestTimeoutMs: 30_000,
+  /** How often those two are checked, ms (Node's default, 30 s, would let a slow client stay that much longer). */
+  timeoutCheckIntervalMs: 1_000,
+  /** Idle keep-alive connections are closed after this many ms (Node's default). Behind a load balancer, make it longer than the balancer's idle timeout. */
+  keepAliveTimeoutMs: 5_000,
+  /** On stop, requests in flight get this long to finish (ms): longer than fetchTimeoutMs, the slowest wait inside a request (an issuer's discovery or JWKS). */
+  drainTimeoutMs: 10_000,
+  /** On stop, a connection that has sent no request yet gets this long (ms) to send one (answered 503) before it is closed: a request on its way is not cut, an idle browser preconnection does not hold the stop. */
+  quietConnectionGraceMs: 1_000,
+  /**
+   * WebSockets that have not authenticated yet (each has wsAuthTimeoutMs to do so): past this
+   * many, new upgrades get 503 with Retry-After. An app authenticates within one round trip of
+   * opening, so even a reconnect storm of many phones stays far below; the cap bounds what
+   * sockets that never authenticate can hold.
+   */
+  wsMaxUnauthenticated: 1024,
   /** Scope the device app requests when it signs in at the provider (profile carries preferred_username). */
   appScope: 'openid profile',
   /** Title of the Web Push notification: generic, nothing sensitive on a lock screen. */

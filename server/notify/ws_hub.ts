@@ -6,7 +6,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6455
  */
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ClientMessage, ServerMessage } from '../../shared/entity-api.ts';
 import { ENTITY_API } from '../../shared/entity-api.ts';
@@ -33,27 +33,39 @@ export class WsHub {
   private readonly all = new Set<Connection>();
   private readonly byDevice = new Map<string, Set<Connection>>();
   private readonly keepAlive: NodeJS.Timeout;
+  /** Open sockets that have no device yet (waiting for, or checking, their auth message). */
+  private unauthenticated = 0;
 
-  /** `authTimeoutMs`: how long a new socket has to authenticate (default defaults.wsAuthTimeoutMs). */
+  /**
+   * `authTimeoutMs`: how long a new socket has to authenticate (default defaults.wsAuthTimeoutMs);
+   * `maxUnauthenticated`: how many may wait for that at once (default defaults.wsMaxUnauthenticated).
+   */
   constructor(
     private readonly ctx: ServerContext,
     private readonly authTimeoutMs: number = defaults.wsAuthTimeoutMs,
+    private readonly maxUnauthenticated: number = defaults.wsMaxUnauthenticated,
   ) {
     this.keepAlive = setInterval(() => this.ping(), defaults.wsPingIntervalMs);
     this.keepAlive.unref();
   }
 
-  /** Takes over `upgrade` requests for /ws on the HTTP server; other paths are refused. */
-  attach(server: Server): void {
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const path = (req.url ?? '').split('?')[0];
-      if (path !== ENTITY_API.ws) {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws));
-    });
-  }
+  /**
+   * The `upgrade` listener (behind the admission gate): /ws becomes a WebSocket, other paths get
+   * 404; past `wsMaxUnauthenticated` sockets still waiting for their auth message, 503.
+   */
+  readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== ENTITY_API.ws) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (this.unauthenticated >= this.maxUnauthenticated) {
+      this.ctx.log.warn('ws.refused', { reason: 'too many unauthenticated sockets', limit: this.maxUnauthenticated });
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${defaults.retryAfterSeconds}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws));
+  };
 
   /** Connected, authenticated sockets. */
   get size(): number {
@@ -65,6 +77,7 @@ export class WsHub {
   private open(ws: WebSocket): void {
     const conn: Connection = { ws, alive: true };
     this.all.add(conn);
+    this.unauthenticated++;
     conn.authTimer = setTimeout(() => this.close(conn, WS_CLOSE.authTimeout, 'auth timeout'), this.authTimeoutMs);
     ws.on('pong', () => void (conn.alive = true));
     ws.on('message', (data, isBinary) => void this.receive(conn, isBinary ? '' : data.toString()));
@@ -94,6 +107,7 @@ export class WsHub {
     if (conn.ws.readyState !== conn.ws.OPEN) return;
     const { device } = auth;
     conn.deviceId = device.device_id;
+    this.unauthenticated--;
     conn.backlog = [];
     let set = this.byDevice.get(device.device_id);
     if (!set) this.byDevice.set(device.device_id, (set = new Set()));
@@ -149,7 +163,8 @@ export class WsHub {
   private forget(conn: Connection): void {
     if (conn.authTimer) clearTimeout(conn.authTimer);
     conn.authTimer = undefined;
-    this.all.delete(conn);
+    if (!this.all.delete(conn)) return;
+    if (!conn.deviceId) this.unauthenticated--;
     if (conn.deviceId) {
       const set = this.byDevice.get(conn.deviceId);
       set?.delete(conn);
@@ -162,6 +177,7 @@ export class WsHub {
     clearInterval(this.keepAlive);
     for (const conn of this.all) conn.ws.terminate();
     this.all.clear();
+    this.unauthenticated = 0;
     this.byDevice.clear();
     this.wss.close();
   }
