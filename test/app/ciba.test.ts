@@ -3,25 +3,16 @@
  * login, then CIBA requests started by demo-bank with openid-client appear live and are approved
  * or denied from the request screen.
  */
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
+import { test } from '../helpers/node-test.ts';
 import { nameKey } from '../../server/models.ts';
-import { enroll, phone, pollOutcome, screenshot, startCiba, startStack, type Stack } from './harness.ts';
+import { enroll, pollOutcome, screenshot, startCiba, useStack, type Stack } from './harness.ts';
 
 let stack: Stack;
 let context: BrowserContext;
 let page: Page;
-
-before(async () => {
-  stack = await startStack();
-  ({ context, page } = await phone(stack));
-});
-
-after(async () => {
-  await context?.close();
-  await stack?.stop();
-});
+useStack({}, (s) => ({ stack, context, page } = s));
 
 test('enrolls alice’s phone through the provider’s login page', async () => {
   await enroll(stack, page, { deviceName: 'Alice’s phone', shoot: true });

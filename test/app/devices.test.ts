@@ -3,27 +3,21 @@
  * screen updates to settled; a request that expires on screen loses its buttons; the settings
  * screen renames and removes the other phone, which is then signed out.
  */
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BrowserContext, Page } from 'playwright-core';
-import { enroll, phone, pollOutcome, screenshot, startCiba, startStack, type Stack } from './harness.ts';
+import { test } from '../helpers/node-test.ts';
+import { pollOutcome, screenshot, startCiba, useStack, type Phone, type Stack } from './harness.ts';
 
 let stack: Stack;
-const phones: Array<{ context: BrowserContext; page: Page }> = [];
-
-before(async () => {
-  stack = await startStack();
-  for (const name of ['Alice’s Pixel', 'Alice’s iPad']) {
-    const p = await phone(stack);
-    await enroll(stack, p.page, { deviceName: name });
-    phones.push(p);
-  }
-});
-
-after(async () => {
-  for (const p of phones) await p.context.close();
-  await stack?.stop();
-});
+let phones: readonly Phone[];
+useStack(
+  {
+    phones: [
+      { enroll: true, deviceName: 'Alice’s Pixel' },
+      { enroll: true, deviceName: 'Alice’s iPad' },
+    ],
+  },
+  (s) => ({ stack, phones } = s),
+);
 
 test('one phone approves, the other updates to settled and its buttons go away', async () => {
   const [a, b] = [phones[0]!.page, phones[1]!.page];

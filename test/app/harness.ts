@@ -1,20 +1,22 @@
 /**
  * The device app's browser tests run the real thing on loopback: the provider (demo mode), the
- * entity serving the built app (device-app/dist, built by `pretest`), and Debian's Chromium
- * driven by playwright-core at a phone-sized viewport.
+ * entity serving the built app (device-app/dist, built by `pretest`), and Chromium (see
+ * test/helpers/chromium.ts) driven by playwright-core at a phone-sized viewport.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import * as client from 'openid-client';
+import { after, before } from '../helpers/node-test.ts';
+import { launchBrowser, phoneContext, SCREENSHOTS } from '../helpers/browser.ts';
+import { Teardown } from '../helpers/teardown.ts';
 import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
 import { freePort, startTestServer, type TestServer } from '../entity/helpers.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 export const APP_DIR = join(ROOT, 'device-app', 'dist');
-export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
-export const PHONE = { width: 390, height: 844 } as const;
+export { PHONE, SCREENSHOTS } from '../helpers/browser.ts';
 
 export interface Stack {
   readonly provider: TestProvider;
@@ -27,53 +29,90 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** Provider + entity (serving the built app) + Chromium. */
-export async function startStack(options: { cibaExpiresIn?: number } = {}): Promise<Stack> {
+export interface StackOptions {
+  readonly cibaExpiresIn?: number;
+}
+
+/**
+ * Chromium + provider + entity (serving the built app). The browser comes first, so a machine
+ * without one fails before any server starts; a failure halfway stops what was started.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   assert.ok(existsSync(join(APP_DIR, 'index.html')), 'device-app/dist is missing: run `npm run build` (npm test does it in pretest)');
-  const port = await freePort();
-  const app = `http://127.0.0.1:${port}`;
-  const provider = await startTestProvider({
-    authChannelUrl: `${app}/ciba/delegation`,
-    deviceAppUrl: app,
-    ciba: { expiresIn: options.cibaExpiresIn ?? 120, maxExpiresIn: 600, interval: 1 },
-    device: { expiresIn: 600, interval: 1 },
-  });
-  const server = await startTestServer({ port, url: app, trustedIssuers: [provider.issuer], appDir: APP_DIR });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-  const bank = await client.discovery(new URL(provider.issuer), 'demo-bank', undefined, client.ClientSecretBasic('demo-bank-secret'), {
-    execute: [client.allowInsecureRequests],
-  });
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  return {
-    provider,
-    server,
-    browser,
-    app,
-    bank,
-    async stop() {
-      await browser.close();
-      await server.stop();
-      await provider.stop();
-    },
-  };
+  const teardown = new Teardown();
+  try {
+    const browser = teardown.add(await launchBrowser(), (b) => b.close());
+    const port = await freePort();
+    const app = `http://127.0.0.1:${port}`;
+    const provider = teardown.add(
+      await startTestProvider({
+        authChannelUrl: `${app}/ciba/delegation`,
+        deviceAppUrl: app,
+        ciba: { expiresIn: options.cibaExpiresIn ?? 120, maxExpiresIn: 600, interval: 1 },
+        device: { expiresIn: 600, interval: 1 },
+      }),
+      (p) => p.stop(),
+    );
+    const server = teardown.add(await startTestServer({ port, url: app, trustedIssuers: [provider.issuer], appDir: APP_DIR }), (s) => s.stop());
+    const bank = await client.discovery(new URL(provider.issuer), 'demo-bank', undefined, client.ClientSecretBasic('demo-bank-secret'), {
+      execute: [client.allowInsecureRequests],
+    });
+    return { provider, server, browser, app, bank, stop: () => teardown.run() };
+  } catch (e) {
+    await teardown.run().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** One phone: a browser context (its own storage, so its own device) and its current page. */
+export interface Phone {
+  readonly context: BrowserContext;
+  page: Page;
 }
 
 /** A fresh phone-sized browser context (its own storage, so its own enrolled device). */
-export async function phone(stack: Stack): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await stack.browser.newContext({
-    viewport: PHONE,
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'en-GB',
-    timezoneId: 'Europe/London',
-  });
+export async function phone(stack: Pick<Stack, 'browser'>): Promise<Phone> {
+  const context = await phoneContext(stack.browser, { locale: 'en-GB', timezoneId: 'Europe/London' });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('[page error]', e));
   return { context, page };
+}
+
+export interface FileStackOptions extends StackOptions {
+  /** The phones to open, in order; `enroll` signs each in as alice (named `deviceName`). Default: one phone, not enrolled. */
+  readonly phones?: ReadonlyArray<{ readonly enroll?: boolean; readonly deviceName?: string }>;
+}
+
+/** What `useStack` hands a test file once its `before` has run. */
+export interface FileStack {
+  readonly stack: Stack;
+  readonly phones: readonly Phone[];
+  /** The first phone's context and page. */
+  readonly context: BrowserContext;
+  readonly page: Page;
+}
+
+/**
+ * A test file's whole setup: registers `before` (the stack, then the phones, enrolled as asked),
+ * which hands the result to `ready`, and `after` (everything stopped, also when `before` failed
+ * halfway).
+ */
+export function useStack(options: FileStackOptions, ready: (s: FileStack) => void): void {
+  let stack: Stack | undefined;
+  const phones: Phone[] = [];
+  before(async () => {
+    stack = await startStack(options);
+    for (const p of options.phones ?? [{}]) {
+      const opened = await phone(stack);
+      phones.push(opened);
+      if (p.enroll) await enroll(stack, opened.page, p.deviceName ? { deviceName: p.deviceName } : {});
+    }
+    ready({ stack, phones, context: phones[0]!.context, page: phones[0]!.page });
+  });
+  after(async () => {
+    for (const p of phones) await p.context.close().catch(() => undefined);
+    await stack?.stop();
+  });
 }
 
 /** Saves a screenshot under test-results/screenshots/. */
@@ -86,7 +125,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
  * when the provider asks), ending on the request list.
  */
 export async function enroll(
-  stack: Stack,
+  stack: Pick<Stack, 'app'> & { readonly provider: { readonly issuer: string } },
   page: Page,
   opts: { username?: string; password?: string; deviceName?: string; shoot?: boolean } = {},
 ): Promise<void> {

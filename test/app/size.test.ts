@@ -3,7 +3,7 @@
  * imports and stylesheet), measured gzipped from the build, under a budget. Sign-in code
  * (oauth4webapi) loads on demand and is reported apart.
  */
-import { test } from 'node:test';
+import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

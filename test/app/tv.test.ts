@@ -3,26 +3,15 @@
  * code into the app, the app opens the provider's verification page with it, the user approves
  * there, and the TV's polling gets tokens.
  */
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
-import type { BrowserContext, Page } from 'playwright-core';
-import { enroll, phone, screenshot, startStack, type Stack } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { test } from '../helpers/node-test.ts';
+import { screenshot, useStack, type Stack } from './harness.ts';
 
 let stack: Stack;
-let context: BrowserContext;
 let page: Page;
-
-before(async () => {
-  stack = await startStack();
-  ({ context, page } = await phone(stack));
-  await enroll(stack, page);
-});
-
-after(async () => {
-  await context?.close();
-  await stack?.stop();
-});
+useStack({ phones: [{ enroll: true }] }, (s) => ({ stack, page } = s));
 
 test('the TV’s code typed into the app opens the provider’s page, and approving there gives the TV tokens', async () => {
   const tv = await client.discovery(new URL(stack.provider.issuer), 'demo-tv', undefined, client.None(), { execute: [client.allowInsecureRequests] });

@@ -3,39 +3,37 @@
  * entity's URL signs alice in at the provider (no test shims: the provider must answer the app's
  * cross-origin calls itself), then `nod ciba` asks, the app shows the request, Approve ends it.
  */
-import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { enroll, type Stack } from '../app/harness.ts';
+import type { Browser, Page } from 'playwright-core';
+import { after, before, describe, it } from '../helpers/node-test.ts';
+import { launchBrowser, phoneContext } from '../helpers/browser.ts';
+import { Teardown } from '../helpers/teardown.ts';
+import { enroll } from '../app/harness.ts';
 import { NodProcess, startNod, type System } from './helpers.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const APP_BUILT = existsSync(new URL('../../device-app/dist/index.html', import.meta.url));
-const skip = !existsSync(CHROMIUM) ? 'no Chromium' : !APP_BUILT ? 'device-app/dist is not built (npm test builds it)' : false;
 
-describe('a newcomer with a browser and nod start', { skip }, () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'nod-newcomer-'));
+describe('a newcomer with a browser and nod start', () => {
   let system: System;
   let browser: Browser;
   let page: Page;
+  const teardown = new Teardown();
 
   before(async () => {
-    system = await startNod(dataDir, { NOD_CIBA_INTERVAL: '1' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
-    page = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+    assert.ok(APP_BUILT, 'device-app/dist is missing: run `npm run build` (npm test does it in pretest)');
+    browser = teardown.add(await launchBrowser(), (b) => b.close());
+    const dataDir = teardown.add(mkdtempSync(join(tmpdir(), 'nod-newcomer-')), (dir) => rmSync(dir, { recursive: true, force: true }));
+    system = teardown.add(await startNod(dataDir, { NOD_CIBA_INTERVAL: '1' }), (s) => s.stop());
+    page = await (await phoneContext(browser, { deviceScaleFactor: 1 })).newPage();
   });
-  after(async () => {
-    await browser?.close();
-    await system?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => teardown.run());
 
   it('signs in as alice in the app (the provider answers its cross-origin calls)', async () => {
     // The app's own enrollment steps, from its test harness: only the app and issuer URLs are used.
-    await enroll({ app: system.serverUrl, provider: { issuer: system.issuer } } as unknown as Stack, page);
+    await enroll({ app: system.serverUrl, provider: { issuer: system.issuer } }, page);
   });
 
   it('approves `nod ciba` in the app, and the command prints the claims', async () => {

@@ -3,17 +3,15 @@
  * from the TV, signs in, compares the code and approves; the TV's polling (openid-client) gets
  * tokens. Every step is screenshotted to test-results/screenshots/ and must not scroll sideways.
  */
-import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { after, before, describe, it } from '../helpers/node-test.ts';
+import { launchBrowser, PHONE, phoneContext, SCREENSHOTS as SHOTS } from '../helpers/browser.ts';
+import { Teardown } from '../helpers/teardown.ts';
 import type { TestProvider } from '../helpers/provider.ts';
 import { deviceClient, startDeviceProvider } from './helpers.ts';
-
-const SHOTS = join(process.cwd(), 'test-results', 'screenshots');
-const PHONE = { width: 390, height: 844 };
 
 async function snapshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `device-${name}.png`), fullPage: true });
@@ -28,24 +26,18 @@ describe('verification page on a phone (headless Chromium)', () => {
   let p: TestProvider;
   let browser: Browser;
   let tv: oidc.Configuration;
+  const teardown = new Teardown();
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    p = await startDeviceProvider();
+    browser = teardown.add(await launchBrowser(), (b) => b.close());
+    p = teardown.add(await startDeviceProvider(), (provider) => provider.stop());
     tv = await deviceClient(p.issuer);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
   });
-  after(async () => {
-    await browser?.close();
-    await p?.stop();
-  });
+  after(() => teardown.run());
 
   it('takes a person from typing the code to an approved TV', async () => {
     const r = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid profile offline_access' });
     const polling = oidc.pollDeviceAuthorizationGrant(tv, r);
-    const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const context = await phoneContext(browser);
     const page = await context.newPage();
     try {
       await page.goto(r.verification_uri);
@@ -86,7 +78,7 @@ describe('verification page on a phone (headless Chromium)', () => {
 
   it('shows a wrong code plainly, pre-fills from the QR link, and the denied page', async () => {
     const r = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid profile' });
-    const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true, colorScheme: 'dark' });
+    const context = await phoneContext(browser, { colorScheme: 'dark' });
     const page = await context.newPage();
     try {
       await page.goto(r.verification_uri);

@@ -3,36 +3,30 @@
  * viewport: sign in, consent, a form_post response that submits itself under the page's CSP,
  * logout confirmation, the error page. Screenshots go to test-results/screenshots/.
  */
-import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { after, before, describe, it } from '../helpers/node-test.ts';
+import { launchBrowser, phoneContext, SCREENSHOTS } from '../helpers/browser.ts';
+import { Teardown } from '../helpers/teardown.ts';
 import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
 import { authorizationUrl } from '../helpers/sign-in.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = join(new URL('../../', import.meta.url).pathname, 'test-results', 'screenshots');
-const PHONE = { width: 390, height: 844 } as const;
-
-describe('provider pages in a browser', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, () => {
+describe('provider pages in a browser', () => {
   let p: TestProvider;
   let browser: Browser;
   /** What the fake client received at its redirect URI. */
   const received: Array<{ method: string; url: string; body: string }> = [];
+  const teardown = new Teardown();
 
   before(async () => {
-    p = await startTestProvider();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = teardown.add(await launchBrowser(), (b) => b.close());
+    p = teardown.add(await startTestProvider(), (provider) => provider.stop());
   });
-  after(async () => {
-    await browser?.close();
-    await p?.stop();
-  });
+  after(() => teardown.run());
 
   async function phone(colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
-    const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true, colorScheme });
+    const context = await phoneContext(browser, { colorScheme });
     // The demo client's redirect URI is answered here instead of by a running app.
     await context.route('http://localhost:8080/**', async (route) => {
       const request = route.request();

@@ -9,20 +9,20 @@
  * there Chromium does not let the provider's iframe read its cookie (third-party cookies); the
  * iframe then answers error (it cannot tell), never a false "changed".
  */
-import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { chromium, type Browser as Chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
+import { after, before, describe, it } from '../helpers/node-test.ts';
+import { launchBrowser } from '../helpers/browser.ts';
+import { Teardown } from '../helpers/teardown.ts';
 import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
 import { authorize, authorizationUrl, providerBrowser } from '../helpers/sign-in.ts';
 import { responseParams } from '../helpers/browser-fetch.ts';
 import { upsertClient } from '../../provider/demo.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CLIENT_ID = 'session-rp';
 
 /** The relying party: its callback page reads session_state and talks to the OP iframe. */
@@ -59,6 +59,11 @@ async function listen(server: Server, host: string): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
 const hex = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('session management', () => {
@@ -68,13 +73,14 @@ describe('session management', () => {
   let rpOrigin: string;
   let otherOrigin: string;
   let crossSiteOrigin: string;
+  const teardown = new Teardown();
 
   before(async () => {
-    p = await startTestProvider();
+    p = teardown.add(await startTestProvider(), (provider) => provider.stop());
     const serve = (_req: unknown, res: import('node:http').ServerResponse) =>
       void res.writeHead(200, { 'Content-Type': 'text/html' }).end(rpPage(p.ctx.urls.checkSession));
-    rp = createServer(serve);
-    otherRp = createServer(serve);
+    rp = teardown.add(createServer(serve), closeServer);
+    otherRp = teardown.add(createServer(serve), closeServer);
     const port = await listen(rp, '127.0.0.1');
     rpOrigin = `http://127.0.0.1:${port}`;
     crossSiteOrigin = `http://localhost:${port}`;
@@ -88,13 +94,7 @@ describe('session management', () => {
       redirect_uris: [`${rpOrigin}/callback`, `${otherOrigin}/callback`, `${crossSiteOrigin}/callback`],
     });
   });
-  after(async () => {
-    await p.stop();
-    rp.closeAllConnections();
-    otherRp.closeAllConnections();
-    rp.close();
-    otherRp.close();
-  });
+  after(() => teardown.run());
 
   const url = (redirect: string, extra: Record<string, string> = {}) =>
     authorizationUrl(p.issuer, { client_id: CLIENT_ID, redirect_uri: `${redirect}/callback`, scope: 'openid', state: 'st', ...extra });
@@ -150,18 +150,14 @@ describe('session management', () => {
     assert.ok(after && after !== bs);
   });
 
-  describe('the OP iframe in Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, () => {
+  describe('the OP iframe in Chromium', () => {
     let chromiumBrowser: Chromium;
     let context: BrowserContext;
 
     before(async () => {
-      chromiumBrowser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
+      chromiumBrowser = teardown.add(await launchBrowser(), (b) => b.close());
       context = await chromiumBrowser.newContext();
     });
-    after(() => chromiumBrowser?.close());
 
     /** Signs in through the real forms (or rides the session) and lands on the RP's callback page. */
     async function signInAt(origin: string, page?: Page): Promise<Page> {
