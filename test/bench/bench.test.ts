@@ -3,7 +3,7 @@
  * produces every row (measured or marked "not available"), with its spread, the load of each
  * section, and a readable profile of one row; nothing about speed.
  */
-import { test } from 'node:test';
+import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

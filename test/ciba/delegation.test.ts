@@ -1,5 +1,5 @@
 /** Delegation to the authentication entity: the bearer JWT, the body, and failures that leave nothing behind. */
-import { test, after } from 'node:test';
+import { test, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startTestProvider } from '../helpers/provider.ts';

@@ -1,5 +1,5 @@
 /** Every error code of the backchannel authentication endpoint, the CIBA grant and the callback, provoked at least once. */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { CIBA_GRANT_TYPE } from '../../shared/constants.ts';
@@ -26,7 +26,7 @@ before(async () => {
   ping = await cibaClient(s, 'err-ping', { backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: 'http://127.0.0.1:9/notify' });
   coded = await cibaClient(s, 'err-coded', { backchannel_user_code_parameter: true });
 });
-after(() => s.stop());
+after(() => s?.stop());
 
 async function refused(client: { client_id: string; secret: string }, form: Record<string, string>, error: string, status = 400) {
   const r = await backchannel(s, client, form);

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import * as oidc from 'openid-client';
+import { Teardown } from '../helpers/teardown.ts';
 import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
 import { upsertClient } from '../../provider/demo.ts';
 import { setCibaPolicy, type CibaPolicy } from '../../provider/ciba/policy.ts';
@@ -132,19 +133,17 @@ export interface CibaSetup {
 
 /** A provider in demo mode delegating to a fresh loopback entity, with a CIBA policy for fast tests. */
 export async function startCiba(policy: Partial<CibaPolicy> = {}): Promise<CibaSetup> {
-  const entity = await Entity.start();
-  const provider = await startTestProvider({ authChannelUrl: entity.url });
-  entity.issuer = provider.issuer;
-  await setCibaPolicy(provider.ctx, { fatigueLimit: 1000, notificationRetryBaseMs: 50, ...policy });
-  return {
-    provider,
-    entity,
-    issuer: provider.issuer,
-    async stop() {
-      await provider.stop();
-      await entity.close();
-    },
-  };
+  const teardown = new Teardown();
+  try {
+    const entity = teardown.add(await Entity.start(), (e) => e.close());
+    const provider = teardown.add(await startTestProvider({ authChannelUrl: entity.url }), (p) => p.stop());
+    entity.issuer = provider.issuer;
+    await setCibaPolicy(provider.ctx, { fatigueLimit: 1000, notificationRetryBaseMs: 50, ...policy });
+    return { provider, entity, issuer: provider.issuer, stop: () => teardown.run() };
+  } catch (e) {
+    await teardown.run().catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Registers a CIBA client (secret `<id>-secret`, client_secret_basic) with fast defaults. */

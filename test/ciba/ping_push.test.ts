@@ -1,5 +1,5 @@
 /** CIBA ping and push delivery to a loopback client notification endpoint. */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as oidc from 'openid-client';
@@ -26,8 +26,8 @@ before(async () => {
   pingRp = await rp(s, ping.client_id, ping.secret);
 });
 after(async () => {
-  await s.stop();
-  await receiver.close();
+  await s?.stop();
+  await receiver?.close();
 });
 
 /** Left half of SHA-256, base64url: how a client recomputes at_hash and rt_hash for RS256. */

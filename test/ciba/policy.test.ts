@@ -2,7 +2,7 @@
  * The provider-wide CIBA policy (Keycloak's "CIBA Policy" tab): each setting changes what the
  * backchannel endpoint answers, and a client's own metadata overrides it.
  */
-import { test, before, after, afterEach } from 'node:test';
+import { test, before, after, afterEach } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { cibaPolicy, resetCibaPolicy, setCibaPolicy } from '../../provider/ciba/policy.ts';
@@ -27,8 +27,8 @@ before(async () => {
   own = await cibaClient(s, 'policy-own', { backchannel_token_delivery_mode: 'poll', ciba_expires_in: 30, ciba_interval: 2 });
 });
 after(async () => {
-  await s.stop();
-  await receiver.close();
+  await s?.stop();
+  await receiver?.close();
 });
 afterEach(() => resetCibaPolicy(s.provider.ctx, ['deliveryMode', 'acceptedHints', 'expiresIn', 'interval']));
 

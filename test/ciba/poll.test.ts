@@ -1,5 +1,5 @@
 /** CIBA poll mode end to end with openid-client v6 and a loopback authentication entity. */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { CIBA_GRANT_TYPE } from '../../shared/constants.ts';
@@ -16,7 +16,7 @@ before(async () => {
   other = await cibaClient(s, 'poll-other');
   bankRp = await rp(s, bank.client_id, bank.secret);
 });
-after(() => s.stop());
+after(() => s?.stop());
 
 /** Starts CIBA with openid-client and returns the response and the delegation the entity got. */
 async function start(params: Record<string, string> = {}) {

@@ -1,5 +1,5 @@
 /** CIBA across a provider restart: what ping/push clients are owed is not lost. */
-import { test } from 'node:test';
+import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { startProvider, type RunningProvider } from '../../provider/app.ts';

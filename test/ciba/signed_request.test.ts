@@ -1,5 +1,5 @@
 /** Signed backchannel authentication requests: accepted when right, each bad variant refused. */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
@@ -27,7 +27,7 @@ before(async () => {
   otherSigner = await cibaClient(s, 'other-signer', { jwks: b.jwks, backchannel_authentication_request_signing_alg: 'RS256' });
   plain = await cibaClient(s, 'plain');
 });
-after(() => s.stop());
+after(() => s?.stop());
 
 const now = () => Math.floor(Date.now() / 1000);
 

@@ -31,6 +31,12 @@ export interface Exit {
   readonly stderr: string;
 }
 
+/** Every `nod` child still running: killed when the test process exits, however it exits. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** One running `nod` command with its output so far. */
 export class NodProcess {
   stdout = '';
@@ -45,6 +51,8 @@ export class NodProcess {
       env: { ...process.env, NOD_LOG_LEVEL: 'warn', NOD_APP_BUILD: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    running.add(this.child);
+    this.child.once('exit', () => running.delete(this.child));
     this.child.stdout!.on('data', (d: Buffer) => this.append('stdout', d));
     this.child.stderr!.on('data', (d: Buffer) => this.append('stderr', d));
     this.exited = new Promise((resolve) =>
@@ -120,7 +128,14 @@ export async function startNod(dataDir: string, env: NodeJS.ProcessEnv = {}): Pr
     NOD_SERVER_URL: serverUrl,
     ...env,
   });
-  await p.waitFor(/Stop: Ctrl-C/);
+  try {
+    // A deadline, not a sleep: on a loaded machine tsx's first compile of everything takes a while.
+    await p.waitFor(/Stop: Ctrl-C/, 60_000);
+  } catch (e) {
+    p.kill('SIGKILL');
+    await p.exited;
+    throw e;
+  }
   return {
     process: p,
     issuer,

@@ -1,5 +1,5 @@
 /** The clients' small pieces: big letters, the countdown's clock, random codes, option defaults. */
-import { describe, it } from 'node:test';
+import { describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { bigText, blockLetters } from '../../bin/cli/big-text.ts';
 import { formatRemaining } from '../../bin/cli/countdown.ts';

@@ -2,7 +2,7 @@
  * Each part alone (`nod provider`, `nod server`), as on two hosts: separate processes and data
  * directories, wired only by NOD_ variables, complete a CIBA approval from the command-line client.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,9 +43,9 @@ describe('nod provider and nod server, each alone', () => {
   });
   after(async () => {
     ws?.close();
-    provider.kill();
-    server.kill();
-    await Promise.all([provider.exited, server.exited]);
+    provider?.kill();
+    server?.kill();
+    await Promise.all([provider?.exited, server?.exited]);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 

@@ -3,7 +3,7 @@
  * simulated device enrolled at the entity making the user's decision, and the TV's user part on
  * the provider's verification page in a cookie-jar browser. Output and exit codes are checked.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

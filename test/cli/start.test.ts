@@ -3,7 +3,7 @@
  * answers discovery and both health checks, stops cleanly on SIGTERM with its data on disk, and a
  * second start keeps the same keys and users.
  */
-import { after, describe, it } from 'node:test';
+import { after, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

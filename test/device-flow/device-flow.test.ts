@@ -2,7 +2,7 @@
  * The device authorization grant end to end: openid-client v6 plays the TV, the user's part
  * goes through the real verification and sign-in pages over HTTP.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
@@ -21,7 +21,7 @@ describe('device authorization grant with openid-client', () => {
     issuer = p.issuer;
     tv = await deviceClient(issuer);
   });
-  after(() => p.stop());
+  after(() => p?.stop());
 
   it('lists the device authorization endpoint and grant type in discovery', async () => {
     const meta = tv.serverMetadata();

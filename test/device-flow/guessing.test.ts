@@ -4,7 +4,7 @@
  * Every refusal says when to try again. Addresses are set with X-Forwarded-For (the provider
  * trusts its loopback proxy), so each test has its own.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import type { TestProvider } from '../helpers/provider.ts';
@@ -25,7 +25,7 @@ describe('user code guessing limits', () => {
     p = await startDeviceProvider();
     tv = await deviceClient(p.issuer);
   });
-  after(() => p.stop());
+  after(() => p?.stop());
 
   it('slows a browser down after a few wrong codes, then refuses it for a while, saying when to try again', async () => {
     const r = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });

@@ -3,7 +3,8 @@
  * relying party (openid-client v6, poll mode, demo-bank). The device signs its decisions with a
  * non-extractable WebCrypto key like the app.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
+import { Teardown } from '../helpers/teardown.ts';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import * as client from 'openid-client';
@@ -27,10 +28,15 @@ async function deviceAppAccessToken(username: string): Promise<string> {
   return (await signInDeviceApp(provider.issuer, username, password)).accessToken;
 }
 
+const teardown = new Teardown();
+
 before(async () => {
   const port = await freePort();
-  provider = await startTestProvider({ authChannelUrl: `http://127.0.0.1:${port}/ciba/delegation`, ciba: { expiresIn: 30, maxExpiresIn: 600, interval: 1 } });
-  server = await startTestServer({ port, url: `http://127.0.0.1:${port}`, trustedIssuers: [provider.issuer] });
+  provider = teardown.add(
+    await startTestProvider({ authChannelUrl: `http://127.0.0.1:${port}/ciba/delegation`, ciba: { expiresIn: 30, maxExpiresIn: 600, interval: 1 } }),
+    (x) => x.stop(),
+  );
+  server = teardown.add(await startTestServer({ port, url: `http://127.0.0.1:${port}`, trustedIssuers: [provider.issuer] }), (x) => x.stop());
   rp = await client.discovery(new URL(provider.issuer), 'demo-bank', undefined, client.ClientSecretBasic('demo-bank-secret'), {
     execute: [client.allowInsecureRequests],
   });
@@ -50,8 +56,7 @@ before(async () => {
 
 after(async () => {
   for (const s of Object.values(sockets)) s.close();
-  await server.stop();
-  await provider.stop();
+  await teardown.run();
 });
 
 /** Starts CIBA at the provider and waits until the device's socket shows the request. */

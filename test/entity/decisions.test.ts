@@ -3,7 +3,8 @@
  * and receives the callback): approve, deny with each reason, first answer wins across two
  * devices, expiry, signature and freshness checks, and callback retries.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
+import { Teardown } from '../helpers/teardown.ts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { DeviceRequest, ServerMessage } from '../../shared/entity-api.ts';
@@ -17,9 +18,11 @@ let tablet: SimDevice;
 let mallory: SimDevice;
 const aliceSub = randomUUID();
 
+const teardown = new Teardown();
+
 before(async () => {
-  keycloak = await startKeycloakIssuer();
-  server = await startTestServer({ trustedIssuers: [keycloak.issuer] });
+  keycloak = teardown.add(await startKeycloakIssuer(), (x) => x.close());
+  server = teardown.add(await startTestServer({ trustedIssuers: [keycloak.issuer] }), (x) => x.stop());
   phone = await SimDevice.create(server.url);
   tablet = await SimDevice.create(server.url);
   mallory = await SimDevice.create(server.url);
@@ -28,10 +31,7 @@ before(async () => {
   assert.equal((await mallory.enroll(await keycloak.accessToken({ sub: randomUUID(), preferred_username: 'mallory' }), 'Other')).status, 201);
 });
 
-after(async () => {
-  await server.stop();
-  await keycloak.close();
-});
+after(() => teardown.run());
 
 /** Delegates a request for alice like Keycloak; returns its id and the bearer token. */
 async function newRequest(extra: { exp?: number; binding_message?: string } = {}) {

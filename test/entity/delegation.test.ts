@@ -3,7 +3,8 @@
  * Channel sends (from a separate loopback issuer with its own key) and our provider's
  * (signed with the running test provider's real keys).
  */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
+import { Teardown } from '../helpers/teardown.ts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
@@ -23,17 +24,16 @@ const keycloakBody = {
   acr_values: 'urn:mace:incommon:iap:silver',
 };
 
+const teardown = new Teardown();
+
 before(async () => {
-  provider = await startTestProvider();
-  keycloak = await startKeycloakIssuer();
-  untrusted = await startKeycloakIssuer();
-  server = await startTestServer({ trustedIssuers: [provider.issuer, keycloak.issuer] });
+  provider = teardown.add(await startTestProvider(), (x) => x.stop());
+  keycloak = teardown.add(await startKeycloakIssuer(), (x) => x.close());
+  untrusted = teardown.add(await startKeycloakIssuer(), (x) => x.close());
+  server = teardown.add(await startTestServer({ trustedIssuers: [provider.issuer, keycloak.issuer] }), (x) => x.stop());
 });
 
-after(async () => {
-  await server.stop();
-  await Promise.all([provider.stop(), keycloak.close(), untrusted.close()]);
-});
+after(() => teardown.run());
 
 async function stored() {
   return { requests: (await server.ctx.models.requests.all()).length, jtis: (await server.ctx.models.jtis.all()).length };

@@ -3,7 +3,8 @@
  * at+jwt, issued to the device app; username from userinfo's preferred_username), and the
  * devices API: list, rename, remove.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
+import { Teardown } from '../helpers/teardown.ts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { signInDeviceApp } from '../helpers/device-app-sign-in.ts';
@@ -17,16 +18,15 @@ let provider: TestProvider;
 let keycloak: Awaited<ReturnType<typeof startKeycloakIssuer>>;
 let server: TestServer;
 
+const teardown = new Teardown();
+
 before(async () => {
-  provider = await startTestProvider();
-  keycloak = await startKeycloakIssuer();
-  server = await startTestServer({ trustedIssuers: [provider.issuer, keycloak.issuer] });
+  provider = teardown.add(await startTestProvider(), (x) => x.stop());
+  keycloak = teardown.add(await startKeycloakIssuer(), (x) => x.close());
+  server = teardown.add(await startTestServer({ trustedIssuers: [provider.issuer, keycloak.issuer] }), (x) => x.stop());
 });
 
-after(async () => {
-  await server.stop();
-  await Promise.all([provider.stop(), keycloak.close()]);
-});
+after(() => teardown.run());
 
 /** A real access token for the device app: code + PKCE through the provider's login page. */
 async function signIn(username: 'alice' | 'bob') {

@@ -3,7 +3,8 @@
  * subscription's keys (RFC 8291), checking payload, TTL, urgency, topic and the VAPID header;
  * a 410 from it removes the subscription.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
+import { Teardown } from '../helpers/teardown.ts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
@@ -19,18 +20,17 @@ let phone: SimDevice;
 const sub = randomUUID();
 const VAPID_SUBJECT = 'mailto:ops@nod.example';
 
+const teardown = new Teardown();
+
 before(async () => {
-  keycloak = await startKeycloakIssuer();
-  push = await startPushService();
-  server = await startTestServer({ trustedIssuers: [keycloak.issuer], vapidSubject: VAPID_SUBJECT, pushAgent: push.agent });
+  keycloak = teardown.add(await startKeycloakIssuer(), (x) => x.close());
+  push = teardown.add(await startPushService(), (x) => x.close());
+  server = teardown.add(await startTestServer({ trustedIssuers: [keycloak.issuer], vapidSubject: VAPID_SUBJECT, pushAgent: push.agent }), (x) => x.stop());
   phone = await SimDevice.create(server.url);
   assert.equal((await phone.enroll(await keycloak.accessToken({ sub, preferred_username: 'alice' }))).status, 201);
 });
 
-after(async () => {
-  await server.stop();
-  await Promise.all([keycloak.close(), push.close()]);
-});
+after(() => teardown.run());
 
 async function newRequest(lifetime = 120): Promise<string> {
   const token = await keycloak.delegationToken({ sub, exp: nowSeconds() + lifetime });

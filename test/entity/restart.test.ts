@@ -1,7 +1,8 @@
 /**
  * Durability across a restart of the entity, and the demo-only automated-approval hook.
  */
-import { test, after, before } from 'node:test';
+import { test, after, before } from '../helpers/node-test.ts';
+import { Teardown } from '../helpers/teardown.ts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -9,10 +10,12 @@ import { startServer } from '../../server/app.ts';
 import { delegate, nextEvent, nowSeconds, SimDevice, startKeycloakIssuer, startTestServer, tempDir } from './helpers.ts';
 
 let keycloak: Awaited<ReturnType<typeof startKeycloakIssuer>>;
+const teardown = new Teardown();
+
 before(async () => {
-  keycloak = await startKeycloakIssuer();
+  keycloak = teardown.add(await startKeycloakIssuer(), (x) => x.close());
 });
-after(() => keycloak.close());
+after(() => teardown.run());
 
 const body = { login_hint: 'alice', scope: 'openid', is_consent_required: false };
 

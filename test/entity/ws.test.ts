@@ -1,5 +1,6 @@
 /** The WebSocket channel: authentication as an enrolled device, and in-order delivery. */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
+import { Teardown } from '../helpers/teardown.ts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { ServerMessage } from '../../shared/entity-api.ts';
@@ -12,17 +13,16 @@ let server: TestServer;
 let phone: SimDevice;
 const sub = randomUUID();
 
+const teardown = new Teardown();
+
 before(async () => {
-  keycloak = await startKeycloakIssuer();
-  server = await startTestServer({ trustedIssuers: [keycloak.issuer] });
+  keycloak = teardown.add(await startKeycloakIssuer(), (x) => x.close());
+  server = teardown.add(await startTestServer({ trustedIssuers: [keycloak.issuer] }), (x) => x.stop());
   phone = await SimDevice.create(server.url);
   assert.equal((await phone.enroll(await keycloak.accessToken({ sub, preferred_username: 'alice' }))).status, 201);
 });
 
-after(async () => {
-  await server.stop();
-  await keycloak.close();
-});
+after(() => teardown.run());
 
 async function newRequest(binding_message: string): Promise<string> {
   const res = await delegate(server.delegationUrl, await keycloak.delegationToken({ sub }), {

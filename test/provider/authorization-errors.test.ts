@@ -3,7 +3,7 @@
  * be trusted, redirected with the protocol's error (and state and iss) otherwise; malformed and
  * oversized input never gives a 500.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
 import { authorizationUrl, authorize, DEMO_WEB_REDIRECT, providerBrowser } from '../helpers/sign-in.ts';
@@ -17,7 +17,7 @@ describe('authorization endpoint errors', () => {
   before(async () => {
     p = await startTestProvider();
   });
-  after(() => p.stop());
+  after(() => p?.stop());
 
   /** Requests `url` with a fresh browser (no session) and returns the error the client receives. */
   async function redirectedError(params: Record<string, string | undefined>, browser: Browser = providerBrowser(p.issuer)) {

@@ -3,7 +3,7 @@
  * reused code (the first exchange's tokens are revoked), redirect_uri mismatch, wrong client
  * secret, expired code, another client's code, reuse of a rotated refresh token.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,7 +27,7 @@ describe('authorization_code grant failures', () => {
     p = await startTestProvider({ ttls: { authorizationCodeTtl: 1 } });
     browser = providerBrowser(p.issuer);
   });
-  after(() => p.stop());
+  after(() => p?.stop());
 
   /** A fresh code for demo-web (signed in as alice). */
   async function code(scope = 'openid offline_access') {

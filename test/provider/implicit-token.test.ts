@@ -3,7 +3,7 @@
  * npm alias openid-client-v5) driving the provider's real login and consent pages: an access
  * token in the fragment, no ID token, no nonce, a short front-channel lifetime.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { Issuer, generators, type BaseClient } from 'openid-client-v5';
@@ -34,7 +34,7 @@ describe('response_type=token (OAuth 2.0 implicit) with openid-client v5', () =>
     issuer = await Issuer.discover(p.issuer);
     rp = new issuer.Client({ client_id: 'implicit-app', token_endpoint_auth_method: 'none', redirect_uris: [REDIRECT], response_types: ['token'] });
   });
-  after(() => p.stop());
+  after(() => p?.stop());
 
   it('is listed in discovery', () => {
     assert.ok((issuer.metadata.response_types_supported as string[]).includes('token'));

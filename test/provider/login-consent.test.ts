@@ -2,7 +2,7 @@
  * Sign-in and consent during authorization, through the real pages: login_hint prefill, the
  * consent page in words, Deny, remembered consent, prompt=login, prompt=consent, max_age, CSRF.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
@@ -19,7 +19,7 @@ describe('login and consent during authorization', () => {
   before(async () => {
     p = await startTestProvider();
   });
-  after(() => p.stop());
+  after(() => p?.stop());
 
   const idToken = (issuer: string, params: Record<string, string>) => authorizationUrl(issuer, { response_type: 'id_token', nonce: 'n-1', ...params });
 

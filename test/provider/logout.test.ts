@@ -3,7 +3,7 @@
  * registered post_logout_redirect_uri with state; without a hint the user confirms first; a
  * redirect that is not registered is never followed.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
 import { authorizationUrl, authorize, providerBrowser } from '../helpers/sign-in.ts';
@@ -18,7 +18,7 @@ describe('RP-initiated logout', () => {
   before(async () => {
     p = await startTestProvider();
   });
-  after(() => p.stop());
+  after(() => p?.stop());
 
   /** A browser signed in as `username`, and its ID token for demo-web. */
   async function signedIn(username = 'alice', password = 'wonderland'): Promise<{ browser: Browser; idToken: string }> {

@@ -3,7 +3,7 @@
  * handle: id_token token, code token and code id_token token, in fragment and form_post modes.
  * Its callback() checks at_hash, c_hash and s_hash; the tests also check the hashes directly.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Issuer, generators, type BaseClient } from 'openid-client-v5';
@@ -24,7 +24,7 @@ describe('openid-client v5 against the provider', () => {
     p = await startTestProvider();
     issuer = await Issuer.discover(p.issuer);
   });
-  after(() => p.stop());
+  after(() => p?.stop());
 
   function client(responseType: string): BaseClient {
     return new issuer.Client({ client_id: 'demo-web', client_secret: 'demo-web-secret', redirect_uris: [REDIRECT], response_types: [responseType] });

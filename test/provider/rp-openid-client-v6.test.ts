@@ -3,7 +3,7 @@
  * discovery, code + PKCE, refresh, client credentials, introspection, revocation, userinfo,
  * implicit id_token and hybrid code id_token. Login and consent go through the real HTML forms.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
@@ -19,7 +19,7 @@ describe('openid-client v6 against the provider', () => {
   before(async () => {
     p = await startTestProvider();
   });
-  after(() => p.stop());
+  after(() => p?.stop());
 
   /** Runs the code flow with PKCE as alice and returns the token response. */
   async function codeFlow(config: oidc.Configuration, scope: string) {
