@@ -6,6 +6,7 @@
 import express from 'express';
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
+import type { AdmissionGate } from '../shared/http/admission.ts';
 import { startService, type ServiceLimits } from '../shared/http/service.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { loadProviderConfig, type ProviderConfig } from './config.ts';
@@ -40,6 +41,8 @@ import { cors } from './middleware/cors.ts';
 export interface RunningProvider {
   readonly ctx: ProviderContext;
   readonly server: Server;
+  /** The admission gate: its state and the requests in flight. */
+  readonly gate: AdmissionGate;
   /** The issuer URL (equals the base URL the provider listens on unless configured). */
   readonly issuer: string;
   readonly port: number;
@@ -154,5 +157,5 @@ export async function startProvider(options: StartProviderOptions = {}): Promise
   });
   const { ctx, demo } = service.app;
   log.info('provider.started', { issuer: ctx.config.issuer, port: service.port, dataDir: ctx.config.dataDir, demo });
-  return { ctx, server: service.server, issuer: ctx.config.issuer, port: service.port, demo, close: service.close };
+  return { ctx, server: service.server, gate: service.gate, issuer: ctx.config.issuer, port: service.port, demo, close: service.close };
 }

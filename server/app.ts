@@ -17,6 +17,7 @@ import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import type { Agent } from 'node:https';
 import { ENTITY_API } from '../shared/entity-api.ts';
+import type { AdmissionGate } from '../shared/http/admission.ts';
 import { startService, type ServiceLimits } from '../shared/http/service.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { loadServerConfig, type ServerConfig } from './config.ts';
@@ -42,6 +43,8 @@ import { IssuerKeys } from './tokens/issuer_keys.ts';
 export interface RunningServer {
   readonly ctx: ServerContext;
   readonly server: Server;
+  /** The admission gate: its state and the requests in flight. */
+  readonly gate: AdmissionGate;
   readonly hub: WsHub;
   readonly lifecycle: RequestLifecycle;
   /** Base URL the server listens on (loopback URL with the real port in tests). */
@@ -58,6 +61,8 @@ export interface StartServerOptions extends Partial<ServerConfig> {
   readonly pushAgent?: Agent;
   /** How long a new WebSocket has to authenticate, ms (default defaults.wsAuthTimeoutMs). */
   readonly wsAuthTimeoutMs?: number;
+  /** How many WebSockets may wait to authenticate at once (default defaults.wsMaxUnauthenticated). */
+  readonly wsMaxUnauthenticated?: number;
   /** Overrides of the HTTP limits in defaults.ts (tests make them small). */
   readonly limits?: Partial<ServiceLimits>;
 }
@@ -139,7 +144,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
         events: new EventEmitter(),
       };
-      const hub = new WsHub(ctx, options.wsAuthTimeoutMs);
+      const hub = new WsHub(ctx, options.wsAuthTimeoutMs, options.wsMaxUnauthenticated);
       const lifecycle = new RequestLifecycle(ctx, hub);
       const removeHook = config.autoApprove ? installAutoApprove(ctx, lifecycle) : undefined;
       const stop = async () => {
@@ -174,5 +179,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     delegationPath,
     demo: ctx.config.demo,
   });
-  return { ctx, server: service.server, hub, lifecycle, url, port: service.port, delegationUrl: `${url}${delegationPath}`, close: service.close };
+  return {
+    ctx,
+    server: service.server,
+    gate: service.gate,
+    hub,
+    lifecycle,
+    url,
+    port: service.port,
+    delegationUrl: `${url}${delegationPath}`,
+    close: service.close,
+  };
 }

@@ -21,6 +21,13 @@ export const defaults = {
   callbackRetryMaxMs: 10_000,
   /** Timeout of one callback attempt, in ms. */
   callbackTimeoutMs: 10_000,
+  /**
+   * Callback attempts in flight at once; further decisions wait for a slot (their decision is
+   * stored, so waiting costs a few bytes each). Bounds the sockets and memory that many pending
+   * callbacks can hold while a provider is slow or down; 32 keeps a reachable provider's
+   * callbacks flowing with no noticeable wait.
+   */
+  callbackMaxConcurrent: 32,
   /** Discovery documents of trusted issuers are cached this long (ms); JWKS refresh on unknown kid is jose's. */
   discoveryCacheMs: 3600_000,
   /**
@@ -56,6 +63,8 @@ export const defaults = {
   maxRequestsInFlight: 512,
   /** Retry-After (s) of every 503 the admission gate sends (starting, stopping, overloaded). */
   retryAfterSeconds: 1,
+  /** Connections the kernel queues for accept. Node's 511 overflows in a burst of new connections, and a dropped SYN (a health probe's too) is retried only a second later; Linux caps it at net.core.somaxconn (4096). */
+  listenBacklog: 4096,
   /** A client must send its request headers within this many ms (Node's default, 60 s, lets slow-header clients pile up). */
   headersTimeoutMs: 10_000,
   /** ...and the whole request, body included, within this many ms (Node's default is 5 minutes); then it gets 408. */

@@ -35,6 +35,8 @@ export class WsHub {
   private readonly keepAlive: NodeJS.Timeout;
   /** Open sockets that have no device yet (waiting for, or checking, their auth message). */
   private unauthenticated = 0;
+  /** Upgrades refused for that cap since start (logged once per thousand). */
+  private refused = 0;
 
   /**
    * `authTimeoutMs`: how long a new socket has to authenticate (default defaults.wsAuthTimeoutMs);
@@ -60,7 +62,8 @@ export class WsHub {
       return;
     }
     if (this.unauthenticated >= this.maxUnauthenticated) {
-      this.ctx.log.warn('ws.refused', { reason: 'too many unauthenticated sockets', limit: this.maxUnauthenticated });
+      if (this.refused++ % 1000 === 0)
+        this.ctx.log.warn('ws.refused', { reason: 'too many unauthenticated sockets', limit: this.maxUnauthenticated, refused: this.refused });
       socket.end(`HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${defaults.retryAfterSeconds}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }

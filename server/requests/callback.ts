@@ -35,6 +35,9 @@ export class CallbackSender {
   private readonly running = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
   private readonly sleeping = new Map<string, { timer: NodeJS.Timeout; wake: () => void }>();
+  /** Attempts in flight, and the loops waiting for one of the callbackMaxConcurrent slots. */
+  private attempting = 0;
+  private readonly waitingForSlot: Array<() => void> = [];
   private stopped = false;
 
   constructor(private readonly ctx: ServerContext) {}
@@ -52,9 +55,17 @@ export class CallbackSender {
     const { ctx } = this;
     let delay: number = defaults.callbackRetryInitialMs;
     for (let attempts = 1; !this.stopped; attempts++) {
-      const r = await ctx.models.requests.find(id);
-      if (!r?.decision || r.callback?.state !== 'pending') return;
-      const outcome = await attempt(`${r.issuer}${CIBA_CALLBACK_PATH}`, r.token, { status: r.decision.status }, this.abort.signal);
+      const release = await this.slot();
+      let r: Awaited<ReturnType<typeof ctx.models.requests.find>>;
+      let outcome: Outcome;
+      try {
+        if (this.stopped) return;
+        r = await ctx.models.requests.find(id);
+        if (!r?.decision || r.callback?.state !== 'pending') return;
+        outcome = await attempt(`${r.issuer}${CIBA_CALLBACK_PATH}`, r.token, { status: r.decision.status }, this.abort.signal);
+      } finally {
+        release();
+      }
       if (this.stopped) return; // the next start resumes from the stored decision
       const current = await ctx.models.requests.find(id);
       if (!current) return;
@@ -87,6 +98,16 @@ export class CallbackSender {
     }
   }
 
+  /** Waits for one of the callbackMaxConcurrent attempt slots; call the result to give it back. */
+  private async slot(): Promise<() => void> {
+    if (this.attempting >= defaults.callbackMaxConcurrent && !this.stopped) await new Promise<void>((resolve) => this.waitingForSlot.push(resolve));
+    this.attempting++;
+    return () => {
+      this.attempting--;
+      this.waitingForSlot.shift()?.();
+    };
+  }
+
   private sleep(id: string, ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
@@ -102,6 +123,7 @@ export class CallbackSender {
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort();
+    for (const wake of this.waitingForSlot.splice(0)) wake();
     for (const { timer, wake } of this.sleeping.values()) {
       clearTimeout(timer);
       wake();

@@ -19,6 +19,8 @@ import { AdmissionGate, type GatedApp, type GateLimits } from './admission.ts';
 
 /** Connection and request limits of one service (each component's defaults.ts documents its values). */
 export interface ServiceLimits extends GateLimits {
+  /** Connections the kernel queues until they are accepted (the OS caps it at net.core.somaxconn). */
+  readonly listenBacklog: number;
   /** Time a client has to send the request headers (Node's `headersTimeout`), ms. */
   readonly headersTimeoutMs: number;
   /** Time a client has to send the whole request, body included (Node's `requestTimeout`), ms. */
@@ -83,7 +85,7 @@ export async function startService<A extends ServiceApp>(options: StartServiceOp
   if (options.upgrades) server.on('upgrade', gate.onUpgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => {
+    server.listen({ port: options.port, host: options.host, backlog: limits.listenBacklog }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -15,6 +15,7 @@ import { probe } from '../helpers/probe.ts';
 import { rmSync } from 'node:fs';
 
 const LIMITS: ServiceLimits = {
+  listenBacklog: 511,
   maxRequestsInFlight: 100,
   retryAfterSeconds: 1,
   headersTimeoutMs: 5_000,
