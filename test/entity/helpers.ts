@@ -77,7 +77,16 @@ export async function startKeycloakIssuer() {
   const kid = randomUUID();
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
   const callbacks: ReceivedCallback[] = [];
-  const state = { callbackStatus: 200, discoveryFetches: 0, jwksFetches: 0 };
+  const state = {
+    callbackStatus: 200,
+    discoveryFetches: 0,
+    jwksFetches: 0,
+    /** While set, callbacks are answered only once it resolves. */
+    holdCallbacks: undefined as Promise<void> | undefined,
+    /** Callbacks being answered now, and the most at once. */
+    callbacksInFlight: 0,
+    maxCallbacksInFlight: 0,
+  };
   let issuer = '';
   const server = createServer(async (req, res) => {
     const path = (req.url ?? '').replace(/^\/realms\/nod/, '');
@@ -101,7 +110,10 @@ export async function startKeycloakIssuer() {
       return res.end(JSON.stringify({ keys: [jwk] }));
     }
     if (req.method === 'POST' && path === CIBA_CALLBACK_PATH) {
+      state.maxCallbacksInFlight = Math.max(state.maxCallbacksInFlight, ++state.callbacksInFlight);
       const text = await readBody(req);
+      await state.holdCallbacks;
+      state.callbacksInFlight--;
       callbacks.push({ authorization: req.headers.authorization, contentType: req.headers['content-type'], body: JSON.parse(text || 'null') });
       res.statusCode = state.callbackStatus;
       return res.end();
