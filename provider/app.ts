@@ -131,10 +131,7 @@ export async function startProvider(options: StartProviderOptions = {}): Promise
   const fresh = isNewDataDir(base.dataDir);
   const service = await startService({
     name: 'provider',
-    port: base.port,
-    host: base.host,
-    dataDir: base.dataDir,
-    sweepIntervalMs: defaults.sweepIntervalMs,
+    config: base,
     limits: { ...defaults, ...options.limits },
     log,
     async build({ port, store }) {

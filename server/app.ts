@@ -124,10 +124,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   if (base.autoApprove && !base.demo) throw new Error('NOD_AUTO_APPROVE is refused outside demo mode (NOD_DEMO=1)');
   const service = await startService({
     name: 'server',
-    port: base.port,
-    host: base.host,
-    dataDir: base.dataDir,
-    sweepIntervalMs: defaults.sweepIntervalMs,
+    config: base,
     limits: { ...defaults, ...options.limits },
     log,
     upgrades: true,

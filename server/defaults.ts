@@ -2,6 +2,8 @@
  * Every default and TTL of the authentication entity, in one place. Durations are in seconds
  * unless the name says otherwise. Environment variables (config.ts) override some.
  */
+import { httpDefaults } from '../shared/http/defaults.ts';
+
 export const defaults = {
   /** Device session lifetime; sliding (renewed on use), so an app used monthly stays signed in. */
   deviceSessionTtl: 30 * 24 * 3600,
@@ -61,22 +63,10 @@ export const defaults = {
    * second of queued work on one core; with maxBodyBytes it bounds buffered bodies to 16 MB.
    */
   maxRequestsInFlight: 512,
-  /** Retry-After (s) of every 503 the admission gate sends (starting, stopping, overloaded). */
-  retryAfterSeconds: 1,
-  /** Connections the kernel queues for accept. Node's 511 overflows in a burst of new connections, and a dropped SYN (a health probe's too) is retried only a second later; Linux caps it at net.core.somaxconn (4096). */
-  listenBacklog: 4096,
-  /** A client must send its request headers within this many ms (Node's default, 60 s, lets slow-header clients pile up). */
-  headersTimeoutMs: 10_000,
-  /** ...and the whole request, body included, within this many ms (Node's default is 5 minutes); then it gets 408. */
-  requestTimeoutMs: 30_000,
-  /** How often those two are checked, ms (Node's default, 30 s, would let a slow client stay that much longer). */
-  timeoutCheckIntervalMs: 1_000,
-  /** Idle keep-alive connections are closed after this many ms (Node's default). Behind a load balancer, make it longer than the balancer's idle timeout. */
-  keepAliveTimeoutMs: 5_000,
+  /** Timeouts and limits of connections, the same for both parts (shared/http/defaults.ts). */
+  ...httpDefaults,
   /** On stop, requests in flight get this long to finish (ms): longer than fetchTimeoutMs, the slowest wait inside a request (an issuer's discovery or JWKS). */
   drainTimeoutMs: 10_000,
-  /** On stop, a connection that has sent no request yet gets this long (ms) to send one (answered 503) before it is closed: a request on its way is not cut, an idle browser preconnection does not hold the stop. */
-  quietConnectionGraceMs: 1_000,
   /**
    * WebSockets that have not authenticated yet (each has wsAuthTimeoutMs to do so): past this
    * many, new upgrades get 503 with Retry-After. An app authenticates within one round trip of

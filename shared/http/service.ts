@@ -46,13 +46,12 @@ export interface ServiceApp extends GatedApp {
 }
 
 export interface StartServiceOptions<A extends ServiceApp> {
-  /** The component (`provider`, `server`): names its store and its log lines. */
+  /** The component (`provider`, `server`): names its store. */
   readonly name: string;
-  readonly port: number;
-  readonly host?: string | undefined;
-  readonly dataDir: string;
-  readonly sweepIntervalMs: number;
-  readonly limits: ServiceLimits;
+  /** Where to listen (port 0: a free one) and where the store lives. */
+  readonly config: { readonly port: number; readonly host?: string | undefined; readonly dataDir: string };
+  /** The component's defaults.ts (with any overrides): the limits, and how often the store sweeps. */
+  readonly limits: ServiceLimits & { readonly sweepIntervalMs: number };
   readonly log: Logger;
   /** Whether the service takes upgrade requests (WebSocket); without it Node answers them as requests. */
   readonly upgrades?: boolean;
@@ -85,7 +84,7 @@ export async function startService<A extends ServiceApp>(options: StartServiceOp
   if (options.upgrades) server.on('upgrade', gate.onUpgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port: options.port, host: options.host, backlog: limits.listenBacklog }, () => {
+    server.listen({ port: options.config.port, host: options.config.host, backlog: limits.listenBacklog }, () => {
       server.off('error', reject);
       resolve();
     });
@@ -94,7 +93,7 @@ export async function startService<A extends ServiceApp>(options: StartServiceOp
   let store: Store | undefined;
   let app: A | undefined;
   try {
-    store = await LowdbStore.open({ dir: options.dataDir, name: options.name, sweepIntervalMs: options.sweepIntervalMs });
+    store = await LowdbStore.open({ dir: options.config.dataDir, name: options.name, sweepIntervalMs: limits.sweepIntervalMs });
     app = await options.build({ port, store });
   } catch (e) {
     gate.beginStop();

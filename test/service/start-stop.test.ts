@@ -14,7 +14,7 @@ import { tempDir } from '../helpers/provider.ts';
 import { probe } from '../helpers/probe.ts';
 import { rmSync } from 'node:fs';
 
-const LIMITS: ServiceLimits = {
+const LIMITS: ServiceLimits & { sweepIntervalMs: number } = {
   listenBacklog: 511,
   maxRequestsInFlight: 100,
   retryAfterSeconds: 1,
@@ -24,7 +24,20 @@ const LIMITS: ServiceLimits = {
   keepAliveTimeoutMs: 5_000,
   drainTimeoutMs: 10_000,
   quietConnectionGraceMs: 1_000,
+  sweepIntervalMs: 60_000,
 };
+
+/** Options of a test service in a fresh data directory (removed after the file). */
+function serviceOptions() {
+  const dataDir = tempDir('nod-service-');
+  dirs.push(dataDir);
+  return {
+    name: 'service-test',
+    config: { port: 0, host: '127.0.0.1', dataDir },
+    limits: LIMITS,
+    log: createLogger('service-test', { NOD_LOG_LEVEL: 'silent' }),
+  };
+}
 
 function deferred<T = void>() {
   let resolve!: (v: T) => void;
@@ -41,19 +54,11 @@ after(async () => {
 
 /** A service whose build waits for `built`, and whose /slow requests wait for `release`. */
 async function heldService(built: Promise<void>, release: Promise<void>) {
-  const dataDir = tempDir('nod-service-');
-  dirs.push(dataDir);
   let port = 0;
   const listening = deferred();
   const events: string[] = [];
   const started = startService({
-    name: 'service-test',
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
-    sweepIntervalMs: 60_000,
-    limits: LIMITS,
-    log: createLogger('service-test', { NOD_LOG_LEVEL: 'silent' }),
+    ...serviceOptions(),
     upgrades: true,
     async build(opened) {
       port = opened.port;
@@ -169,18 +174,8 @@ test('on stop: no new connections, the request in flight finishes, a late arriva
 });
 
 test('a build that fails releases the port and the store', async () => {
-  const dataDir = tempDir('nod-service-');
-  dirs.push(dataDir);
   let port = 0;
-  const options = {
-    name: 'service-test',
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
-    sweepIntervalMs: 60_000,
-    limits: LIMITS,
-    log: createLogger('service-test', { NOD_LOG_LEVEL: 'silent' }),
-  };
+  const options = serviceOptions();
   await assert.rejects(
     startService({
       ...options,

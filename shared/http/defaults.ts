@@ -1,0 +1,21 @@
+/**
+ * Connection limits every Nod HTTP service shares (the provider and the entity spread these into
+ * their own defaults.ts, next to the two limits each sets for itself: maxRequestsInFlight and
+ * drainTimeoutMs).
+ */
+export const httpDefaults = {
+  /** Retry-After (s) of every 503 the admission gate sends (starting, stopping, overloaded). */
+  retryAfterSeconds: 1,
+  /** Connections the kernel queues for accept. Node's 511 overflows in a burst of new connections, and a dropped SYN (a health probe's too) is retried only a second later; Linux caps it at net.core.somaxconn (4096). */
+  listenBacklog: 4096,
+  /** A client must send its request headers within this many ms (Node's default, 60 s, lets slow-header clients pile up). */
+  headersTimeoutMs: 10_000,
+  /** ...and the whole request, body included, within this many ms (Node's default is 5 minutes); then it gets 408. */
+  requestTimeoutMs: 30_000,
+  /** How often those two are checked, ms (Node's default, 30 s, would let a slow client stay that much longer). */
+  timeoutCheckIntervalMs: 1_000,
+  /** Idle keep-alive connections are closed after this many ms (Node's default). Behind a load balancer, make it longer than the balancer's idle timeout. */
+  keepAliveTimeoutMs: 5_000,
+  /** On stop, a connection that has sent no request yet gets this long (ms) to send one (answered 503) before it is closed: a request on its way is not cut, an idle browser preconnection does not hold the stop. */
+  quietConnectionGraceMs: 1_000,
+} as const;
