@@ -4,35 +4,57 @@
  * logout confirmation, the error page. Screenshots go to test-results/screenshots/.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { after, before, describe, it } from '../helpers/node-test.ts';
 import { launchBrowser, phoneContext, SCREENSHOTS } from '../helpers/browser.ts';
 import { Teardown } from '../helpers/teardown.ts';
 import { startTestProvider, type TestProvider } from '../helpers/provider.ts';
-import { authorizationUrl } from '../helpers/sign-in.ts';
+import { authorizationUrl as providerAuthorizationUrl } from '../helpers/sign-in.ts';
+import { demoClients, upsertClient } from '../../provider/demo.ts';
 
 describe('provider pages in a browser', () => {
   let p: TestProvider;
   let browser: Browser;
-  /** What the fake client received at its redirect URI. */
+  /** What the client (demo-web, served by this test on another loopback port) received at its redirect URIs. */
   const received: Array<{ method: string; url: string; body: string }> = [];
+  /** demo-web's origin here: localhost (another site than the provider's 127.0.0.1, as a real client is). */
+  let client = '';
   const teardown = new Teardown();
+  const authorizationUrl = (issuer: string, params: Record<string, string> = {}) =>
+    providerAuthorizationUrl(issuer, { redirect_uri: `${client}/callback`, ...params });
 
   before(async () => {
     browser = teardown.add(await launchBrowser(), (b) => b.close());
     p = teardown.add(await startTestProvider(), (provider) => provider.stop());
+    const app = teardown.add(
+      createServer((req, res) => {
+        if (req.url === '/favicon.ico') return void res.writeHead(404).end();
+        let body = '';
+        req.setEncoding('utf8');
+        req.on('data', (d: string) => (body += d));
+        req.on('end', () => {
+          received.push({ method: req.method ?? '', url: `${client}${req.url}`, body });
+          res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>Demo app</title><h1>Back at the app</h1>');
+        });
+      }),
+      (server: Server) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    client = `http://localhost:${(app.address() as AddressInfo).port}`;
+    const demoWeb = demoClients().find((c) => c.client_id === 'demo-web')!;
+    await upsertClient(p.ctx, { ...demoWeb, redirect_uris: [`${client}/callback`], post_logout_redirect_uris: [`${client}/`] });
   });
   after(() => teardown.run());
 
   async function phone(colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
     const context = await phoneContext(browser, { colorScheme });
-    // The demo client's redirect URI is answered here instead of by a running app.
-    await context.route('http://localhost:8080/**', async (route) => {
-      const request = route.request();
-      received.push({ method: request.method(), url: request.url(), body: request.postData() ?? '' });
-      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Demo app</title><h1>Back at the app</h1>' });
-    });
     return context.newPage();
   }
 
@@ -117,7 +139,7 @@ describe('provider pages in a browser', () => {
     // With a registered post-logout URI the confirmation's redirect reaches the client.
     await signIn(page, { scope: 'openid' });
     await page.getByText('Back at the app').waitFor();
-    await page.goto(`${p.issuer}/logout?client_id=demo-web&post_logout_redirect_uri=${encodeURIComponent('http://localhost:8080/')}&state=out`);
+    await page.goto(`${p.issuer}/logout?client_id=demo-web&post_logout_redirect_uri=${encodeURIComponent(`${client}/`)}&state=out`);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByText('Back at the app').waitFor();
     assert.equal(new URL(received.at(-1)!.url).searchParams.get('state'), 'out');
