@@ -51,6 +51,7 @@ export class AdmissionGate {
   /** Responses of the requests admitted to the app and not finished yet. */
   private readonly active = new Set<ServerResponse>();
   private shedCount = 0;
+  private peak = 0;
   private readonly idleWaiters = new Set<() => void>();
 
   constructor(
@@ -72,6 +73,11 @@ export class AdmissionGate {
   /** Requests answered 503 because too many were in flight, since start. */
   get shed(): number {
     return this.shedCount;
+  }
+
+  /** The most requests in flight at once, since start. */
+  get peakInFlight(): number {
+    return this.peak;
   }
 
   /** From now on requests go to `app` (starting → ready). */
@@ -115,6 +121,7 @@ export class AdmissionGate {
       return this.refuse(res, 'overloaded');
     }
     this.active.add(res);
+    this.peak = Math.max(this.peak, this.active.size);
     res.once('close', () => this.release(res));
     this.app.handler(req, res);
   };

@@ -55,7 +55,6 @@ test('2,000 held connections: load past the limit is shed with 503, health answe
 
   // Health probes every 50 ms, each on its own connection, from before the flood until after recovery.
   const health: Array<{ at: number; result: ProbeResult }> = [];
-  const inFlight: number[] = [];
   let probing = true;
   const t0 = performance.now();
   const prober = (async () => {
@@ -65,7 +64,6 @@ test('2,000 held connections: load past the limit is shed with 503, health answe
         const at = Math.round(performance.now() - t0);
         pending.push(probe(`${p.issuer}${path}`, { timeoutMs: 5_000 }).then((result) => void health.push({ at, result })));
       }
-      inFlight.push(p.gate.inFlight);
       await new Promise((r) => setTimeout(r, 50));
     }
     await Promise.all(pending);
@@ -73,22 +71,19 @@ test('2,000 held connections: load past the limit is shed with 503, health answe
 
   const held = Array.from({ length: CONNECTIONS }, () => heldRequest(port, sockets));
   await Promise.all(held.map((h) => h.opened));
-  // Every request has arrived once it is either admitted (in flight) or shed.
-  while (p.gate.inFlight + p.gate.shed < CONNECTIONS) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(p.gate.inFlight, LIMIT, 'admitted up to the limit');
-  assert.equal(p.gate.shed, CONNECTIONS - LIMIT, 'the rest shed');
-
   const answers = await Promise.all(held.map((h) => h.answer));
   const shed = answers.filter((a) => a.startsWith('HTTP/1.1 503 '));
   const timedOut = answers.filter((a) => a.startsWith('HTTP/1.1 408 '));
   // Every connection got an HTTP answer: an immediate 503, or (admitted, body never finished) 408.
-  assert.equal(shed.length, CONNECTIONS - LIMIT, `shed at once: ${answers.find((a) => !/^HTTP\/1\.1 (503|408) /.test(a))?.slice(0, 200)}`);
-  assert.equal(timedOut.length, LIMIT, 'the admitted ones timed out by requestTimeout');
+  assert.equal(shed.length + timedOut.length, CONNECTIONS, `every one answered: ${answers.find((a) => !/^HTTP\/1\.1 (503|408) /.test(a))?.slice(0, 200)}`);
+  assert.equal(p.gate.peakInFlight, LIMIT, 'admitted up to the limit, never more');
+  assert.equal(p.gate.shed, shed.length, 'the rest shed');
+  // On an idle machine all 2,000 arrive before the first admitted one times out: exactly LIMIT get 408.
+  assert.ok(shed.length >= CONNECTIONS / 2, `most were shed (${shed.length})`);
   for (const a of shed.slice(0, 5)) {
     assert.match(a, /Retry-After: 1/i);
     assert.match(a, /"error":"temporarily_unavailable"/);
   }
-  assert.ok(Math.max(...inFlight) <= LIMIT, `in flight never above the limit (max ${Math.max(...inFlight)})`);
 
   // Recovered by itself: nothing in flight, normal answers.
   assert.equal(p.gate.inFlight, 0);
