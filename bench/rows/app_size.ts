@@ -15,6 +15,7 @@ import { basic, discover, NotAvailable, postForm, type BenchContext } from '../l
 import { fmt } from '../lib/table.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
 
 export interface AssetSize {
   readonly file: string;
@@ -48,12 +49,12 @@ function files(dir: string): string[] {
 }
 
 async function firstRender(ctx: BenchContext, appUrl: string): Promise<AppSizeResult['firstRender']> {
-  const { launchBrowser } = await import('../../test/helpers/browser.ts');
-  const browser = await launchBrowser().catch((e: Error) => e);
-  if (browser instanceof Error) return { error: browser.message };
+  if (!existsSync(CHROMIUM)) return { error: `no browser at ${CHROMIUM}` };
+  const { chromium } = await import('playwright-core');
+  const [user] = await ctx.nod.call<Array<{ username: string }>>('seedUsers', { count: 1, prefix: 'bench-app' });
+  const token = await ctx.nod.call<string>('deviceAppToken', { username: user!.username });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   try {
-    const [user] = await ctx.nod.call<Array<{ username: string }>>('seedUsers', { count: 1, prefix: 'bench-app' });
-    const token = await ctx.nod.call<string>('deviceAppToken', { username: user!.username });
     const context = await browser.newContext();
     const page = await context.newPage();
     // A same-origin page that does not load the app, to enroll and store the session like the app does.

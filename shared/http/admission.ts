@@ -114,11 +114,18 @@ export class AdmissionGate {
   /** The server's `request` listener. */
   readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '').split('?', 1)[0];
-    if ((path === HEALTH_PATH || path === READY_PATH) && (req.method === 'GET' || req.method === 'HEAD')) return this.health(path, res);
-    if (this.current !== 'ready' || !this.app) return this.refuse(res, this.current === 'ready' ? 'starting' : this.current);
+    if ((path === HEALTH_PATH || path === READY_PATH) && (req.method === 'GET' || req.method === 'HEAD')) {
+      this.health(path, res);
+      return;
+    }
+    if (this.current !== 'ready' || !this.app) {
+      this.refuse(res, this.current === 'ready' ? 'starting' : this.current);
+      return;
+    }
     if (this.active.size >= this.limits.maxRequestsInFlight) {
       this.noteShed();
-      return this.refuse(res, 'overloaded');
+      this.refuse(res, 'overloaded');
+      return;
     }
     this.active.add(res);
     this.peak = Math.max(this.peak, this.active.size);
@@ -148,15 +155,20 @@ export class AdmissionGate {
     if (this.current !== 'ready') {
       res.setHeader('Retry-After', String(this.limits.retryAfterSeconds));
       if (this.current === 'stopping') res.setHeader('Connection', 'close');
-      return sendJson(res, 503, { status: this.current });
+      sendJson(res, 503, { status: this.current });
+      return;
     }
-    if (path === HEALTH_PATH) return sendJson(res, 200, { status: 'ok' });
+    if (path === HEALTH_PATH) {
+      sendJson(res, 200, { status: 'ok' });
+      return;
+    }
     let details: Record<string, unknown>;
     try {
       details = this.app?.readiness?.() ?? {};
     } catch (e) {
       this.log.warn('service.not_ready', { message: (e as Error).message });
-      return sendJson(res, 503, { status: 'not_ready' });
+      sendJson(res, 503, { status: 'not_ready' });
+      return;
     }
     sendJson(res, 200, { status: 'ready', ...details });
   }

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
-import { test } from '../helpers/node-test.ts';
+import { after, test } from '../helpers/node-test.ts';
 import { nameKey } from '../../server/models.ts';
-import { enroll, pollOutcome, screenshot, startCiba, useStack, type Stack } from './harness.ts';
+import { enroll, phone, pollOutcome, screenshot, startCiba, useStack, type Stack } from './harness.ts';
 
 let stack: Stack;
 let context: BrowserContext;

@@ -2,7 +2,7 @@
  * The `nod` command as package.json's "bin" entry: `npx nod ...` in the repository after npm
  * install (what a Node user types first), and the same command from another directory.
  */
-import { test } from 'node:test';
+import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
