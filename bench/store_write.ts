@@ -21,7 +21,7 @@ try {
   for (let i = 0; i < n; i++) {
     const id = randomId(32),
       jti = randomId(16);
-    void requests.upsert(
+    void requests.put(
       id,
       {
         clientId: 'demo-bank',
@@ -36,10 +36,9 @@ try {
         consentRequired: true,
         bindingMessage: `Scale ${i}`,
       },
-      420,
-      { durable: false },
+      { expiresIn: 420, durable: false },
     );
-    void delegations.upsert(jti, { authReqId: id }, 420, { durable: false });
+    void delegations.put(jti, { authReqId: id }, { expiresIn: 420, durable: false });
   }
   await store.flush();
   const timed = async (label: string, write: () => Promise<void>) => {
@@ -53,9 +52,9 @@ try {
     console.log(`${label}: min ${times[0]!.toFixed(1)} ms, median ${times[3]!.toFixed(1)} ms`);
   };
   await timed(`store write (current store code), ${n} requests`, async () => {
-    await requests.upsert('probe', { at: Date.now() });
+    await requests.put('probe', { at: Date.now() });
   });
-  console.log(`files ${(store.stats().fileBytes / 1024 / 1024).toFixed(2)} MB (snapshot + journal)`);
+  console.log(`files ${((store.stats().fileBytes ?? 0) / 1024 / 1024).toFixed(2)} MB (snapshot + journal)`);
   const data = JSON.parse(
     JSON.stringify({
       CibaRequest: (requests as unknown as { dump(): unknown }).dump(),

@@ -1,13 +1,16 @@
 /**
- * `npm run admin -- <command>`: manage users, clients and keys in the data directory.
- * Refuses while a provider holds the data directory (it would overwrite the changes); stop it
- * first. Exit codes: 0 done, 1 bad input, 2 data directory busy.
+ * `npm run admin -- <command>`: manage users, clients and keys in the provider's store.
+ * With the embedded store (lowdb) it refuses while a provider holds the data directory (it
+ * would overwrite the changes): stop it first. With Redis (`NOD_STORE`) it works while the
+ * nodes run: they read users, clients and the policy from the store, and follow key rotations.
+ * Exit codes: 0 done, 1 bad input, 2 data directory busy.
  */
 import { readFile } from 'node:fs/promises';
-import { LowdbStore } from '../shared/store/lowdb-store.ts';
+import { openStore } from '../shared/store/open.ts';
+import type { Store } from '../shared/store/store.ts';
 import { DataDirLockedError } from '../shared/store/lock.ts';
 import { isOAuthError } from '../shared/errors.ts';
-import { loadProviderConfig } from '../provider/config.ts';
+import { loadProviderConfig, type ProviderConfig } from '../provider/config.ts';
 import { openModels, type Models } from '../provider/models/index.ts';
 import { KeyStore } from '../provider/keys/keystore.ts';
 import { newUser, type User } from '../provider/models/user.ts';
@@ -46,7 +49,8 @@ const USAGE = `Usage: npm run admin -- <command>
                                           provider-wide defaults; a client's own metadata wins
   ciba-policy reset                       forget what set stored (NOD_CIBA_* and defaults apply)
 
-Environment: NOD_DATA_DIR (default ./data). Stop the provider first.`;
+Environment: NOD_DATA_DIR (default ./data) and NOD_STORE. With the default store, stop the provider
+first; with NOD_STORE=redis://... the provider's nodes may keep running.`;
 
 const ADMIN_OPTIONS = {
   password: { type: 'string' },
@@ -60,10 +64,11 @@ const ADMIN_OPTIONS = {
   hints: { type: 'string' },
 } as const;
 
-async function withModels<T>(dataDir: string, fn: (models: Models) => Promise<T>): Promise<T> {
-  const store = await LowdbStore.open({ dir: dataDir, name: 'provider', sweepIntervalMs: 0 });
+/** Runs `fn` on the provider's store (the one `NOD_STORE` names), closing it afterwards. */
+async function withStore<T>(config: ProviderConfig, fn: (models: Models, store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore({ store: config.store, dataDir: config.dataDir, name: 'provider', sweepIntervalMs: 0 });
   try {
-    return await fn(openModels(store));
+    return await fn(openModels(store), store);
   } finally {
     await store.close();
   }
@@ -72,7 +77,7 @@ async function withModels<T>(dataDir: string, fn: (models: Models) => Promise<T>
 async function findUser(models: Models, username: string) {
   const [user] = await models.users.findBy('username', username.toLowerCase());
   if (!user) throw new UsageError(`no user named ${username}`);
-  return user;
+  return user.value;
 }
 
 /** Runs one admin command; returns the text to print. */
@@ -81,13 +86,13 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
   const [group, action, ...rest] = positionals;
   if (values.help || !group) return USAGE;
   const config = loadProviderConfig({}, env);
-  const { dataDir } = config;
+  const withModels = <T>(fn: (models: Models, store: Store) => Promise<T>) => withStore(config, fn);
   const key = `${group} ${action ?? ''}`.trim();
 
   switch (key) {
     case 'users list':
-      return withModels(dataDir, async (m) => {
-        const users = await m.users.all();
+      return withModels(async (m) => {
+        const users = (await m.users.list()).map((r) => r.value);
         return (
           users
             .map((u) => `${u.username}\t${u.sub}\t${u.name ?? ''}\t${u.email ?? ''}${u.locked_until && u.locked_until > Date.now() / 1000 ? '\tLOCKED' : ''}`)
@@ -97,7 +102,7 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
     case 'users add': {
       const [username] = rest;
       if (!username || !values.password) throw new UsageError('users add <username> --password <pw>');
-      return withModels(dataDir, async (m) => {
+      return withModels(async (m) => {
         if ((await m.users.findBy('username', username.toLowerCase())).length) throw new UsageError(`user ${username} already exists`);
         let user: User;
         try {
@@ -109,32 +114,36 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
         } catch (e) {
           throw new UsageError((e as Error).message);
         }
-        await m.users.upsert(user.sub, user);
+        await m.users.put(user.sub, user);
         return `added user ${user.username} (sub ${user.sub})`;
       });
     }
     case 'users remove':
-      return withModels(dataDir, async (m) => {
+      return withModels(async (m) => {
         const user = await findUser(m, rest[0] ?? '');
-        await m.users.destroy(user.sub);
-        await m.sessions.destroyBy('sub', user.sub);
+        await m.users.delete(user.sub);
+        await m.sessions.deleteBy('sub', user.sub);
         for (const g of await m.grants.findBy('sub', user.sub)) {
-          await m.refreshTokens.destroyBy('grantId', g.grantId);
-          await m.grants.destroy(g.grantId);
+          await m.refreshTokens.deleteBy('grantId', g.value.grantId);
+          await m.grants.delete(g.value.grantId);
         }
         return `removed user ${user.username}, their sessions and grants`;
       });
     case 'users unlock':
-      return withModels(dataDir, async (m) => {
-        const { failed_logins: _f, locked_until: _l, ...user } = await findUser(m, rest[0] ?? '');
-        await m.users.upsert(user.sub, user);
+      return withModels(async (m) => {
+        const user = await findUser(m, rest[0] ?? '');
+        await m.users.update(user.sub, (current) => {
+          if (!current) return undefined;
+          const { failed_logins: _f, locked_until: _l, ...unlocked } = current;
+          return unlocked;
+        });
         return `unlocked ${user.username}`;
       });
     case 'users set-ciba-code': {
       const [username, code] = rest;
       if (!username || !code) throw new UsageError('users set-ciba-code <username> <code>');
       if (/\s/.test(code)) throw new UsageError('the code must not contain spaces');
-      return withModels(dataDir, async (models) => {
+      return withModels(async (models) => {
         try {
           await setCibaUserCode({ models }, username, code);
         } catch (e) {
@@ -145,9 +154,9 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
     }
     case 'clients list':
       return withModels(
-        dataDir,
         async (m) =>
-          (await m.clients.all())
+          (await m.clients.list())
+            .map(({ value: c }) => c)
             .map((c) => `${c.client_id}\t${c.token_endpoint_auth_method}\t${c.grant_types.join(',')}\t${c.client_name ?? ''}`)
             .join('\n') || '(no clients)',
       );
@@ -160,22 +169,22 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
       } catch (e) {
         throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
       }
-      return withModels(dataDir, async (models) => {
+      return withModels(async (models) => {
         const { client_id, secret } = await upsertClient({ models }, metadata);
         return `saved client ${client_id}${secret && metadata.client_secret === undefined ? `\nclient_secret (shown once): ${secret}` : ''}`;
       });
     }
     case 'clients remove':
-      return withModels(dataDir, async (m) => {
+      return withModels(async (m) => {
         const id = rest[0] ?? '';
         if (!(await m.clients.find(id))) throw new UsageError(`no client ${id}`);
-        await m.clients.destroy(id);
+        await m.clients.delete(id);
         return `removed client ${id}`;
       });
     case 'keys list':
     case 'keys rotate':
-      return withModels(dataDir, async () => {
-        const keys = await KeyStore.open(dataDir);
+      return withModels(async (m, store) => {
+        const keys = await KeyStore.open({ settings: m.settings, pubsub: store.pubsub }, config.dataDir);
         if (action === 'rotate') {
           const kids = await keys.rotate();
           return `new signing keys: ${kids.join(', ')}\nprevious keys are retired but stay published until their tokens expire`;
@@ -189,10 +198,10 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
           .join('\n');
       });
     case 'ciba-policy show':
-      return withModels(dataDir, (models) => showCibaPolicy({ models, config }, env));
+      return withModels((models) => showCibaPolicy({ models, config }, env));
     case 'ciba-policy set': {
       const patch = cibaPolicyPatch(values, config.ciba.maxExpiresIn);
-      return withModels(dataDir, async (models) => {
+      return withModels(async (models) => {
         const ctx = { models, config };
         try {
           await setCibaPolicy(ctx, patch);
@@ -204,7 +213,7 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
       });
     }
     case 'ciba-policy reset':
-      return withModels(dataDir, async (models) => {
+      return withModels(async (models) => {
         await resetCibaPolicy({ models, config }, ['deliveryMode', 'acceptedHints', 'expiresIn', 'interval']);
         return `reset the CIBA policy\n${await showCibaPolicy({ models, config }, env)}`;
       });
@@ -264,7 +273,8 @@ async function showCibaPolicy(ctx: PolicyContext, env: NodeJS.ProcessEnv): Promi
 async function clientsLackingEndpoint(ctx: PolicyContext): Promise<string> {
   const { deliveryMode } = await cibaPolicy(ctx);
   if (deliveryMode === 'poll') return '';
-  const lacking = (await ctx.models.clients.all())
+  const lacking = (await ctx.models.clients.list())
+    .map(({ value: c }) => c)
     .filter((c) => c.grant_types.includes(CIBA_GRANT_TYPE) && !c.backchannel_token_delivery_mode && !c.backchannel_client_notification_endpoint)
     .map((c) => c.client_id);
   return lacking.length

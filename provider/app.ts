@@ -34,7 +34,7 @@ import { DEVICE_CONFIRM_PATH, deviceConfirmPage, deviceConfirmSubmit, deviceEntr
 import { backchannelAuthenticationEndpoint } from './endpoints/backchannel_authentication.ts';
 import { cibaCallbackEndpoint } from './endpoints/ciba_callback.ts';
 import { resumeCiba } from './ciba/decide.ts';
-import { seedDemo, isNewDataDir, wasSeededForDemo } from './demo.ts';
+import { seedDemo, wasSeededForDemo } from './demo.ts';
 import { logEvents } from './log_events.ts';
 import { cors } from './middleware/cors.ts';
 
@@ -128,7 +128,6 @@ export interface StartProviderOptions extends Partial<ProviderConfig> {
 export async function startProvider(options: StartProviderOptions = {}): Promise<RunningProvider> {
   const base = loadProviderConfig(options);
   const log = options.log ?? createLogger('provider');
-  const fresh = isNewDataDir(base.dataDir);
   const service = await startService({
     name: 'provider',
     config: base,
@@ -137,18 +136,23 @@ export async function startProvider(options: StartProviderOptions = {}): Promise
     async build({ port, store }) {
       const issuer = options.issuer ?? (base.port === 0 ? `http://127.0.0.1:${port}` : base.issuer);
       const config: ProviderConfig = { ...base, issuer, port };
-      const keys = await KeyStore.open(config.dataDir);
-      const secret = await loadServerSecret(config.dataDir);
-      const ctx: ProviderContext = { config, store, keys, secret, models: openModels(store), urls: endpointUrls(issuer), events: new EventEmitter(), log };
+      const models = openModels(store);
+      const keys = await KeyStore.open({ settings: models.settings, pubsub: store.pubsub }, config.dataDir);
+      const secret = await loadServerSecret(models.settings, config.dataDir);
+      const ctx: ProviderContext = { config, store, keys, secret, models, urls: endpointUrls(issuer), events: new EventEmitter(), log };
       logEvents(ctx);
-      const demo = config.demo ?? (fresh || (await wasSeededForDemo(ctx)));
+      const demo = config.demo ?? (store.created || (await wasSeededForDemo(ctx)));
       if (demo) await seedDemo(ctx);
       await resumeCiba(ctx);
       return {
         ctx,
         demo,
         handler: buildApp(ctx),
-        readiness: () => ({ store: ctx.store.stats().records >= 0, keys: ctx.keys.jwks().keys.length > 0 }),
+        async readiness() {
+          const health = await ctx.store.ready();
+          const keys = ctx.keys.jwks().keys.length > 0;
+          return { ready: health.ok && keys, store: health, keys };
+        },
       };
     },
   });

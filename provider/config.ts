@@ -6,6 +6,7 @@ import { envBool, envInt, envString } from '../shared/env.ts';
 import { DELEGATION_PATH } from '../shared/auth-channel.ts';
 import { DEFAULT_PROVIDER_PORT, DEFAULT_SERVER_PORT } from '../shared/constants.ts';
 import { defaults } from './defaults.ts';
+import { loadStoreConfig, type StoreConfig } from '../shared/store/open.ts';
 
 /** Lifetimes in defaults.ts that a provider instance may override (tests shorten them). */
 export type TtlName = 'authorizationCodeTtl' | 'interactionTtl' | 'frontChannelAccessTokenTtl';
@@ -19,6 +20,8 @@ export interface ProviderConfig {
   readonly host?: string;
   /** `NOD_DATA_DIR`, default ./data. */
   readonly dataDir: string;
+  /** The store: `NOD_STORE` (lowdb, the default, or a redis:// URL) and `NOD_STORE_PREFIX`. */
+  readonly store: StoreConfig;
   /** `NOD_DEMO`: seed demo users and clients. Default: on when the data directory is new. */
   readonly demo?: boolean;
   /** `NOD_AUTH_CHANNEL_URL`: where CIBA requests are delegated. Default the local entity. */
@@ -50,6 +53,7 @@ export function loadProviderConfig(overrides: Partial<ProviderConfig> = {}, env 
     port,
     host: overrides.host ?? (env.NOD_PROVIDER_HOST || undefined),
     dataDir: overrides.dataDir ?? envString('NOD_DATA_DIR', './data', env),
+    store: overrides.store ?? loadStoreConfig(env),
     demo: overrides.demo ?? (demoEnv === undefined || demoEnv === '' ? undefined : envBool('NOD_DEMO', false, env)),
     authChannelUrl: overrides.authChannelUrl ?? envString('NOD_AUTH_CHANNEL_URL', `http://localhost:${DEFAULT_SERVER_PORT}${DELEGATION_PATH}`, env),
     deviceAppUrl: (overrides.deviceAppUrl ?? envString('NOD_DEVICE_APP_URL', `http://localhost:${DEFAULT_SERVER_PORT}`, env)).replace(/\/+$/, ''),

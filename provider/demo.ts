@@ -3,18 +3,15 @@
  * seeded on an empty data directory or with NOD_DEMO=1, and announced with a loud banner.
  * The names below are a public contract (README, CLI defaults, tests).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderContext } from './context.ts';
 import { validateClientMetadata } from './models/client.ts';
 import { newUser, type UserClaims } from './models/user.ts';
 import { CIBA_GRANT_TYPE, DEFAULT_SERVER_PORT, DEVICE_APP_CLIENT_ID, DEVICE_CODE_GRANT_TYPE } from '../shared/constants.ts';
 import { nowSeconds } from '../shared/time.ts';
 
-/** True when no provider store (snapshot or journal) exists yet in `dir`. */
-export function isNewDataDir(dir: string): boolean {
-  return !existsSync(join(dir, 'provider.json')) && !existsSync(join(dir, 'provider.journal'));
-}
+/** How long one node may seed before another takes over (the lease), ms. */
+const SEED_LEASE_MS = 30_000;
 
 export const DEMO_USERS: ReadonlyArray<{ username: string; password: string; claims: UserClaims }> = [
   {
@@ -136,7 +133,7 @@ export function demoClients(deviceAppOrigin = `http://localhost:${DEFAULT_SERVER
 /** Validates and stores a client from RFC 7591 metadata (replacing one with the same id). */
 export async function upsertClient(ctx: Pick<ProviderContext, 'models'>, metadata: Record<string, unknown>): Promise<{ client_id: string; secret?: string }> {
   const { client, secret } = validateClientMetadata(metadata);
-  await ctx.models.clients.upsert(client.client_id, client);
+  await ctx.models.clients.put(client.client_id, client);
   return { client_id: client.client_id, ...(secret ? { secret } : {}) };
 }
 
@@ -145,17 +142,29 @@ export async function wasSeededForDemo(ctx: Pick<ProviderContext, 'models'>): Pr
   return (await ctx.models.settings.find('demo')) !== undefined;
 }
 
-/** Seeds the demo users and clients that are missing. */
+/**
+ * Seeds the demo users and clients that are missing. With several nodes starting at once, one
+ * seeds (it holds a lease) while the others wait for it, so no user is created twice.
+ */
 export async function seedDemo(ctx: ProviderContext): Promise<void> {
-  await ctx.models.settings.upsert('demo', { seededAt: nowSeconds() });
-  for (const u of DEMO_USERS) {
-    const existing = await ctx.models.users.findBy('username', u.username);
-    if (existing.length) continue;
-    const user = await newUser(u.username, u.password, u.claims, 1);
-    await ctx.models.users.upsert(user.sub, user);
+  let lease = await ctx.store.leases.acquire('demo-seed', SEED_LEASE_MS);
+  while (!lease) {
+    await sleep(100);
+    lease = await ctx.store.leases.acquire('demo-seed', SEED_LEASE_MS);
   }
-  for (const metadata of demoClients(ctx.config.deviceAppUrl)) {
-    if (await ctx.models.clients.find(metadata.client_id as string)) continue;
-    await upsertClient(ctx, metadata);
+  try {
+    await ctx.models.settings.insert('demo', { seededAt: nowSeconds() });
+    for (const u of DEMO_USERS) {
+      const existing = await ctx.models.users.findBy('username', u.username);
+      if (existing.length) continue;
+      const user = await newUser(u.username, u.password, u.claims, 1);
+      await ctx.models.users.insert(user.sub, user);
+    }
+    for (const metadata of demoClients(ctx.config.deviceAppUrl)) {
+      if (await ctx.models.clients.find(metadata.client_id as string)) continue;
+      await upsertClient(ctx, metadata);
+    }
+  } finally {
+    await ctx.store.leases.release(lease);
   }
 }

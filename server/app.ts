@@ -131,13 +131,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     async build({ port, store }) {
       const url = options.url ?? (base.port === 0 ? `http://127.0.0.1:${port}` : base.url);
       const config: ServerConfig = { ...base, url, port };
+      const models = openModels(store);
       const ctx: ServerContext = {
         config,
         store,
         log,
-        models: openModels(store),
+        models,
         issuers: new IssuerKeys(config.trustedIssuers),
-        vapid: await loadVapidKeys(config.dataDir),
+        vapid: await loadVapidKeys(models.settings, config.dataDir),
         ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
         events: new EventEmitter(),
       };
@@ -161,7 +162,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         lifecycle,
         handler: buildApp(ctx, hub, lifecycle),
         upgrade: hub.upgrade,
-        readiness: () => ({ connections: hub.size, records: ctx.store.stats().records }),
+        async readiness() {
+          const health = await ctx.store.ready();
+          return { ready: health.ok, store: health, connections: hub.size };
+        },
         stop,
       };
     },

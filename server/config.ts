@@ -6,6 +6,7 @@ import { envBool, envInt, envList, envString } from '../shared/env.ts';
 import { DELEGATION_PATH } from '../shared/auth-channel.ts';
 import { DEFAULT_PROVIDER_PORT, DEFAULT_SERVER_PORT, DEVICE_APP_CLIENT_ID } from '../shared/constants.ts';
 import { defaults } from './defaults.ts';
+import { loadStoreConfig, type StoreConfig } from '../shared/store/open.ts';
 
 export interface ServerConfig {
   /** `NOD_SERVER_PORT`, default 3001 (tests use 0). */
@@ -16,6 +17,8 @@ export interface ServerConfig {
   readonly url: string;
   /** `NOD_DATA_DIR`, default ./data (the store is `server.json`, so it can share the provider's dir). */
   readonly dataDir: string;
+  /** The store: `NOD_STORE` (lowdb, the default, or a redis:// URL) and `NOD_STORE_PREFIX`. */
+  readonly store: StoreConfig;
   /** Issuers whose delegations are accepted, `NOD_TRUSTED_ISSUERS` (comma list), default the local provider. */
   readonly trustedIssuers: readonly string[];
   /** The provider the app signs in at, `NOD_ENROLL_ISSUER`, default the first trusted issuer. */
@@ -56,6 +59,7 @@ export function loadServerConfig(overrides: Partial<ServerConfig> = {}, env = pr
     host: overrides.host ?? (env.NOD_SERVER_HOST || undefined),
     url: trim(overrides.url ?? envString('NOD_SERVER_URL', `http://localhost:${port}`, env)),
     dataDir: overrides.dataDir ?? envString('NOD_DATA_DIR', './data', env),
+    store: overrides.store ?? loadStoreConfig(env),
     trustedIssuers,
     enrollIssuer,
     appClientId: overrides.appClientId ?? envString('NOD_DEVICE_APP_CLIENT_ID', DEVICE_APP_CLIENT_ID, env),

@@ -66,7 +66,7 @@ export interface PendingRequest extends DelegationRequest {
   readonly jti: string;
   readonly sub?: string;
   readonly created_at: number;
-  /** Arrival order: epoch ms, strictly increasing within a process (sorting within one second). */
+  /** Arrival order: a store-wide sequence number (sorting within one second, across nodes). */
   readonly seq: number;
   readonly expires_at: number;
   readonly status: RequestStatus;
@@ -95,6 +95,8 @@ export interface PushSubscriptionRecord {
 }
 
 export interface Models {
+  /** Entity-wide settings (the VAPID keys), one record per setting. */
+  readonly settings: Collection<Record<string, unknown>>;
   readonly devices: Collection<Device>;
   readonly sessions: Collection<DeviceSession>;
   readonly requests: Collection<PendingRequest>;
@@ -106,6 +108,7 @@ export interface Models {
 
 export function openModels(store: Store): Models {
   return {
+    settings: store.collection<Record<string, unknown>>('settings'),
     devices: store.collection<Device>('devices', { indexes: ['userKey', 'nameKey'] }),
     sessions: store.collection<DeviceSession>('sessions', { indexes: ['deviceId'] }),
     requests: store.collection<PendingRequest>('requests', { indexes: ['userKey', 'nameKey'] }),

@@ -66,7 +66,13 @@ export class UnsupportedResponseType extends errorCode('unsupported_response_typ
 export class InvalidScope extends errorCode('invalid_scope', 400, 'the requested scope is invalid or not allowed') {}
 export class AccessDenied extends errorCode('access_denied', 403, 'the resource owner or server denied the request') {}
 export class ServerError extends errorCode('server_error', 500, 'the server could not complete the request') {}
-export class TemporarilyUnavailable extends errorCode('temporarily_unavailable', 503, 'the service is temporarily unavailable') {}
+export class TemporarilyUnavailable extends errorCode('temporarily_unavailable', 503, 'the service is temporarily unavailable') {
+  /** Sets Retry-After in seconds. */
+  retryAfter(seconds: number): this {
+    this.headers['Retry-After'] = String(Math.max(1, Math.ceil(seconds)));
+    return this;
+  }
+}
 export class InvalidToken extends errorCode('invalid_token', 401, 'the access token is invalid') {}
 export class InsufficientScope extends errorCode('insufficient_scope', 403, 'the access token lacks the required scope') {}
 export class LoginRequired extends errorCode('login_required', 400, 'end-user authentication is required') {}
@@ -125,6 +131,21 @@ export function bodyParserError(err: unknown): OAuthError | undefined {
   }
 }
 
+/**
+ * The store cannot answer now (Redis down, unreachable, loading, out of memory, or too slow).
+ * Not a protocol error: stores throw it (shared/store), and toOAuthError answers it with 503
+ * temporarily_unavailable and Retry-After. The store recovers by itself.
+ */
+export class StoreUnavailableError extends Error {
+  /** Seconds a client should wait before trying again. */
+  readonly retryAfter: number;
+  constructor(detail: string, retryAfter = 2) {
+    super(`the store is unavailable: ${detail}`);
+    this.name = 'StoreUnavailableError';
+    this.retryAfter = retryAfter;
+  }
+}
+
 /** Where toOAuthError reports bugs (a Logger fits). */
 export interface BugLog {
   error(event: string, fields: Record<string, unknown>): void;
@@ -137,6 +158,9 @@ export interface BugLog {
  */
 export function toOAuthError(err: unknown, log: BugLog, where: string): OAuthError {
   if (isOAuthError(err)) return err;
+  if (err instanceof StoreUnavailableError) {
+    return new TemporarilyUnavailable('the service is temporarily unavailable; try again shortly', err.message).retryAfter(err.retryAfter);
+  }
   const parsed = bodyParserError(err);
   if (parsed) return parsed;
   const e = err as { message?: string; stack?: string } | undefined;

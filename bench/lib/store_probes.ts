@@ -7,7 +7,7 @@ export function storeProbes(store: Store, dataDir: string) {
   return {
     /** One durable write with everything held, timed by the store itself. */
     commitOnce: async () => {
-      await store.collection<{ at: number }>('BenchProbe').upsert('probe', { at: Date.now() });
+      await store.collection<{ at: number }>('BenchProbe').put('probe', { at: Date.now() });
       return store.stats();
     },
     storeStats: () => store.stats(),
@@ -15,7 +15,7 @@ export function storeProbes(store: Store, dataDir: string) {
     files: () => Object.fromEntries(readdirSync(dataDir).map((f) => [f, statSync(join(dataDir, f)).size])),
     /** Sweeps expired records now and writes the result; returns how many went. */
     sweep: async () => {
-      const removed = store.sweep();
+      const removed = await store.sweep();
       await store.flush();
       return removed;
     },

@@ -11,7 +11,7 @@ import { upsertClient } from '../../provider/demo.ts';
 import { hashPassword, type User } from '../../provider/models/user.ts';
 import { defaults } from '../../provider/defaults.ts';
 import { setCibaPolicy, type CibaPolicy } from '../../provider/ciba/policy.ts';
-import { saveCibaRequest, type CibaRequest } from '../../provider/ciba/request.ts';
+import { recordTtl, type CibaRequest } from '../../provider/ciba/request.ts';
 import { issueAccessToken, issueRefreshToken, saveGrant } from '../../provider/tokens/issue.ts';
 import { issueAuthorizationResponse } from '../../provider/endpoints/authorization/issue_response.ts';
 import type { Client } from '../../provider/models/client.ts';
@@ -59,7 +59,7 @@ try {
       usernames.map(async (username) => {
         const [user] = await p.ctx.models.users.findBy('username', username);
         if (!user) throw new Error(`no user ${username}`);
-        return user.sub;
+        return user.value.sub;
       }),
     );
   serveParent({ issuer: p.issuer, dataDir } satisfies NodInfo, {
@@ -72,16 +72,16 @@ try {
     seedUsers: async ({ count, prefix = 'bench' }: { count: number; prefix?: string }) => {
       const passwordHash = await hashPassword('bench-password');
       const out: Array<{ username: string; sub: string }> = [];
-      const writes: Promise<void>[] = [];
+      const writes: Promise<unknown>[] = [];
       for (let i = 0; i < count; i++) {
         const username = `${prefix}-${i}`;
         const existing = await p.ctx.models.users.findBy('username', username);
         if (existing.length) {
-          out.push({ username, sub: existing[0]!.sub });
+          out.push({ username, sub: existing[0]!.value.sub });
           continue;
         }
         const user: User = { sub: randomUUID(), username, password_hash: passwordHash, name: `Bench User ${i}`, updated_at: nowSeconds() };
-        writes.push(p.ctx.models.users.upsert(user.sub, user));
+        writes.push(p.ctx.models.users.put(user.sub, user));
         out.push({ username, sub: user.sub });
       }
       await Promise.all(writes);
@@ -94,7 +94,7 @@ try {
      * code over a stored grant (what the authorization code flow would end with), for enrollment.
      */
     deviceAppToken: async ({ username }: { username: string }) => {
-      const [user] = await p.ctx.models.users.findBy('username', username);
+      const user = (await p.ctx.models.users.findBy('username', username))[0]?.value;
       const client = await p.ctx.models.clients.find(DEVICE_APP_CLIENT_ID);
       if (!user || !client) throw new Error(`no user ${username} or no device app client`);
       const scope = 'openid profile';
@@ -120,7 +120,7 @@ try {
       interval: number;
     }) => {
       const ids: string[] = [];
-      const writes: Promise<void>[] = [];
+      const writes: Promise<unknown>[] = [];
       const now = nowSeconds();
       for (let i = 0; i < count; i++) {
         const id = randomId(32);
@@ -136,7 +136,7 @@ try {
           interval,
           consentRequired: true,
         };
-        writes.push(saveCibaRequest(p.ctx, id, request));
+        writes.push(p.ctx.models.cibaRequests.put(id, request, { expiresIn: recordTtl(request.expiresAt) }));
         ids.push(id);
       }
       await Promise.all(writes);
@@ -204,15 +204,15 @@ try {
      */
     purgeClient: async ({ clientId }: { clientId: string }) => {
       const { grants, codes, refreshTokens } = p.ctx.models;
-      const ids = async (c: { all(): Promise<Array<{ id: string; clientId: string }>> }) =>
-        (await c.all()).filter((r) => r.clientId === clientId).map((r) => r.id);
+      const ids = async (c: { list(): Promise<Array<{ id: string; value: { clientId: string } }>> }) =>
+        (await c.list()).filter((r) => r.value.clientId === clientId).map((r) => r.id);
       const [g, c, r] = [await ids(grants), await ids(codes), await ids(refreshTokens)];
-      await Promise.all([...g.map((id) => grants.destroy(id)), ...c.map((id) => codes.destroy(id)), ...r.map((id) => refreshTokens.destroy(id))]);
+      await Promise.all([...g.map((id) => grants.delete(id)), ...c.map((id) => codes.delete(id)), ...r.map((id) => refreshTokens.delete(id))]);
       return g.length + c.length + r.length;
     },
     /** Deletes the given CIBA requests (a poll pool once its row is done). */
     destroyCibaRequests: async ({ ids }: { ids: string[] }) => {
-      await Promise.all(ids.map((id) => p.ctx.models.cibaRequests.destroy(id)));
+      await Promise.all(ids.map((id) => p.ctx.models.cibaRequests.delete(id)));
       return ids.length;
     },
     /** Registers (or replaces) a client from RFC 7591 metadata. */

@@ -14,9 +14,11 @@ export async function isConsentRequired(ctx: ProviderContext, sub: string, clien
   return !consent || scope.split(' ').some((s) => !consent.scopes.includes(s));
 }
 
-/** Remembers that the user approved `scope` for the client (added to what was approved before). */
+/** Remembers that the user approved `scope` for the client (added to what was approved before, without losing a concurrent addition). */
 export async function rememberConsent(ctx: ProviderContext, sub: string, clientId: string, scope: string): Promise<void> {
-  const before = await ctx.models.consents.find(consentId(sub, clientId));
-  const scopes = [...new Set([...(before?.scopes ?? []), ...scope.split(' ')])];
-  await ctx.models.consents.upsert(consentId(sub, clientId), { sub, clientId, scopes }, defaults.consentTtl);
+  await ctx.models.consents.update(
+    consentId(sub, clientId),
+    (before) => ({ sub, clientId, scopes: [...new Set([...(before?.scopes ?? []), ...scope.split(' ')])] }),
+    { expiresIn: defaults.consentTtl },
+  );
 }

@@ -8,39 +8,59 @@ import type { ProviderContext } from '../context.ts';
 import type { Client } from '../models/client.ts';
 import type { User } from '../models/user.ts';
 import { defaults } from '../defaults.ts';
+import { InvalidGrant } from '../../shared/errors.ts';
 import { issueTokenSet, revokeGrant, saveGrant } from '../tokens/issue.ts';
 import { nowSeconds } from '../../shared/time.ts';
+import { pollStampKey } from '../grants/pollable.ts';
 import { cibaPolicy } from './policy.ts';
 import { notifyClient } from './notify.ts';
 import { rememberConsent } from './consent.ts';
-import { recordTtl, saveCibaRequest, type CibaRequest } from './request.ts';
+import { shortenFatigueSlot } from './fatigue.ts';
+import { recordTtl, type CibaRequest } from './request.ts';
 
 type Outcome = { readonly status: 'approved'; readonly grantId: string } | { readonly status: 'denied'; readonly description: string };
 
-/** Stores the outcome; the first decided poll is never slow_down (lastPolledAt is cleared). */
-async function recordOutcome(ctx: ProviderContext, authReqId: string, request: CibaRequest, outcome: Outcome): Promise<CibaRequest> {
-  const { lastPolledAt: _l, ...rest } = request;
-  const decided: CibaRequest =
-    outcome.status === 'approved'
-      ? { ...rest, status: 'approved', grantId: outcome.grantId }
-      : { ...rest, status: 'denied', denyDescription: outcome.description };
-  await saveCibaRequest(ctx, authReqId, decided);
-  ctx.events.emit('backchannel_authentication.decided', { authReqId, jti: request.jti, clientId: request.clientId, sub: request.sub, status: decided.status });
+/**
+ * Moves a pending request to its outcome: a guarded transition (pending → approved or denied,
+ * never back, never twice), whatever node the decision reaches. Undefined when the request was
+ * no longer pending. The first poll after it is never slow_down (the poll stamp is cleared).
+ */
+async function recordOutcome(ctx: ProviderContext, authReqId: string, outcome: Outcome): Promise<CibaRequest | undefined> {
+  const moved = await ctx.models.cibaRequests.update(authReqId, (r, meta) => {
+    if (!r || r.status !== 'pending' || meta?.consumedAt !== undefined) return undefined;
+    return outcome.status === 'approved'
+      ? { ...r, status: 'approved', grantId: outcome.grantId }
+      : { ...r, status: 'denied', denyDescription: outcome.description };
+  });
+  if (moved.outcome !== 'updated') return undefined;
+  const decided = moved.record.value;
+  await Promise.all([
+    ctx.store.counters.reset(pollStampKey(ctx.models.cibaRequests, authReqId)),
+    shortenFatigueSlot(ctx, await cibaPolicy(ctx), decided.sub, authReqId, decided.createdAt),
+  ]);
+  ctx.events.emit('backchannel_authentication.decided', { authReqId, jti: decided.jti, clientId: decided.clientId, sub: decided.sub, status: decided.status });
   return decided;
 }
 
-/** SUCCEED: creates the grant (and consent, when it was asked for) and delivers. */
+const alreadyDecided = () => new InvalidGrant('the request was already decided');
+
+/** SUCCEED: creates the grant, records the approval (and consent, when it was asked for) and delivers. */
 export async function approveRequest(ctx: ProviderContext, authReqId: string, request: CibaRequest, user: User): Promise<void> {
   const grant = await saveGrant(ctx, { sub: user.sub, clientId: request.clientId, scope: request.scope, authTime: nowSeconds(), acr: defaults.cibaAcr });
+  const decided = await recordOutcome(ctx, authReqId, { status: 'approved', grantId: grant.grantId });
+  if (!decided) {
+    await ctx.models.grants.delete(grant.grantId);
+    throw alreadyDecided();
+  }
   if (request.consentRequired) await rememberConsent(ctx, user.sub, request.clientId, request.scope);
-  const decided = await recordOutcome(ctx, authReqId, request, { status: 'approved', grantId: grant.grantId });
   if (decided.mode === 'push') await ctx.models.cibaRequests.consume(authReqId);
   await queueDelivery(ctx, authReqId, decided);
 }
 
 /** UNAUTHORIZED, CANCELLED, or a refusal by the provider: ends as access_denied, and delivers. */
-export async function denyRequest(ctx: ProviderContext, authReqId: string, request: CibaRequest, description: string): Promise<void> {
-  const decided = await recordOutcome(ctx, authReqId, request, { status: 'denied', description });
+export async function denyRequest(ctx: ProviderContext, authReqId: string, description: string): Promise<void> {
+  const decided = await recordOutcome(ctx, authReqId, { status: 'denied', description });
+  if (!decided) throw alreadyDecided();
   if (decided.mode === 'push') await ctx.models.cibaRequests.consume(authReqId);
   await queueDelivery(ctx, authReqId, decided);
 }
@@ -51,7 +71,7 @@ export async function denyRequest(ctx: ProviderContext, authReqId: string, reque
  */
 async function queueDelivery(ctx: ProviderContext, authReqId: string, request: CibaRequest): Promise<void> {
   if (request.mode === 'poll' || !request.notificationToken) return;
-  await ctx.models.cibaOutbox.upsert(authReqId, { queuedAt: nowSeconds() }, recordTtl(request.expiresAt));
+  await ctx.models.cibaOutbox.put(authReqId, { queuedAt: nowSeconds() }, { expiresIn: recordTtl(request.expiresAt) });
   void deliver(ctx, authReqId, request);
 }
 
@@ -96,7 +116,7 @@ async function deliver(ctx: ProviderContext, authReqId: string, request: CibaReq
   } catch (e) {
     ctx.log.error('backchannel_authentication.delivery_error', { jti: request.jti, message: (e as Error).message });
   } finally {
-    await ctx.models.cibaOutbox.destroy(authReqId).catch(() => undefined);
+    await ctx.models.cibaOutbox.delete(authReqId).catch(() => undefined);
   }
 }
 
@@ -105,8 +125,9 @@ export function watchExpiry(ctx: ProviderContext, authReqId: string, expiresAt: 
   const timer = setTimeout(
     async () => {
       try {
-        const request = await ctx.models.cibaRequests.find(authReqId);
-        if (request?.status !== 'pending' || request.consumed !== undefined) return;
+        const found = await ctx.models.cibaRequests.get(authReqId);
+        if (!found || found.value.status !== 'pending' || found.meta.consumedAt !== undefined) return;
+        const request = found.value;
         ctx.events.emit('backchannel_authentication.expired', { authReqId, jti: request.jti, clientId: request.clientId, sub: request.sub });
         if (request.mode === 'push') await ctx.models.cibaRequests.consume(authReqId);
         await queueDelivery(ctx, authReqId, request);
@@ -124,14 +145,14 @@ export function watchExpiry(ctx: ProviderContext, authReqId: string, expiresAt: 
  * the provider was down ends at once) and resumes the ping/push notifications still owed.
  */
 export async function resumeCiba(ctx: ProviderContext): Promise<void> {
-  const owed = await ctx.models.cibaOutbox.all();
+  const owed = await ctx.models.cibaOutbox.list();
   for (const entry of owed) {
     const request = await ctx.models.cibaRequests.find(entry.id);
     if (request && request.status !== 'pending') void deliver(ctx, entry.id, request);
-    else await ctx.models.cibaOutbox.destroy(entry.id);
+    else await ctx.models.cibaOutbox.delete(entry.id);
   }
-  for (const request of await ctx.models.cibaRequests.all()) {
-    if (request.status === 'pending' && request.consumed === undefined) watchExpiry(ctx, request.id, request.expiresAt);
+  for (const { id, value, meta } of await ctx.models.cibaRequests.list()) {
+    if (value.status === 'pending' && meta.consumedAt === undefined) watchExpiry(ctx, id, value.expiresAt);
   }
   if (owed.length) ctx.log.info('backchannel_authentication.resumed', { notifications: owed.length });
 }

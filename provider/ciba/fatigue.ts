@@ -2,43 +2,34 @@
  * Anti-fatigue: a user's phone must not buzz without end because some client (or an attacker
  * who knows a username) keeps asking. At most `policy.fatigueLimit` requests per user may be
  * pending or younger than `policy.fatigueWindow` seconds; beyond that the client gets
- * `too_many_requests` (429) with Retry-After. Counted from the stored requests themselves, plus
- * the requests of this process that passed the check and are not stored yet (so a burst of
- * concurrent requests cannot all slip under the limit).
+ * `too_many_requests` (429) with Retry-After. Each request holds a slot of the user's bounded
+ * set in the store (reserved atomically, so a burst spread over several nodes cannot slip past
+ * the limit) until the later of its expiry and the end of its window; a decision shortens that
+ * to the end of the window.
  */
 import { TooManyRequests } from '../../shared/errors.ts';
 import type { ProviderContext } from '../context.ts';
 import type { CibaPolicy } from './policy.ts';
 
-const inFlight = new WeakMap<ProviderContext, Map<string, Set<string>>>();
+const fatigueKey = (sub: string) => `fatigue:${sub}`;
 
-/**
- * Reserves a slot for request `authReqId` of the user, or throws too_many_requests when the
- * slots are used up. Call the returned release once the request is stored (or abandoned).
- */
-export async function reserveFatigueSlot(ctx: ProviderContext, policy: CibaPolicy, sub: string, authReqId: string): Promise<() => void> {
-  const now = Date.now() / 1000;
-  // Until when each request still counts: while young, and while pending and unexpired.
-  const stored = (await ctx.models.cibaRequests.findBy('sub', sub))
-    .map((r) => ({ id: r.id, until: Math.max(r.createdAt + policy.fatigueWindow, r.status === 'pending' ? r.expiresAt : 0) }))
-    .filter((r) => r.until > now);
-  const countsUntil = stored.map((r) => r.until);
-  // No await between this count and the reservation below. A request being stored may already
-  // be visible in the store: count each id once.
-  let bySub = inFlight.get(ctx);
-  if (!bySub) inFlight.set(ctx, (bySub = new Map()));
-  const reserved = bySub.get(sub) ?? new Set<string>();
-  const active = new Set([...stored.map((r) => r.id), ...reserved]).size;
-  if (active < policy.fatigueLimit) {
-    reserved.add(authReqId);
-    bySub.set(sub, reserved);
-    return () => {
-      reserved.delete(authReqId);
-      if (reserved.size === 0 && bySub.get(sub) === reserved) bySub.delete(sub);
-    };
-  }
-  if (countsUntil.length === 0) countsUntil.push(now + 1);
-  const retryAfter = Math.min(...countsUntil) - now;
-  ctx.log.warn('backchannel_authentication.fatigue', { sub, active: countsUntil.length });
+/** Reserves a slot for request `authReqId` (created now, expiring at `expiresAt`, epoch s), or throws too_many_requests. */
+export async function reserveFatigueSlot(ctx: ProviderContext, policy: CibaPolicy, sub: string, authReqId: string, expiresAt: number): Promise<void> {
+  const now = Date.now();
+  const until = Math.max(now + policy.fatigueWindow * 1000, expiresAt * 1000);
+  const slot = await ctx.store.slots.reserve(fatigueKey(sub), authReqId, { limit: policy.fatigueLimit, until });
+  if (slot.reserved) return;
+  const retryAfter = ((slot.nextFreeAt ?? now + 1000) - now) / 1000;
+  ctx.log.warn('backchannel_authentication.fatigue', { sub, active: slot.active });
   throw new TooManyRequests('too many authentication requests for this user; try again later').retryAfter(retryAfter);
+}
+
+/** Gives the slot back (the request was never accepted). */
+export function releaseFatigueSlot(ctx: ProviderContext, sub: string, authReqId: string): Promise<void> {
+  return ctx.store.slots.release(fatigueKey(sub), authReqId);
+}
+
+/** A decided request counts only until the end of its window (created at `createdAt`, epoch s). */
+export function shortenFatigueSlot(ctx: ProviderContext, policy: CibaPolicy, sub: string, authReqId: string, createdAt: number): Promise<void> {
+  return ctx.store.slots.setUntil(fatigueKey(sub), authReqId, (createdAt + policy.fatigueWindow) * 1000);
 }

@@ -92,9 +92,7 @@ export async function cibaPolicy(ctx: PolicyContext): Promise<CibaPolicy> {
 
 /** Only the values an operator stored (step 2 of the precedence above). */
 export async function storedCibaPolicy(ctx: PolicyContext): Promise<Partial<CibaPolicy>> {
-  const stored = ((await ctx.models.settings.find(CIBA_POLICY_SETTING)) ?? {}) as Partial<CibaPolicy> & { consumed?: number; expiresAt?: number };
-  const { consumed: _c, expiresAt: _e, ...overrides } = stored;
-  return overrides;
+  return ((await ctx.models.settings.find(CIBA_POLICY_SETTING)) ?? {}) as Partial<CibaPolicy>;
 }
 
 /** Checks a patch against the policy it would change; throws a TypeError that says what is allowed. */
@@ -125,15 +123,17 @@ export async function setCibaPolicy(ctx: PolicyContext, patch: Partial<CibaPolic
   checkPatch(await cibaPolicy(ctx), patch);
   const { acceptedHints, ...rest } = patch;
   const tidy = { ...rest, ...(acceptedHints ? { acceptedHints: CIBA_HINTS.filter((h) => acceptedHints.includes(h)) } : {}) };
-  await ctx.models.settings.upsert(CIBA_POLICY_SETTING, { ...(await storedCibaPolicy(ctx)), ...tidy });
+  await ctx.models.settings.update(CIBA_POLICY_SETTING, (stored) => ({ ...stored, ...tidy }));
   return cibaPolicy(ctx);
 }
 
 /** Removes stored overrides (all when `keys` is omitted): the environment and defaults apply again. */
 export async function resetCibaPolicy(ctx: PolicyContext, keys?: readonly (keyof CibaPolicy)[]): Promise<CibaPolicy> {
-  const stored: Record<string, unknown> = { ...(await storedCibaPolicy(ctx)) };
-  for (const k of keys ?? Object.keys(stored)) delete stored[k];
-  await ctx.models.settings.upsert(CIBA_POLICY_SETTING, stored);
+  await ctx.models.settings.update(CIBA_POLICY_SETTING, (stored) => {
+    const kept: Record<string, unknown> = { ...stored };
+    for (const k of keys ?? Object.keys(kept)) delete kept[k];
+    return kept;
+  });
   return cibaPolicy(ctx);
 }
 

@@ -4,7 +4,6 @@
  * so that late polls get expired_token rather than invalid_grant.
  * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.7.3
  */
-import type { ProviderContext } from '../context.ts';
 import type { DELIVERY_MODES } from '../models/client.ts';
 import type { PollableRequest } from '../grants/pollable.ts';
 import { defaults } from '../defaults.ts';
@@ -44,10 +43,4 @@ export interface CibaOutboxEntry {
 /** Seconds the record of a request expiring at `expiresAt` must still live. */
 export function recordTtl(expiresAt: number, nowMs = Date.now()): number {
   return Math.max(1, Math.ceil(expiresAt - nowMs / 1000) + defaults.expiredRequestGrace);
-}
-
-/** Stores (or replaces) a request durably. */
-export async function saveCibaRequest(ctx: ProviderContext, authReqId: string, request: CibaRequest): Promise<void> {
-  const { consumed: _c, ...payload } = request as CibaRequest & { consumed?: number };
-  await ctx.models.cibaRequests.upsert(authReqId, payload as CibaRequest, recordTtl(request.expiresAt));
 }

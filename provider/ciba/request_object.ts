@@ -65,8 +65,9 @@ async function verifyRequestObject(ctx: ProviderContext, client: Client, alg: st
 async function rememberJti(ctx: ProviderContext, client: Client, payload: JWTPayload): Promise<void> {
   if (typeof payload.jti !== 'string' || payload.jti === '') throw new InvalidRequest('the signed request needs a jti');
   const key = `backchannel_request:${client.client_id}:${payload.jti}`;
-  if (await ctx.models.seenJtis.find(key)) throw new InvalidRequest('the signed request was already used (jti replay)');
-  await ctx.models.seenJtis.upsert(key, { issuer: client.client_id }, Math.max(1, payload.exp! + CLOCK_TOLERANCE - nowSeconds()));
+  // Insert-if-absent: of two uses of one jti, on any nodes, exactly one gets in.
+  const first = await ctx.models.seenJtis.insert(key, { issuer: client.client_id }, { expiresIn: Math.max(1, payload.exp! + CLOCK_TOLERANCE - nowSeconds()) });
+  if (!first) throw new InvalidRequest('the signed request was already used (jti replay)');
 }
 
 /** The claims as request parameters: strings stay, numbers become numeric strings. */

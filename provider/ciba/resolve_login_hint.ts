@@ -18,7 +18,7 @@ export const resolveLoginHint: LoginHintResolver = async (ctx, hint, fields) => 
   for (const field of fields) {
     const value = field === 'phone_number' ? hint.replace(/[\s().-]/g, '') : field === 'username' ? hint.toLowerCase() : hint;
     const found = await ctx.models.users.findBy(field, value);
-    if (found.length === 1) return found[0];
+    if (found.length === 1) return found[0]!.value;
     if (found.length > 1) return undefined;
   }
   return undefined;

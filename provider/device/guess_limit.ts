@@ -5,7 +5,8 @@
  * Every refusal carries the seconds until the next try is allowed.
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.1
  */
-import { RateLimiter } from '../../shared/rate_limit.ts';
+import { createHash } from 'node:crypto';
+import type { CounterState, Counters } from '../../shared/store/store.ts';
 import { defaults } from '../defaults.ts';
 
 /** Whether an attempt may go ahead now; when not, for how long it will still be refused. */
@@ -18,50 +19,54 @@ export interface GuessVerdict {
 }
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+/** Browser keys are CSRF tokens: only a hash of them goes into the store. */
+const hashed = (browser: string) => createHash('sha256').update(browser).digest('base64url').slice(0, 22);
+const keys = (browser: string, address: string) => {
+  const b = hashed(browser);
+  return { browser: `device-guess:browser:${b}`, address: `device-guess:address:${address}`, wait: `device-guess:wait:${b}` };
+};
+// The hit that goes past `limit` starts the block, so limit = max - 1 makes the max-th failure the one that blocks.
+const browserLimit = { windowMs: defaults.userCodeFailureWindow * 1000, limit: defaults.userCodeMaxFailures - 1, blockMs: defaults.userCodeBlockTtl * 1000 };
+const addressLimit = {
+  windowMs: defaults.userCodeFailureWindow * 1000,
+  limit: defaults.userCodeAddressMaxFailures - 1,
+  blockMs: defaults.userCodeBlockTtl * 1000,
+};
 
+/** Ms until the latest block of the two counters ends, or undefined when neither is blocked. */
+function blockedFor(byBrowser: CounterState, byAddress: CounterState): number | undefined {
+  const ends = [byBrowser.count > browserLimit.limit ? byBrowser.resetInMs : -1, byAddress.count > addressLimit.limit ? byAddress.resetInMs : -1];
+  const longest = Math.max(...ends);
+  return longest < 0 ? undefined : longest;
+}
+
+/**
+ * The guessing limits of one provider, counted in its store (so every node counts together):
+ * wrong codes per browser and per network address in a window, and a wait between tries past
+ * the free ones.
+ */
 export class GuessLimit {
-  // A limiter blocks on the hit after its max, so max-1 makes the max-th failure the one that blocks.
-  private readonly browsers = new RateLimiter({
-    windowMs: defaults.userCodeFailureWindow * 1000,
-    max: defaults.userCodeMaxFailures - 1,
-    blockMs: defaults.userCodeBlockTtl * 1000,
-  });
-  private readonly addresses = new RateLimiter({
-    windowMs: defaults.userCodeFailureWindow * 1000,
-    max: defaults.userCodeAddressMaxFailures - 1,
-    blockMs: defaults.userCodeBlockTtl * 1000,
-  });
-  /** Browser key → epoch ms before which it must not try again (the slow-down phase). */
-  private readonly notBefore = new Map<string, number>();
+  constructor(private readonly counters: Counters) {}
 
   /** Checks, without counting, whether `browser` at `address` may try a code now. */
-  check(browser: string, address: string, now = Date.now()): GuessVerdict {
-    for (const r of [this.browsers.check(browser, now), this.addresses.check(address, now)]) {
-      // check() also reports "no hits left" without a block; only an actual block refuses.
-      if (!r.allowed && r.retryAfterMs > 0) return { allowed: false, retryAfter: seconds(r.retryAfterMs), reason: 'blocked' };
-    }
-    const until = this.notBefore.get(browser);
-    if (until !== undefined && until > now) return { allowed: false, retryAfter: seconds(until - now), reason: 'wait' };
-    if (until !== undefined) this.notBefore.delete(browser);
+  async check(browser: string, address: string): Promise<GuessVerdict> {
+    const k = keys(browser, address);
+    const [byBrowser, byAddress, wait] = await Promise.all([this.counters.peek(k.browser), this.counters.peek(k.address), this.counters.peek(k.wait)]);
+    const blocked = blockedFor(byBrowser, byAddress);
+    if (blocked !== undefined) return { allowed: false, retryAfter: seconds(blocked), reason: 'blocked' };
+    if (wait.count > 0) return { allowed: false, retryAfter: seconds(wait.resetInMs), reason: 'wait' };
     return { allowed: true, retryAfter: 0 };
   }
 
   /** Counts one wrong code; returns what the next attempt will face. */
-  fail(browser: string, address: string, now = Date.now()): GuessVerdict {
-    const byBrowser = this.browsers.hit(browser, now);
-    const byAddress = this.addresses.hit(address, now);
-    const blocked = [byBrowser, byAddress].filter((r) => !r.allowed).map((r) => r.retryAfterMs);
-    if (blocked.length) return { allowed: false, retryAfter: seconds(Math.max(...blocked)), reason: 'blocked' };
-    const failures = defaults.userCodeMaxFailures - 1 - byBrowser.remaining;
-    if (failures <= defaults.userCodeFreeFailures) return { allowed: true, retryAfter: 0 };
-    this.sweep(now);
-    this.notBefore.set(browser, now + defaults.userCodeFailureDelay * 1000);
+  async fail(browser: string, address: string): Promise<GuessVerdict> {
+    const k = keys(browser, address);
+    const [byBrowser, byAddress] = await Promise.all([this.counters.hit(k.browser, browserLimit), this.counters.hit(k.address, addressLimit)]);
+    const blocked = blockedFor(byBrowser, byAddress);
+    if (blocked !== undefined) return { allowed: false, retryAfter: seconds(blocked), reason: 'blocked' };
+    if (byBrowser.count <= defaults.userCodeFreeFailures) return { allowed: true, retryAfter: 0 };
+    await this.counters.hit(k.wait, { windowMs: defaults.userCodeFailureDelay * 1000 });
     return { allowed: false, retryAfter: defaults.userCodeFailureDelay, reason: 'wait' };
-  }
-
-  private sweep(now: number): void {
-    if (this.notBefore.size < 10_000) return;
-    for (const [k, until] of this.notBefore) if (until <= now) this.notBefore.delete(k);
   }
 }
 

@@ -3,7 +3,6 @@
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
  */
 import type { ProviderContext } from '../context.ts';
-import { defaults } from '../defaults.ts';
 import type { Client } from '../models/client.ts';
 import type { DeviceCode } from '../models/device_code.ts';
 import type { Grant } from '../models/index.ts';
@@ -17,34 +16,35 @@ export type CodeLookup =
 
 /** Looks up a normalized user code. Expired requests stay findable for a grace period so the page can say so. */
 export async function lookupUserCode(ctx: ProviderContext, userCode: string): Promise<CodeLookup> {
-  const [found] = await ctx.models.deviceCodes.findBy('userCode', userCode);
-  if (!found) return { state: 'unknown' };
-  if (nowSeconds() >= found.expiresAt) return { state: 'expired' };
-  if (found.status !== 'pending' || found.consumed !== undefined) return { state: 'used' };
-  const client = await ctx.models.clients.find(found.clientId);
+  const pointer = await ctx.models.deviceUserCodes.find(userCode);
+  const found = pointer && (await ctx.models.deviceCodes.get(pointer.deviceCode));
+  if (!pointer || !found) return { state: 'unknown' };
+  const request = found.value;
+  if (nowSeconds() >= request.expiresAt) return { state: 'expired' };
+  if (request.status !== 'pending' || found.meta.consumedAt !== undefined) return { state: 'used' };
+  const client = await ctx.models.clients.find(request.clientId);
   if (!client) return { state: 'expired' };
-  const { id, consumed: _c, ...request } = found;
-  return { state: 'pending', deviceCode: id, request: request as DeviceCode, client };
+  return { state: 'pending', deviceCode: found.id, request, client };
 }
 
 /**
- * Records the user's decision on a pending request. Returns why not when the request is no
- * longer pending: decided in another tab (`used`) or run out (`expired`). Read and write happen without I/O in between, so a
- * concurrent poll cannot overwrite the decision (the store is in memory).
+ * Records the user's decision on a pending request: a guarded transition (pending → approved or
+ * denied, once), so a decision in another tab or on another node cannot be overwritten. Returns
+ * why not when the request is no longer pending: decided elsewhere (`used`) or run out (`expired`).
  */
 export async function decideDeviceRequest(
   ctx: ProviderContext,
   deviceCode: string,
   decision: { approve: true; grant: Omit<Grant, 'grantId'> } | { approve: false },
 ): Promise<'decided' | 'expired' | 'used'> {
-  const current = await ctx.models.deviceCodes.find(deviceCode);
-  const now = nowSeconds();
-  if (!current || now >= current.expiresAt) return 'expired';
-  if (current.status !== 'pending' || current.consumed !== undefined) return 'used';
-  const { consumed: _c, ...request } = current;
-  const decided: DeviceCode = decision.approve
-    ? { ...request, status: 'approved', grant: decision.grant }
-    : { ...request, status: 'denied', denyDescription: 'the user denied the request' };
-  await ctx.models.deviceCodes.upsert(deviceCode, decided, current.expiresAt - now + defaults.expiredRequestGrace);
-  return 'decided';
+  let why: 'expired' | 'used' = 'expired';
+  const moved = await ctx.models.deviceCodes.update(deviceCode, (request, meta) => {
+    if (!request || nowSeconds() >= request.expiresAt) return void (why = 'expired');
+    if (request.status !== 'pending' || meta?.consumedAt !== undefined) return void (why = 'used');
+    const decided: DeviceCode = decision.approve
+      ? { ...request, status: 'approved', grant: decision.grant }
+      : { ...request, status: 'denied', denyDescription: 'the user denied the request' };
+    return decided;
+  });
+  return moved.outcome === 'updated' ? 'decided' : why;
 }

@@ -18,9 +18,9 @@ import { assertCibaClient, assertNotLocked, checkHintAccepted, checkNotification
 import { checkBindingMessage } from '../ciba/binding_message.ts';
 import { resolveHint } from '../ciba/hints.ts';
 import { checkUserCode } from '../ciba/user_code.ts';
-import { reserveFatigueSlot } from '../ciba/fatigue.ts';
+import { releaseFatigueSlot, reserveFatigueSlot } from '../ciba/fatigue.ts';
 import { isConsentRequired } from '../ciba/consent.ts';
-import { saveCibaRequest, recordTtl, type CibaRequest } from '../ciba/request.ts';
+import { recordTtl, type CibaRequest } from '../ciba/request.ts';
 import { delegate, signDelegationToken } from '../ciba/delegation.ts';
 import { watchExpiry } from '../ciba/decide.ts';
 import type { BackchannelAuthenticationResponse } from '../../shared/wire.ts';
@@ -46,8 +46,8 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
     await checkUserCode(ctx, client, user, params.user_code);
     const consentRequired = await isConsentRequired(ctx, user.sub, client.client_id, scope);
     const authReqId = randomId(AUTH_REQ_ID_BYTES);
-    const releaseSlot = await reserveFatigueSlot(ctx, policy, user.sub, authReqId);
     const now = nowSeconds();
+    await reserveFatigueSlot(ctx, policy, user.sub, authReqId, now + expiresIn);
     const request: CibaRequest = {
       clientId: client.client_id,
       sub: user.sub,
@@ -63,14 +63,14 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
       ...(params.acr_values !== undefined ? { acrValues: params.acr_values } : {}),
       ...(notificationToken !== undefined ? { notificationToken } : {}),
     };
-    // Stored before delegating: an entity may call back before it answers 201.
+    // Stored before delegating: an entity may call back before it answers 201. Both ids are fresh
+    // random values, so put (not insert) is enough.
+    const ttl = { expiresIn: recordTtl(request.expiresAt) };
     try {
-      await Promise.all([
-        saveCibaRequest(ctx, authReqId, request),
-        ctx.models.cibaDelegations.upsert(request.jti, { authReqId }, recordTtl(request.expiresAt)),
-      ]);
-    } finally {
-      releaseSlot();
+      await Promise.all([ctx.models.cibaRequests.put(authReqId, request, ttl), ctx.models.cibaDelegations.put(request.jti, { authReqId }, ttl)]);
+    } catch (e) {
+      await releaseFatigueSlot(ctx, user.sub, authReqId).catch(() => undefined);
+      throw e;
     }
     const logFields = { jti: request.jti, clientId: client.client_id, sub: user.sub, mode, expiresIn };
     ctx.events.emit('backchannel_authentication.saved', { authReqId, ...logFields });
@@ -92,7 +92,11 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
         policy.delegationTimeoutMs,
       );
     } catch (e) {
-      await Promise.all([ctx.models.cibaRequests.destroy(authReqId), ctx.models.cibaDelegations.destroy(request.jti)]);
+      await Promise.all([
+        ctx.models.cibaRequests.delete(authReqId),
+        ctx.models.cibaDelegations.delete(request.jti),
+        releaseFatigueSlot(ctx, user.sub, authReqId),
+      ]);
       ctx.log.warn('backchannel_authentication.delegation_failed', { ...logFields, detail: (e as { detail?: string }).detail });
       throw e;
     }

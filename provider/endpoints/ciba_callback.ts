@@ -44,15 +44,18 @@ async function takePendingRequest(
   ctx: ProviderContext,
   claims: { jti: string; sub: string; azp: string },
 ): Promise<{ authReqId: string; request: CibaRequest }> {
-  const delegation = await ctx.models.cibaDelegations.consume(claims.jti);
-  if (!delegation) throw new InvalidGrant('no pending request for this delegation token');
-  if (delegation.consumed !== undefined) throw new InvalidGrant('a decision was already recorded for this request');
-  const request = await ctx.models.cibaRequests.find(delegation.authReqId);
-  if (!request || request.jti !== claims.jti || request.sub !== claims.sub || request.clientId !== claims.azp)
+  // The token is accepted once, in one atomic step, whatever node the entity's callbacks reach.
+  const taken = await ctx.models.cibaDelegations.consume(claims.jti);
+  if (taken.outcome === 'missing') throw new InvalidGrant('no pending request for this delegation token');
+  if (taken.outcome === 'already_consumed') throw new InvalidGrant('a decision was already recorded for this request');
+  const { authReqId } = taken.record.value;
+  const found = await ctx.models.cibaRequests.get(authReqId);
+  const request = found?.value;
+  if (!found || !request || request.jti !== claims.jti || request.sub !== claims.sub || request.clientId !== claims.azp)
     throw new InvalidGrant('no pending request for this delegation token');
-  if (request.status !== 'pending' || request.consumed !== undefined) throw new InvalidGrant('the request was already decided');
+  if (request.status !== 'pending' || found.meta.consumedAt !== undefined) throw new InvalidGrant('the request was already decided');
   if (Date.now() >= request.expiresAt * 1000) throw new ExpiredToken('the request has expired');
-  return { authReqId: delegation.authReqId, request };
+  return { authReqId, request };
 }
 
 export function cibaCallbackEndpoint(ctx: ProviderContext): RequestHandler {
@@ -64,12 +67,12 @@ export function cibaCallbackEndpoint(ctx: ProviderContext): RequestHandler {
     if (status === CALLBACK_STATUS.approved) {
       const user = await ctx.models.users.find(request.sub);
       if (!user || isLocked(user)) {
-        await denyRequest(ctx, authReqId, request, 'the user account is locked');
+        await denyRequest(ctx, authReqId, 'the user account is locked');
         throw new AccessDenied('the user account is locked; the request was denied');
       }
       await approveRequest(ctx, authReqId, request, user);
     } else {
-      await denyRequest(ctx, authReqId, request, status === CALLBACK_STATUS.cancelled ? 'the user cancelled the request' : 'the user denied the request');
+      await denyRequest(ctx, authReqId, status === CALLBACK_STATUS.cancelled ? 'the user cancelled the request' : 'the user denied the request');
     }
     res.status(200).set('Cache-Control', 'no-store').json({});
   };

@@ -7,7 +7,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { AccessDenied, InvalidRequest } from '../../shared/errors.ts';
 import type { ProviderContext } from '../context.ts';
-import { defaults } from '../defaults.ts';
+import { rememberConsent } from '../ciba/consent.ts';
 import type { Client } from '../models/client.ts';
 import { toParams } from '../middleware/params.ts';
 import { checkCsrf, csrfToken, CSRF_FIELD } from '../interaction/csrf.ts';
@@ -17,7 +17,6 @@ import { decisionForm, scopeList } from '../views/partials.ts';
 import { cspAllowingFormsTo, sendPage } from '../views/layout.ts';
 import { loginUrl } from './login.ts';
 import {
-  consentKey,
   consentPath,
   finishAuthorization,
   InteractionGone,
@@ -83,15 +82,12 @@ export function consentSubmit(ctx: ProviderContext): RequestHandler {
     if (form.decision !== 'allow' && form.decision !== 'deny') throw new InvalidRequest('Choose Allow or Deny.');
     await redirectingErrors(ctx, res, targetOf(request), async () => {
       if (form.decision === 'deny') {
-        const before = await ctx.models.interactions.consume(pending.id);
-        if (!before || before.consumed !== undefined) throw new InteractionGone('This sign-in request was already completed. Go back to the application.');
+        const taken = await ctx.models.interactions.consume(pending.id);
+        if (taken.outcome !== 'consumed') throw new InteractionGone('This sign-in request was already completed. Go back to the application.');
         ctx.events.emit('consent.denied', { clientId: client.client_id, sub: current.session.sub });
         return sendAuthorizationError(ctx, res, { ...targetOf(request), session: current }, new AccessDenied('the user denied the request'));
       }
-      const key = consentKey(current.session.sub, client.client_id);
-      const before = await ctx.models.consents.find(key);
-      const scopes = [...new Set([...(before?.scopes ?? []), ...request.scope.split(' ')])];
-      await ctx.models.consents.upsert(key, { sub: current.session.sub, clientId: client.client_id, scopes }, defaults.consentTtl);
+      await rememberConsent(ctx, current.session.sub, client.client_id, request.scope);
       await finishAuthorization(ctx, res, client, pending, current);
     });
   };

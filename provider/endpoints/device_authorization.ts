@@ -25,11 +25,15 @@ export function deviceTimes(ctx: ProviderContext, client: Client): { expiresIn: 
   };
 }
 
-/** A user code no live request holds (a clash is ~1 in 25 billion per live code; a few tries suffice). */
-async function uniqueUserCode(ctx: ProviderContext): Promise<string> {
+/**
+ * Takes a user code no live request holds, pointing at `deviceCode`: insert-if-absent, so two
+ * requests on two nodes can never get the same code (a clash is ~1 in 25 billion per live code;
+ * a few tries suffice).
+ */
+async function takeUserCode(ctx: ProviderContext, deviceCode: string, expiresIn: number): Promise<string> {
   for (let i = 0; i < 5; i++) {
     const code = newUserCode();
-    if ((await ctx.models.deviceCodes.findBy('userCode', code)).length === 0) return code;
+    if (await ctx.models.deviceUserCodes.insert(code, { deviceCode }, { expiresIn })) return code;
   }
   throw new ServerError('could not allocate a user code', 'five user code collisions in a row');
 }
@@ -44,11 +48,10 @@ export function deviceAuthorizationEndpoint(ctx: ProviderContext): RequestHandle
     if (refused.length) throw new InvalidScope(`scope not allowed for this client: ${refused.join(' ')}`);
     const { expiresIn, interval } = deviceTimes(ctx, client);
     const deviceCode = randomId(32);
-    // No I/O between the uniqueness check and the insert (the store is in memory), so no other
-    // request can take the same code in between; a networked store would need a conditional insert.
-    const userCode = await uniqueUserCode(ctx);
+    const lifetime = expiresIn + defaults.expiredRequestGrace;
+    const userCode = await takeUserCode(ctx, deviceCode, lifetime);
     const createdAt = nowSeconds();
-    await ctx.models.deviceCodes.upsert(
+    await ctx.models.deviceCodes.put(
       deviceCode,
       {
         clientId: client.client_id,
@@ -59,7 +62,7 @@ export function deviceAuthorizationEndpoint(ctx: ProviderContext): RequestHandle
         scope: [...new Set(requested)].join(' '),
         createdAt,
       },
-      expiresIn + defaults.expiredRequestGrace,
+      { expiresIn: lifetime },
     );
     ctx.events.emit('device_authorization.saved', { clientId: client.client_id, userCode });
     const shown = formatUserCode(userCode);

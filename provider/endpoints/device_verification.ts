@@ -29,13 +29,6 @@ import { sendConfirmPage, sendEntryPage, sendResultPage } from '../views/device.
 /** Where the confirm step lives, under the verification URI. */
 export const DEVICE_CONFIRM_PATH = `${PATHS.deviceVerification}/confirm`;
 
-const limits = new WeakMap<ProviderContext, GuessLimit>();
-function guessLimit(ctx: ProviderContext): GuessLimit {
-  let l = limits.get(ctx);
-  if (!l) limits.set(ctx, (l = new GuessLimit()));
-  return l;
-}
-
 /** The signed-in user of this browser, with a name to show; undefined when not signed in. */
 async function signedInUser(ctx: ProviderContext, req: Request): Promise<{ current: CurrentSession; shown: string } | undefined> {
   const current = await readSession(ctx, req);
@@ -87,15 +80,15 @@ export function deviceEntrySubmit(ctx: ProviderContext): RequestHandler {
       if (verdict && !verdict.allowed) res.set('Retry-After', String(verdict.retryAfter));
       sendEntryPage(res, { action: PATHS.deviceVerification, csrf: browser, value: typed, error, status });
     };
-    const limit = guessLimit(ctx);
-    const before = limit.check(browser, address);
+    const limit = new GuessLimit(ctx.store.counters);
+    const before = await limit.check(browser, address);
     if (!before.allowed) return again(refusal(before), 429, before);
     if (!typed) return again('Enter the code shown on your device.', 400);
     const userCode = normalizeUserCode(typed);
     if (!userCode) return again('That is not a valid code. Codes are 8 letters, for example WDJB-MJHT.', 400);
     const found = await lookupUserCode(ctx, userCode);
     if (found.state === 'unknown') {
-      const after = limit.fail(browser, address);
+      const after = await limit.fail(browser, address);
       ctx.log.info('device.user_code.wrong', { address, reason: after.reason });
       const wrong = 'That code is not right. Check the code on your device and try again.';
       if (after.reason === 'blocked') return again(`${wrong} ${refusal(after)}`, 429, after);

@@ -37,8 +37,9 @@ export function introspectionEndpoint(ctx: ProviderContext): RequestHandler {
         });
       }
     }
-    const rt = await ctx.models.refreshTokens.find(token);
-    if (rt && rt.consumed === undefined && (await ctx.models.grants.find(rt.grantId))) {
+    const found = await ctx.models.refreshTokens.get(token);
+    const rt = found?.value;
+    if (found && rt && found.meta.consumedAt === undefined && (await ctx.models.grants.find(rt.grantId))) {
       return void res.json({
         active: true,
         token_type: 'refresh_token',
@@ -46,7 +47,7 @@ export function introspectionEndpoint(ctx: ProviderContext): RequestHandler {
         scope: rt.scope,
         sub: rt.sub,
         iss: ctx.config.issuer,
-        exp: rt.expiresAt,
+        exp: found.meta.expiresAt,
       });
     }
     res.json({ active: false });

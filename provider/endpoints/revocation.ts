@@ -23,7 +23,7 @@ export function revocationEndpoint(ctx: ProviderContext): RequestHandler {
     } else {
       const at = await verifyAccessToken(ctx, token);
       if (at && at.client_id === client.client_id) {
-        await ctx.models.revocations.upsert(`jti:${at.jti}`, { kind: 'jti', at: nowSeconds() }, Math.max(1, (at.exp ?? 0) - nowSeconds()));
+        await ctx.models.revocations.put(`jti:${at.jti}`, { kind: 'jti', at: nowSeconds() }, { expiresIn: Math.max(1, (at.exp ?? 0) - nowSeconds()) });
       }
     }
     res.set('Cache-Control', 'no-store').status(200).end();

@@ -12,19 +12,24 @@ import { isLocked } from '../models/user.ts';
 import { issueTokenSet, revokeGrant, saveGrant } from '../tokens/issue.ts';
 import { pkceMatches } from '../endpoints/authorization/check_pkce.ts';
 import { defineGrant } from './grant.ts';
+import type { ProviderContext } from '../context.ts';
+
+/** A second use of a code: everything issued for it is revoked (the code was stolen or replayed). */
+async function replayed(ctx: ProviderContext, clientId: string, grantId: string): Promise<never> {
+  await revokeGrant(ctx, grantId);
+  ctx.log.warn('authorization_code.reuse', { clientId, grantId });
+  throw new InvalidGrant('authorization code was already used; the tokens issued for it have been revoked');
+}
 
 export const authorizationCode = defineGrant({
   grantType: 'authorization_code',
   parameters: ['code', 'redirect_uri', 'code_verifier'],
   async handle(ctx, client, params) {
     const code = required(params, 'code');
-    const record = await ctx.models.codes.find(code);
-    if (!record || record.clientId !== client.client_id) throw new InvalidGrant('authorization code is invalid or expired');
-    if (record.consumed !== undefined) {
-      await revokeGrant(ctx, record.grantId);
-      ctx.log.warn('authorization_code.reuse', { clientId: client.client_id, grantId: record.grantId });
-      throw new InvalidGrant('authorization code was already used; the tokens issued for it have been revoked');
-    }
+    const found = await ctx.models.codes.get(code);
+    if (!found || found.value.clientId !== client.client_id) throw new InvalidGrant('authorization code is invalid or expired');
+    const record = found.value;
+    if (found.meta.consumedAt !== undefined) return replayed(ctx, client.client_id, record.grantId);
     if (params.redirect_uri !== record.redirectUri) throw new InvalidGrant('redirect_uri does not match the one of the authorization request');
     const verifier = params.code_verifier;
     if (record.codeChallenge !== undefined) {
@@ -33,12 +38,10 @@ export const authorizationCode = defineGrant({
     } else if (verifier !== undefined) {
       throw new InvalidGrant('code_verifier was sent but the authorization request had no code_challenge');
     }
-    const before = await ctx.models.codes.consume(code);
-    if (!before) throw new InvalidGrant('authorization code is invalid or expired');
-    if (before.consumed !== undefined) {
-      await revokeGrant(ctx, record.grantId);
-      throw new InvalidGrant('authorization code was already used; the tokens issued for it have been revoked');
-    }
+    // The one atomic step that makes the code single use, whatever node the requests reach.
+    const taken = await ctx.models.codes.consume(code);
+    if (taken.outcome === 'missing') throw new InvalidGrant('authorization code is invalid or expired');
+    if (taken.outcome === 'already_consumed') return replayed(ctx, client.client_id, record.grantId);
     const user = await ctx.models.users.find(record.grant.sub);
     if (!user || isLocked(user)) throw new InvalidGrant('the user can no longer sign in');
     const grant = await saveGrant(ctx, record.grant);

@@ -25,7 +25,7 @@ export const ciba = defineGrant({
     const started = await ctx.models.cibaRequests.find(authReqId);
     if (started?.clientId === client.client_id && started.mode === 'push')
       throw new UnauthorizedClient('the request is in push mode: tokens are delivered to the client notification endpoint');
-    const request = await pollRequest(ctx.models.cibaRequests, authReqId, client);
+    const request = await pollRequest(ctx.store.counters, ctx.models.cibaRequests, authReqId, client);
     const grant = request.grantId ? await ctx.models.grants.find(request.grantId) : undefined;
     const user = grant && (await ctx.models.users.find(grant.sub));
     if (!grant || !user || isLocked(user)) throw new InvalidGrant('the grant has been revoked');

@@ -17,7 +17,7 @@ export const deviceCode = defineGrant({
   grantType: DEVICE_CODE_GRANT_TYPE,
   parameters: ['device_code'],
   async handle(ctx, client, params) {
-    const record = await pollRequest(ctx.models.deviceCodes, required(params, 'device_code'), client);
+    const record = await pollRequest(ctx.store.counters, ctx.models.deviceCodes, required(params, 'device_code'), client);
     if (!record.grant) throw new InvalidGrant('the request was approved without a grant');
     const user = await ctx.models.users.find(record.grant.sub);
     if (!user || isLocked(user)) throw new InvalidGrant('the user who approved the request can no longer sign in');

@@ -16,9 +16,11 @@ export const refreshToken = defineGrant({
   parameters: ['refresh_token', 'scope'],
   async handle(ctx, client, params) {
     const token = required(params, 'refresh_token');
-    const record = await ctx.models.refreshTokens.consume(token);
-    if (!record || record.clientId !== client.client_id) throw new InvalidGrant('refresh token is invalid or expired');
-    if (record.consumed !== undefined) {
+    // Rotation: the token is consumed in one atomic step; a second presentation revokes the family's grant.
+    const taken = await ctx.models.refreshTokens.consume(token);
+    if (taken.outcome === 'missing' || taken.record.value.clientId !== client.client_id) throw new InvalidGrant('refresh token is invalid or expired');
+    const record = taken.record.value;
+    if (taken.outcome === 'already_consumed') {
       await revokeGrant(ctx, record.grantId);
       ctx.log.warn('refresh_token.reuse', { clientId: client.client_id, grantId: record.grantId });
       throw new InvalidGrant('refresh token was already used; the grant has been revoked');

@@ -32,21 +32,22 @@ export async function readSession(ctx: ProviderContext, req: Request): Promise<C
 /** Signs `user` in on this browser: ends any previous session, stores a new one, sets the cookie. */
 export async function startSession(ctx: ProviderContext, req: Request, res: Response, user: User): Promise<CurrentSession> {
   const previous = readCookie(req, SESSION_COOKIE);
-  if (previous) await ctx.models.sessions.destroy(previous);
+  if (previous) await ctx.models.sessions.delete(previous);
   const sid = randomId(32);
   const session: Session = { sub: user.sub, authTime: nowSeconds(), amr: ['pwd'], acr: ACR_PASSWORD, clients: [] };
-  await ctx.models.sessions.upsert(sid, session, defaults.sessionTtl);
+  await ctx.models.sessions.put(sid, session, { expiresIn: defaults.sessionTtl });
   setCookie(ctx, res, SESSION_COOKIE, sid, { maxAge: defaults.sessionTtl });
   setSignedInBrowserState(ctx, res, sid, session);
   ctx.events.emit('session.started', { sub: user.sub });
   return { sid, session };
 }
 
-/** Records that `clientId` received tokens in this session (for logout). */
+/** Records that `clientId` received tokens in this session (for logout), without losing another client added meanwhile. */
 export async function addSessionClient(ctx: ProviderContext, current: CurrentSession, clientId: string): Promise<void> {
   if (current.session.clients.includes(clientId)) return;
-  const remaining = Math.max(1, current.session.authTime + defaults.sessionTtl - nowSeconds());
-  await ctx.models.sessions.upsert(current.sid, { ...current.session, clients: [...current.session.clients, clientId] }, remaining);
+  await ctx.models.sessions.update(current.sid, (session) =>
+    session && !session.clients.includes(clientId) ? { ...session, clients: [...session.clients, clientId] } : undefined,
+  );
 }
 
 /** Signs this browser out. */
@@ -56,7 +57,7 @@ export async function endSession(ctx: ProviderContext, req: Request, res: Respon
   setSignedOutBrowserState(ctx, res);
   if (!sid) return undefined;
   const session = await ctx.models.sessions.find(sid);
-  await ctx.models.sessions.destroy(sid);
+  await ctx.models.sessions.delete(sid);
   if (session) ctx.events.emit('session.ended', { sub: session.sub });
   return session;
 }

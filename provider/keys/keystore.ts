@@ -1,17 +1,33 @@
 /**
- * The provider's signing keys: generated on first start into `<dataDir>/keys.json` (mode 0600),
- * one active key per algorithm, each with a `kid`. Rotation adds new keys and retires the old
- * ones; a retired key stops signing but its public half stays in the JWKS until every token it
- * signed has expired.
+ * The provider's signing keys, kept in the store (one settings record) so every node signs with
+ * the same keys and publishes the same JWKS: generated on first start by whichever node comes
+ * first (insert-if-absent), one active key per algorithm, each with a `kid`. Rotation adds new
+ * keys and retires the old ones (a compare-and-set on the record) and tells every node over
+ * pub/sub; a node that meets an unknown `kid` reloads too. A retired key stops signing but its
+ * public half stays in the JWKS until every token it signed has expired. A `keys.json` left by
+ * an older version in the data directory is imported once, so an upgrade does not rotate keys.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
-import { generateKeyPair, exportJWK, jwtVerify, createLocalJWKSet, calculateJwkThumbprint } from 'jose';
+import { generateKeyPair, exportJWK, jwtVerify, createLocalJWKSet, calculateJwkThumbprint, errors as joseErrors } from 'jose';
 import type { JWK, JWTPayload, JWTVerifyOptions, JWTVerifyResult } from 'jose';
 import { createPrivateKey, sign as signBytes, type KeyObject, type JsonWebKey } from 'node:crypto';
-import { readFile, writeFile, rename, mkdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Collection, PubSub } from '../../shared/store/store.ts';
 import { defaults } from '../defaults.ts';
 import { nowSeconds } from '../../shared/time.ts';
+
+/** The settings record that holds the keys, and the channel that announces a change. */
+export const SIGNING_KEYS_SETTING = 'signing-keys';
+const KEYS_CHANNEL = 'keys.changed';
+/** A verify that meets an unknown kid reloads the keys at most this often, ms. */
+const RELOAD_AT_MOST_EVERY_MS = 1000;
+
+/** What the keys need of the store: the provider's settings collection and pub/sub. */
+export interface KeyStorage {
+  readonly settings: Collection<Record<string, unknown>>;
+  readonly pubsub: PubSub;
+}
 
 const base64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -24,7 +40,40 @@ interface StoredKey {
   readonly alg: SigningAlg;
   readonly privateJwk: JWK;
   readonly createdAt: number;
-  retiredAt?: number;
+  readonly retiredAt?: number;
+}
+
+const expired = (k: StoredKey) => k.retiredAt !== undefined && k.retiredAt + defaults.retiredKeyTtl < Date.now() / 1000;
+const storedOf = (value: Record<string, unknown> | undefined) => ((value?.keys as StoredKey[] | undefined) ?? []).map((k) => ({ ...k }));
+
+/** The keys of an older version's `<dataDir>/keys.json`, if there is one. */
+async function keysFile(dataDir: string | undefined): Promise<StoredKey[]> {
+  if (!dataDir) return [];
+  const file = join(dataDir, 'keys.json');
+  try {
+    return (JSON.parse(await readFile(file, 'utf8')) as { keys: StoredKey[] }).keys;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** `stored` with an active key for every algorithm (from `fresh`) and without keys retired long ago; undefined when nothing changes. */
+function completed(stored: StoredKey[], fresh: StoredKey[]): StoredKey[] | undefined {
+  let changed = false;
+  let keys = stored;
+  for (const alg of SIGNING_ALGS) {
+    if (!keys.some((k) => k.alg === alg && k.retiredAt === undefined)) {
+      const key = fresh.find((k) => k.alg === alg);
+      if (key) keys = [...keys, key];
+      changed = true;
+    }
+  }
+  if (keys.some(expired)) {
+    keys = keys.filter((k) => !expired(k));
+    changed = true;
+  }
+  return changed ? keys : undefined;
 }
 
 interface LoadedKey extends StoredKey {
@@ -48,33 +97,35 @@ async function load(stored: StoredKey): Promise<LoadedKey> {
 export class KeyStore {
   private keys: LoadedKey[] = [];
   private jwksFn: ReturnType<typeof createLocalJWKSet> = createLocalJWKSet({ keys: [] });
-  private constructor(private readonly file: string) {}
+  private lastLoad = 0;
+  private constructor(private readonly storage: KeyStorage) {}
 
-  /** Loads the keys in `dataDir`, generating the missing ones. */
-  static async open(dataDir: string): Promise<KeyStore> {
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    const ks = new KeyStore(join(dataDir, 'keys.json'));
-    let stored: StoredKey[] = [];
-    try {
-      stored = (JSON.parse(await readFile(ks.file, 'utf8')) as { keys: StoredKey[] }).keys;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${ks.file}: ${(e as Error).message}`);
+  /**
+   * Loads the keys from the store, creating them on the first start (importing `dataDir`'s
+   * keys.json when an older version left one), and follows rotations made on other nodes.
+   */
+  static async open(storage: KeyStorage, dataDir?: string): Promise<KeyStore> {
+    const ks = new KeyStore(storage);
+    const found = await storage.settings.find(SIGNING_KEYS_SETTING);
+    const imported = found ? [] : await keysFile(dataDir);
+    if (!found || completed(storedOf(found), []) !== undefined) {
+      // Made before the atomic update (which must not await); unused when another node came first.
+      const fresh = await Promise.all(SIGNING_ALGS.map(makeKey));
+      await storage.settings.update(SIGNING_KEYS_SETTING, (current) => {
+        const stored = current ? storedOf(current) : imported;
+        const keys = completed(stored, fresh) ?? (current ? undefined : stored);
+        return keys ? { keys } : undefined;
+      });
     }
-    let changed = false;
-    for (const alg of SIGNING_ALGS) {
-      if (!stored.some((k) => k.alg === alg && k.retiredAt === undefined)) {
-        stored.push(await makeKey(alg));
-        changed = true;
-      }
-    }
-    const expired = (k: StoredKey) => k.retiredAt !== undefined && k.retiredAt + defaults.retiredKeyTtl < Date.now() / 1000;
-    if (stored.some(expired)) {
-      stored = stored.filter((k) => !expired(k));
-      changed = true;
-    }
-    await ks.setKeys(stored);
-    if (changed) await ks.save();
+    await ks.reload();
+    await storage.pubsub.subscribe(KEYS_CHANNEL, () => void ks.reload().catch(() => undefined));
     return ks;
+  }
+
+  /** Reads the keys from the store again (after a rotation elsewhere). */
+  async reload(): Promise<void> {
+    this.lastLoad = Date.now();
+    await this.setKeys(storedOf(await this.storage.settings.find(SIGNING_KEYS_SETTING)));
   }
 
   private async setKeys(stored: StoredKey[]): Promise<void> {
@@ -82,26 +133,15 @@ export class KeyStore {
     this.jwksFn = createLocalJWKSet(this.jwks());
   }
 
-  private async save(): Promise<void> {
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const data = { keys: this.keys.map(({ kid, alg, privateJwk, createdAt, retiredAt }) => ({ kid, alg, privateJwk, createdAt, retiredAt })) };
-    await writeFile(tmp, JSON.stringify(data, null, 2), { mode: 0o600 });
-    await rename(tmp, this.file);
-  }
-
-  /** Adds a new key per algorithm and retires the current ones (they stay published). */
+  /** Adds a new key per algorithm and retires the current ones (they stay published); every node follows. */
   async rotate(): Promise<string[]> {
     const at = nowSeconds();
-    const stored: StoredKey[] = this.keys.map(({ kid, alg, privateJwk, createdAt, retiredAt }) => ({
-      kid,
-      alg,
-      privateJwk,
-      createdAt,
-      retiredAt: retiredAt ?? at,
-    }));
     const fresh = await Promise.all(SIGNING_ALGS.map(makeKey));
-    await this.setKeys([...fresh, ...stored]);
-    await this.save();
+    await this.storage.settings.update(SIGNING_KEYS_SETTING, (current) => ({
+      keys: [...fresh, ...storedOf(current).map((k) => ({ ...k, retiredAt: k.retiredAt ?? at }))],
+    }));
+    await this.reload();
+    await this.storage.pubsub.publish(KEYS_CHANNEL, { at });
     return fresh.map((k) => k.kid);
   }
 
@@ -141,8 +181,14 @@ export class KeyStore {
     return `${input}.${signature.toString('base64url')}`;
   }
 
-  /** Verifies a JWT this provider signed (any published key). */
-  verify(jwt: string, options: JWTVerifyOptions): Promise<JWTVerifyResult> {
-    return jwtVerify(jwt, this.jwksFn, options);
+  /** Verifies a JWT this provider signed (any published key; a kid not known here reloads the keys once). */
+  async verify(jwt: string, options: JWTVerifyOptions): Promise<JWTVerifyResult> {
+    try {
+      return await jwtVerify(jwt, this.jwksFn, options);
+    } catch (e) {
+      if (!(e instanceof joseErrors.JWKSNoMatchingKey) || Date.now() - this.lastLoad < RELOAD_AT_MOST_EVERY_MS) throw e;
+      await this.reload();
+      return jwtVerify(jwt, this.jwksFn, options);
+    }
   }
 }

@@ -74,8 +74,9 @@ export async function authenticateClient(ctx: ProviderContext, params: Params, a
       throw new InvalidClient('client_assertion is invalid', why);
     }
     const jtiKey = `client_assertion:${client.client_id}:${payload.jti}`;
-    if (await ctx.models.seenJtis.find(jtiKey)) throw new InvalidClient('client_assertion jti was already used');
-    await ctx.models.seenJtis.upsert(jtiKey, { issuer: client.client_id }, Math.max(1, (payload.exp ?? 0) - nowSeconds()));
+    // Insert-if-absent: of two uses of one assertion, on any nodes, exactly one authenticates.
+    const first = await ctx.models.seenJtis.insert(jtiKey, { issuer: client.client_id }, { expiresIn: Math.max(1, (payload.exp ?? 0) - nowSeconds()) });
+    if (!first) throw new InvalidClient('client_assertion jti was already used');
     return client;
   }
 

@@ -67,6 +67,11 @@ export interface Revocation {
   readonly at: number;
 }
 
+/** What a user code points at. */
+export interface DeviceUserCode {
+  readonly deviceCode: string;
+}
+
 /** Single-use JWT ids (client assertions, request objects), kept until the JWT expires. */
 export interface SeenJti {
   readonly issuer: string;
@@ -84,11 +89,13 @@ export interface Models {
   readonly interactions: Collection<Interaction>;
   readonly revocations: Collection<Revocation>;
   readonly seenJtis: Collection<SeenJti>;
-  /** Device authorization requests (RFC 8628) by device_code, indexed by normalized user code. */
+  /** Device authorization requests (RFC 8628) by device_code. */
   readonly deviceCodes: Collection<DeviceCode>;
+  /** Normalized user code → its device_code; inserted if absent, so a live user code is never handed out twice. */
+  readonly deviceUserCodes: Collection<DeviceUserCode>;
   /** Provider-wide settings (CIBA policy, ...), one record per setting group. */
   readonly settings: Collection<Record<string, unknown>>;
-  /** CIBA requests by auth_req_id (indexed by user for the anti-fatigue limit). */
+  /** CIBA requests by auth_req_id (indexed by user). */
   readonly cibaRequests: Collection<CibaRequest>;
   /** CIBA delegation token ids (jti) → request, consumed by the entity's callback. */
   readonly cibaDelegations: Collection<CibaDelegation>;
@@ -109,7 +116,8 @@ export function openModels(store: Store): Models {
     interactions: store.collection<Interaction>('Interaction'),
     revocations: store.collection<Revocation>('Revocation'),
     seenJtis: store.collection<SeenJti>('SeenJti'),
-    deviceCodes: store.collection<DeviceCode>('DeviceCode', { indexes: ['userCode'] }),
+    deviceCodes: store.collection<DeviceCode>('DeviceCode'),
+    deviceUserCodes: store.collection<DeviceUserCode>('DeviceUserCode'),
     settings: store.collection<Record<string, unknown>>('Setting'),
     cibaRequests: store.collection<CibaRequest>('CibaRequest', { indexes: ['sub'] }),
     cibaDelegations: store.collection<CibaDelegation>('CibaDelegation'),

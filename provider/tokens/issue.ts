@@ -100,7 +100,7 @@ export async function issueRefreshToken(
   const token = randomId(32);
   const familyExpiresAt = options.familyExpiresAt ?? nowSeconds() + defaults.refreshTokenTtl;
   const ttl = Math.max(1, familyExpiresAt - nowSeconds());
-  await ctx.models.refreshTokens.upsert(
+  await ctx.models.refreshTokens.put(
     token,
     {
       grantId: grant.grantId,
@@ -110,7 +110,7 @@ export async function issueRefreshToken(
       familyId: options.familyId ?? randomId(16),
       familyExpiresAt,
     },
-    ttl,
+    { expiresIn: ttl },
   );
   return token;
 }
@@ -169,7 +169,7 @@ export async function issueTokenSet(ctx: ProviderContext, input: TokenSetInput):
 /** Stores a grant durably and returns it. */
 export async function saveGrant(ctx: ProviderContext, grant: Omit<Grant, 'grantId'> & { grantId?: string }): Promise<Grant> {
   const full: Grant = { ...grant, grantId: grant.grantId ?? randomId(16) };
-  await ctx.models.grants.upsert(full.grantId, full, defaults.grantTtl);
+  await ctx.models.grants.put(full.grantId, full, { expiresIn: defaults.grantTtl });
   return full;
 }
 
@@ -179,10 +179,10 @@ export async function saveGrant(ctx: ProviderContext, grant: Omit<Grant, 'grantI
  */
 export async function revokeGrant(ctx: ProviderContext, grantId: string): Promise<void> {
   await Promise.all([
-    ctx.models.refreshTokens.destroyBy('grantId', grantId),
-    ctx.models.codes.destroyBy('grantId', grantId),
-    ctx.models.grants.destroy(grantId),
-    ctx.models.revocations.upsert(`grant:${grantId}`, { kind: 'grant', at: nowSeconds() }, defaults.accessTokenTtl),
+    ctx.models.refreshTokens.deleteBy('grantId', grantId),
+    ctx.models.codes.deleteBy('grantId', grantId),
+    ctx.models.grants.delete(grantId),
+    ctx.models.revocations.put(`grant:${grantId}`, { kind: 'grant', at: nowSeconds() }, { expiresIn: defaults.accessTokenTtl }),
   ]);
   ctx.events.emit('grant.revoked', { grantId });
 }

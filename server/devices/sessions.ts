@@ -13,7 +13,7 @@ const hash = (token: string) => createHash('sha256').update(token).digest('base6
 /** Starts a session for a device; the token is returned once and never stored. */
 export async function createDeviceSession(ctx: ServerContext, deviceId: string): Promise<{ token: string; expiresAt: number }> {
   const token = randomBytes(32).toString('base64url');
-  await ctx.models.sessions.upsert(hash(token), { deviceId, renewedAt: nowSeconds() }, defaults.deviceSessionTtl);
+  await ctx.models.sessions.put(hash(token), { deviceId, renewedAt: nowSeconds() }, { expiresIn: defaults.deviceSessionTtl });
   return { token, expiresAt: nowSeconds() + defaults.deviceSessionTtl };
 }
 
@@ -25,25 +25,19 @@ export async function authenticateDeviceToken(ctx: ServerContext, token: string)
   if (!session) return undefined;
   const device = await ctx.models.devices.find(session.deviceId);
   if (!device) {
-    await ctx.models.sessions.destroy(sessionId);
+    await ctx.models.sessions.delete(sessionId);
     return undefined;
   }
   const now = nowSeconds();
   if (now - session.renewedAt >= defaults.deviceSessionRenewEvery) {
     // Losing a renewal in a crash only shortens the session: not worth a durable write.
-    await ctx.models.sessions.upsert(sessionId, { deviceId: session.deviceId, renewedAt: now }, defaults.deviceSessionTtl, { durable: false });
-    await ctx.models.devices.upsert(device.device_id, { ...strip(device), last_seen_at: now }, undefined, { durable: false });
+    await ctx.models.sessions.put(sessionId, { deviceId: session.deviceId, renewedAt: now }, { expiresIn: defaults.deviceSessionTtl, durable: false });
+    await ctx.models.devices.update(device.device_id, (d) => (d ? { ...d, last_seen_at: now } : undefined), { durable: false });
   }
   return { device, sessionId };
 }
 
 /** Removes a device with its sessions and push subscription. */
 export async function removeDevice(ctx: ServerContext, deviceId: string): Promise<void> {
-  await Promise.all([ctx.models.sessions.destroyBy('deviceId', deviceId), ctx.models.push.destroy(deviceId), ctx.models.devices.destroy(deviceId)]);
-}
-
-/** A stored record without the store's metadata fields, ready to upsert again. */
-export function strip<T extends object>(record: T & { consumed?: number; expiresAt?: number }): T {
-  const { consumed: _c, expiresAt: _e, ...rest } = record;
-  return rest as T;
+  await Promise.all([ctx.models.sessions.deleteBy('deviceId', deviceId), ctx.models.push.delete(deviceId), ctx.models.devices.delete(deviceId)]);
 }

@@ -18,8 +18,6 @@ import type { RequestLifecycle } from '../requests/lifecycle.ts';
 import { verifyIssuerToken } from '../tokens/verify_issuer_token.ts';
 
 export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecycle): RequestHandler {
-  /** jtis being accepted right now: makes check-then-store atomic within this process. */
-  const inFlight = new Set<string>();
   return async (req, res) => {
     const token = bearerToken(req);
     const { issuer, payload } = await verifyIssuerToken(ctx.issuers, token, {
@@ -34,33 +32,34 @@ export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecyc
     if (exp - nowSeconds() > defaults.maxRequestLifetime) throw withChallenge(new InvalidToken('the token lives longer than a request may'));
     const body = parseDelegationRequest(req.body);
     const jtiKey = `${issuer} ${payload.jti}`;
-    if (inFlight.has(jtiKey) || (await ctx.models.jtis.find(jtiKey))) {
+    // Insert-if-absent: of two deliveries of one token, on any nodes, exactly one is accepted. Not
+    // awaited for durability on its own: the request's durable write right after covers it (lowdb
+    // commits both in one batch; Redis has applied it already).
+    const ttl = Math.max(1, exp - nowSeconds() + defaults.clockTolerance);
+    if (!(await ctx.models.jtis.insert(jtiKey, { at: nowSeconds() }, { expiresIn: ttl, durable: false }))) {
       ctx.log.warn('delegation.replayed', { issuer, jti: payload.jti });
       throw withChallenge(new InvalidToken('the token was already used'));
     }
-    inFlight.add(jtiKey);
+    const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
+    const azp = typeof payload.azp === 'string' ? payload.azp : undefined;
+    let record;
     try {
-      const ttl = Math.max(1, exp - nowSeconds() + defaults.clockTolerance);
-      const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
-      const azp = typeof payload.azp === 'string' ? payload.azp : undefined;
-      // The replay record and the request go into one group commit (one durable write, not two in a row).
-      const [, record] = await Promise.all([
-        ctx.models.jtis.upsert(jtiKey, { at: nowSeconds() }, ttl),
-        lifecycle.accept({
-          issuer,
-          token,
-          jti: payload.jti,
-          ...(sub ? { sub, userKey: userKey(issuer, sub) } : {}),
-          nameKey: nameKey(issuer, body.login_hint),
-          ...body,
-          ...((body.client_id ?? azp) ? { client_id: body.client_id ?? azp } : {}),
-          expires_at: exp,
-        }),
-      ]);
-      const accepted: DelegationAccepted = { id: record.id, expires_at: record.expires_at };
-      res.status(201).set('Cache-Control', 'no-store').json(accepted);
-    } finally {
-      inFlight.delete(jtiKey);
+      record = await lifecycle.accept({
+        issuer,
+        token,
+        jti: payload.jti,
+        ...(sub ? { sub, userKey: userKey(issuer, sub) } : {}),
+        nameKey: nameKey(issuer, body.login_hint),
+        ...body,
+        ...((body.client_id ?? azp) ? { client_id: body.client_id ?? azp } : {}),
+        expires_at: exp,
+      });
+    } catch (e) {
+      // Not accepted: the provider may deliver the same token again.
+      await ctx.models.jtis.delete(jtiKey).catch(() => undefined);
+      throw e;
     }
+    const accepted: DelegationAccepted = { id: record.id, expires_at: record.expires_at };
+    res.status(201).set('Cache-Control', 'no-store').json(accepted);
   };
 }

@@ -7,10 +7,10 @@ import type { RequestHandler } from 'express';
 import { randomBytes } from 'node:crypto';
 import { importJWK } from 'jose';
 import { DEVICE_NAME_MAX_LENGTH, type DeviceInfo, type EnrollResponse } from '../../shared/entity-api.ts';
-import { InvalidRequest } from '../../shared/errors.ts';
+import { InvalidRequest, ServerError } from '../../shared/errors.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import type { ServerContext } from '../context.ts';
-import { createDeviceSession, removeDevice, strip } from '../devices/sessions.ts';
+import { createDeviceSession, removeDevice } from '../devices/sessions.ts';
 import { deviceInfoView } from '../devices/view.ts';
 import { NotFound } from '../errors.ts';
 import { bearerToken } from '../middleware/bearer.ts';
@@ -64,7 +64,8 @@ export function enrollEndpoint(ctx: ServerContext): RequestHandler {
       userKey: userKey(user.issuer, user.sub),
       nameKey: nameKey(user.issuer, user.username),
     };
-    await ctx.models.devices.upsert(device.device_id, device);
+    // Insert-if-absent: a (vanishingly unlikely) clash of random ids never overwrites another device.
+    if (!(await ctx.models.devices.insert(device.device_id, device))) throw new ServerError('could not allocate a device id', 'device id clash');
     const session = await createDeviceSession(ctx, device.device_id);
     ctx.log.info('device.enrolled', { device_id: device.device_id, issuer: user.issuer, sub: user.sub });
     const answer: EnrollResponse = {
@@ -88,7 +89,7 @@ async function ownDevice(ctx: ServerContext, me: Device, id: string): Promise<De
 export function listDevicesEndpoint(ctx: ServerContext): RequestHandler {
   return async (_req, res) => {
     const me = currentDevice(res);
-    const devices = (await ctx.models.devices.findBy('userKey', me.userKey)).sort((a, b) => a.created_at - b.created_at);
+    const devices = (await ctx.models.devices.findBy('userKey', me.userKey)).map((r) => r.value).sort((a, b) => a.created_at - b.created_at);
     const out: DeviceInfo[] = [];
     for (const d of devices) out.push(deviceInfoView(d, !!(await ctx.models.push.find(d.device_id)), me.device_id));
     res.set('Cache-Control', 'no-store').json(out);
@@ -101,9 +102,9 @@ export function renameDeviceEndpoint(ctx: ServerContext): RequestHandler {
     const me = currentDevice(res);
     const d = await ownDevice(ctx, me, String(req.params.id));
     const name = parseName((req.body as Record<string, unknown> | undefined)?.name);
-    const renamed: Device = { ...strip(d), name };
-    await ctx.models.devices.upsert(d.device_id, renamed);
-    res.json(deviceInfoView(renamed, !!(await ctx.models.push.find(d.device_id)), me.device_id));
+    const renamed = await ctx.models.devices.update(d.device_id, (current) => (current ? { ...current, name } : undefined));
+    if (renamed.outcome !== 'updated') throw new NotFound('no such device');
+    res.json(deviceInfoView(renamed.record.value, !!(await ctx.models.push.find(d.device_id)), me.device_id));
   };
 }
 

@@ -52,14 +52,14 @@ export function getPushEndpoint(ctx: ServerContext): RequestHandler {
 export function putPushEndpoint(ctx: ServerContext): RequestHandler {
   return async (req, res) => {
     const subscription = parseSubscription(req.body);
-    await ctx.models.push.upsert(currentDevice(res).device_id, { subscription, created_at: nowSeconds() });
+    await ctx.models.push.put(currentDevice(res).device_id, { subscription, created_at: nowSeconds() });
     res.json(await status(ctx, res));
   };
 }
 
 export function deletePushEndpoint(ctx: ServerContext): RequestHandler {
   return async (_req, res) => {
-    await ctx.models.push.destroy(currentDevice(res).device_id);
+    await ctx.models.push.delete(currentDevice(res).device_id);
     res.status(204).end();
   };
 }

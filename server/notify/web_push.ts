@@ -24,11 +24,23 @@ export interface PushOptions {
   readonly urgency?: 'very-low' | 'low' | 'normal' | 'high';
 }
 
+/** Records the outcome of a push on the subscription (not durable: it is only a health display). */
+async function note(ctx: ServerContext, deviceId: string, outcome: { last_push_at: number } | { last_error: string }): Promise<void> {
+  await ctx.models.push.update(
+    deviceId,
+    (record) => {
+      if (!record) return undefined;
+      const { last_error: _e, ...rest } = record;
+      return { ...rest, ...outcome };
+    },
+    { durable: false },
+  );
+}
+
 /** Sends a push to a device if it has a subscription; never throws. Returns whether it was accepted. */
 export async function pushToDevice(ctx: ServerContext, deviceId: string, payload: PushPayload, options: PushOptions): Promise<boolean> {
   const record = await ctx.models.push.find(deviceId);
   if (!record) return false;
-  const { consumed: _c, expiresAt: _e, ...stored } = record;
   try {
     await webpush.sendNotification(record.subscription, JSON.stringify(payload), {
       vapidDetails: { subject: ctx.config.vapidSubject, publicKey: ctx.vapid.publicKey, privateKey: ctx.vapid.privateKey },
@@ -38,20 +50,20 @@ export async function pushToDevice(ctx: ServerContext, deviceId: string, payload
       timeout: defaults.pushTimeoutMs,
       ...(ctx.pushAgent ? { agent: ctx.pushAgent } : {}),
     });
-    await ctx.models.push.upsert(deviceId, { ...stored, last_push_at: nowSeconds(), last_error: undefined }, undefined, { durable: false });
+    await note(ctx, deviceId, { last_push_at: nowSeconds() });
     ctx.events.emit('push.sent', { deviceId, type: payload.type, request_id: payload.request_id });
     return true;
   } catch (e) {
     const status = (e as { statusCode?: number }).statusCode;
     if (status === 404 || status === 410) {
-      await ctx.models.push.destroy(deviceId);
+      await ctx.models.push.delete(deviceId);
       ctx.log.info('push.subscription_gone', { device_id: deviceId, status });
       ctx.events.emit('push.gone', { deviceId, status });
       return false;
     }
     const message = status ? `push service answered ${status}` : (e as Error).message;
     ctx.log.warn('push.failed', { device_id: deviceId, error: message });
-    await ctx.models.push.upsert(deviceId, { ...stored, last_error: message }, undefined, { durable: false });
+    await note(ctx, deviceId, { last_error: message });
     return false;
   }
 }

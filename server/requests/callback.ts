@@ -8,7 +8,6 @@ import { CIBA_CALLBACK_PATH, type CallbackRequest } from '../../shared/auth-chan
 import { nowSeconds } from '../../shared/time.ts';
 import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
-import { strip } from '../devices/sessions.ts';
 import type { CallbackState } from '../models.ts';
 
 type Outcome = { done: true } | { done: false; final: boolean; error: string };
@@ -67,9 +66,6 @@ export class CallbackSender {
         release();
       }
       if (this.stopped) return; // the next start resumes from the stored decision
-      const current = await ctx.models.requests.find(id);
-      if (!current) return;
-      const ttl = Math.max(1, (current.expiresAt ?? nowSeconds()) - nowSeconds());
       const expired = nowSeconds() >= r.expires_at;
       const error = outcome.done ? '' : outcome.error;
       let callback: CallbackState;
@@ -80,7 +76,10 @@ export class CallbackSender {
       } else {
         callback = { state: 'pending', attempts, last_error: error };
       }
-      await ctx.models.requests.upsert(id, { ...strip(current), callback }, ttl, { durable: callback.state !== 'pending' });
+      const saved = await ctx.models.requests.update(id, (current) => (current ? { ...current, callback } : undefined), {
+        durable: callback.state !== 'pending',
+      });
+      if (saved.outcome === 'missing') return;
       if (callback.state === 'delivered') {
         ctx.log.info('request.delivered', { request_id: id, issuer: r.issuer, status: r.decision.status, attempts });
         ctx.events.emit('request.delivered', { id, status: r.decision.status, attempts });

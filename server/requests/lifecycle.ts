@@ -9,7 +9,6 @@ import type { DenyReason, RequestStatus } from '../../shared/entity-api.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
-import { strip } from '../devices/sessions.ts';
 import { deviceRequestView } from '../devices/view.ts';
 import { AlreadySettled, RequestExpired } from '../errors.ts';
 import type { PendingRequest } from '../models.ts';
@@ -18,14 +17,10 @@ import type { WsHub } from '../notify/ws_hub.ts';
 import { CallbackSender } from './callback.ts';
 import { devicesForRequest } from './queries.ts';
 
-export type NewRequest = Omit<PendingRequest, 'id' | 'status' | 'created_at' | 'seq' | 'decision' | 'callback' | 'decided_by'>;
+/** The counter that numbers requests in arrival order. */
+const SEQUENCE = 'request-seq';
 
-let lastSeq = 0;
-/** Epoch ms, strictly increasing: the arrival order of requests. */
-function nextSeq(): number {
-  lastSeq = Math.max(Date.now(), lastSeq + 1);
-  return lastSeq;
-}
+export type NewRequest = Omit<PendingRequest, 'id' | 'status' | 'created_at' | 'seq' | 'decision' | 'callback' | 'decided_by'>;
 
 export interface Decision {
   readonly decision: 'approve' | 'deny';
@@ -55,9 +50,11 @@ export class RequestLifecycle {
   /** Stores a new request durably, then tells its devices; returns the stored record. */
   async accept(input: NewRequest): Promise<PendingRequest> {
     const { ctx } = this;
-    const record: PendingRequest = { ...input, id: randomBytes(16).toString('base64url'), status: 'pending', created_at: nowSeconds(), seq: nextSeq() };
-    const ttl = record.expires_at - nowSeconds() + defaults.settledRetention;
-    await Promise.all([ctx.models.requests.upsert(record.id, record, ttl), ctx.models.settlements.upsert(record.id, { issuer: record.issuer }, ttl)]);
+    // Arrival order across every node of the entity: a store-wide sequence.
+    const { count: seq } = await ctx.store.counters.hit(SEQUENCE);
+    const record: PendingRequest = { ...input, id: randomBytes(16).toString('base64url'), status: 'pending', created_at: nowSeconds(), seq };
+    const ttl = { expiresIn: this.ttlOf(record) };
+    await Promise.all([ctx.models.requests.put(record.id, record, ttl), ctx.models.settlements.put(record.id, { issuer: record.issuer }, ttl)]);
     this.arm(record);
     ctx.log.info('request.received', {
       request_id: record.id,
@@ -101,23 +98,22 @@ export class RequestLifecycle {
   async decide(r: PendingRequest, d: Decision): Promise<PendingRequest> {
     const { ctx } = this;
     if (nowSeconds() >= r.expires_at) throw new RequestExpired();
+    // First answer wins: the settlement marker is consumed in one atomic step, on whatever node.
     const marker = await ctx.models.settlements.consume(r.id);
-    if (!marker) throw new RequestExpired();
-    if (marker.consumed !== undefined) {
+    if (marker.outcome === 'missing') throw new RequestExpired();
+    if (marker.outcome === 'already_consumed') {
       const now = await ctx.models.requests.find(r.id);
       throw now?.status === 'expired' || nowSeconds() >= r.expires_at ? new RequestExpired() : new AlreadySettled();
     }
     this.disarm(r.id);
     const { status, shown } = callbackStatusOf(d);
-    const current = (await ctx.models.requests.find(r.id)) ?? r;
-    const settled: PendingRequest = {
-      ...strip(current),
-      status: shown,
-      decided_by: d.by,
-      decision: { status, device_id: d.by, ...(d.reason ? { reason: d.reason } : {}), at: nowSeconds() },
-      callback: { state: 'pending', attempts: 0 },
-    };
-    await ctx.models.requests.upsert(r.id, settled, this.ttlOf(current));
+    const decision = { status, device_id: d.by, ...(d.reason ? { reason: d.reason } : {}), at: nowSeconds() };
+    const moved = await ctx.models.requests.update(
+      r.id,
+      (current): PendingRequest => ({ ...(current ?? r), status: shown, decided_by: d.by, decision, callback: { state: 'pending', attempts: 0 } }),
+      { expiresIn: this.ttlOf(r) },
+    );
+    const settled = moved.outcome === 'updated' ? moved.record.value : r;
     ctx.log.info('request.decided', { request_id: r.id, status, device_id: d.by, ...(d.reason ? { reason: d.reason } : {}) });
     if (d.decision === 'deny' && d.reason === 'not_me') {
       ctx.log.warn('request.suspected_fraud', {
@@ -139,12 +135,11 @@ export class RequestLifecycle {
     const { ctx } = this;
     this.disarm(id);
     const marker = await ctx.models.settlements.consume(id);
-    if (!marker || marker.consumed !== undefined) return;
-    const current = await ctx.models.requests.find(id);
-    if (!current) return;
-    const expired: PendingRequest = { ...strip(current), status: 'expired' };
-    await ctx.models.requests.upsert(id, expired, this.ttlOf(current));
-    ctx.log.info('request.expired', { request_id: id, issuer: current.issuer });
+    if (marker.outcome !== 'consumed') return;
+    const moved = await ctx.models.requests.update(id, (current) => (current ? { ...current, status: 'expired' } : undefined));
+    if (moved.outcome !== 'updated') return;
+    const expired = moved.record.value;
+    ctx.log.info('request.expired', { request_id: id, issuer: expired.issuer });
     ctx.events.emit('request.expired', { id });
     await this.notifySettled(expired);
   }
@@ -159,7 +154,7 @@ export class RequestLifecycle {
   /** After a restart: re-arms expiry timers, expires what lapsed meanwhile, resumes callbacks. */
   async resume(): Promise<void> {
     const now = nowSeconds();
-    for (const r of await this.ctx.models.requests.all()) {
+    for (const { value: r } of await this.ctx.models.requests.list()) {
       if (r.status === 'pending') {
         if (r.expires_at <= now) await this.expire(r.id);
         else this.arm(r);
@@ -169,8 +164,9 @@ export class RequestLifecycle {
     }
   }
 
-  private ttlOf(r: PendingRequest & { expiresAt?: number }): number {
-    return Math.max(1, (r.expiresAt ?? nowSeconds() + defaults.settledRetention) - nowSeconds());
+  /** Seconds a request's records live: until it expires, plus the time settled requests are remembered. */
+  private ttlOf(r: PendingRequest): number {
+    return Math.max(1, r.expires_at + defaults.settledRetention - nowSeconds());
   }
 
   private arm(r: PendingRequest): void {

@@ -1,18 +1,18 @@
 /** Look-ups between requests and devices (see models.ts for how identity is matched). */
 import { nowSeconds } from '../../shared/time.ts';
+import type { StoredRecord } from '../../shared/store/store.ts';
 import type { ServerContext } from '../context.ts';
 import type { Device, PendingRequest } from '../models.ts';
 import { requestIsFor } from '../devices/view.ts';
 
-type WithId<T> = T & { readonly id: string };
-
-function union<T extends { id: string }>(a: T[], b: T[]): T[] {
+/** The values of two record lists, each record once. */
+function union<T>(a: Array<StoredRecord<T>>, b: Array<StoredRecord<T>>): T[] {
   const seen = new Set(a.map((x) => x.id));
-  return [...a, ...b.filter((x) => !seen.has(x.id))];
+  return [...a, ...b.filter((x) => !seen.has(x.id))].map((x) => x.value);
 }
 
 /** The enrolled devices a request is addressed to. */
-export async function devicesForRequest(ctx: ServerContext, r: PendingRequest): Promise<Array<WithId<Device>>> {
+export async function devicesForRequest(ctx: ServerContext, r: PendingRequest): Promise<Device[]> {
   const byName = await ctx.models.devices.findBy('nameKey', r.nameKey);
   const bySub = r.userKey ? await ctx.models.devices.findBy('userKey', r.userKey) : [];
   return union(bySub, byName);

@@ -35,8 +35,11 @@ export interface GatedApp {
   readonly handler: RequestListener;
   /** Upgrade requests (WebSocket), when the service takes them. */
   readonly upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
-  /** Extra members of the ready /readyz body (store and key state, connections...). */
-  readonly readiness?: () => Record<string, unknown>;
+  /**
+   * Extra members of the ready /readyz body (store and key state, connections...); a member
+   * `ready: false` (the store does not answer, say) makes /readyz answer 503 with them.
+   */
+  readonly readiness?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 const REASONS: Record<Exclude<GateState, 'ready'> | 'overloaded', string> = {
@@ -115,7 +118,7 @@ export class AdmissionGate {
   readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '').split('?', 1)[0];
     if ((path === HEALTH_PATH || path === READY_PATH) && (req.method === 'GET' || req.method === 'HEAD')) {
-      this.health(path, res);
+      void this.health(path, res);
       return;
     }
     if (this.current !== 'ready' || !this.app) {
@@ -151,7 +154,7 @@ export class AdmissionGate {
     if (this.active.size === 0) for (const wake of [...this.idleWaiters]) wake();
   }
 
-  private health(path: string, res: ServerResponse): void {
+  private async health(path: string, res: ServerResponse): Promise<void> {
     if (this.current !== 'ready') {
       res.setHeader('Retry-After', String(this.limits.retryAfterSeconds));
       if (this.current === 'stopping') res.setHeader('Connection', 'close');
@@ -164,13 +167,15 @@ export class AdmissionGate {
     }
     let details: Record<string, unknown>;
     try {
-      details = this.app?.readiness?.() ?? {};
+      details = (await this.app?.readiness?.()) ?? {};
     } catch (e) {
       this.log.warn('service.not_ready', { message: (e as Error).message });
       sendJson(res, 503, { status: 'not_ready' });
       return;
     }
-    sendJson(res, 200, { status: 'ready', ...details });
+    const { ready, ...rest } = details;
+    if (ready === false) res.setHeader('Retry-After', String(this.limits.retryAfterSeconds));
+    sendJson(res, ready === false ? 503 : 200, { status: ready === false ? 'not_ready' : 'ready', ...rest });
   }
 
   private unavailable(why: keyof typeof REASONS): TemporarilyUnavailable {

@@ -13,7 +13,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Logger } from '../log.ts';
-import { LowdbStore } from '../store/lowdb-store.ts';
+import { openStore, type StoreConfig } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { AdmissionGate, type GatedApp, type GateLimits } from './admission.ts';
 
@@ -49,7 +49,7 @@ export interface StartServiceOptions<A extends ServiceApp> {
   /** The component (`provider`, `server`): names its store. */
   readonly name: string;
   /** Where to listen (port 0: a free one) and where the store lives. */
-  readonly config: { readonly port: number; readonly host?: string | undefined; readonly dataDir: string };
+  readonly config: { readonly port: number; readonly host?: string | undefined; readonly dataDir: string; readonly store: StoreConfig };
   /** The component's defaults.ts (with any overrides): the limits, and how often the store sweeps. */
   readonly limits: ServiceLimits & { readonly sweepIntervalMs: number };
   readonly log: Logger;
@@ -93,7 +93,7 @@ export async function startService<A extends ServiceApp>(options: StartServiceOp
   let store: Store | undefined;
   let app: A | undefined;
   try {
-    store = await LowdbStore.open({ dir: options.config.dataDir, name: options.name, sweepIntervalMs: limits.sweepIntervalMs });
+    store = await openStore({ store: options.config.store, dataDir: options.config.dataDir, name: options.name, sweepIntervalMs: limits.sweepIntervalMs, log });
     app = await options.build({ port, store });
   } catch (e) {
     gate.beginStop();

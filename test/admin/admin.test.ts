@@ -120,7 +120,7 @@ test('ciba-policy: set validates and persists, show says where each value comes 
       const off = await backchannel(setup, bank, { scope: 'openid', login_hint: 'alice' });
       assert.equal(off.body.error, 'invalid_request');
       assert.match(String(off.body.error_description), /login_hint is not accepted by this provider's CIBA policy/);
-      const alice = (await p.ctx.models.users.findBy('username', 'alice'))[0]!;
+      const alice = (await p.ctx.models.users.findBy('username', 'alice'))[0]!.value;
       const idToken = await p.ctx.keys.sign({ iss: p.issuer, aud: bank.client_id, sub: alice.sub, iat: 1, exp: 2 }, 'RS256');
       const ok = await backchannel(setup, bank, { scope: 'openid', id_token_hint: idToken });
       assert.equal(ok.status, 200, JSON.stringify(ok.body));

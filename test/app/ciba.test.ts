@@ -18,7 +18,7 @@ test('enrolls alice’s phone through the provider’s login page', async () => 
   await enroll(stack, page, { deviceName: 'Alice’s phone', shoot: true });
   const devices = await stack.server.ctx.models.devices.findBy('nameKey', nameKey(stack.provider.issuer, 'alice'));
   assert.equal(devices.length, 1);
-  assert.equal(devices[0]!.name, 'Alice’s phone');
+  assert.equal(devices[0]!.value.name, 'Alice’s phone');
   await screenshot(page, '03-list-empty');
 });
 

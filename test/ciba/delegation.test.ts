@@ -44,7 +44,7 @@ test('the bearer JWT verifies against the JWKS and carries iss, aud, jti, azp, s
     audience: s.issuer,
     algorithms: ['ES256'],
   });
-  const alice = (await s.provider.ctx.models.users.findBy('username', 'alice'))[0]!;
+  const alice = (await s.provider.ctx.models.users.findBy('username', 'alice'))[0]!.value;
   assert.equal(payload.azp, client.client_id);
   assert.equal(payload.sub, alice.sub);
   assert.ok(typeof payload.jti === 'string' && payload.jti.length >= 16);
@@ -73,8 +73,8 @@ async function assertNoOrphan(s: CibaSetup, r: { status: number; body: Record<st
   assert.equal(r.body.error, 'server_error');
   assert.match(String(r.body.error_description), /try again/);
   assert.ok(r.headers.get('retry-after'));
-  assert.equal((await s.provider.ctx.models.cibaRequests.all()).length, 0, 'no request left pending');
-  assert.equal((await s.provider.ctx.models.cibaDelegations.all()).length, 0, 'no delegation token left');
+  assert.equal((await s.provider.ctx.models.cibaRequests.list()).length, 0, 'no request left pending');
+  assert.equal((await s.provider.ctx.models.cibaDelegations.list()).length, 0, 'no delegation token left');
 }
 
 test('entity down: 503 server_error with Retry-After, and no orphan request', async () => {

@@ -16,7 +16,7 @@ let coded: { client_id: string; secret: string };
 /** A fresh user, so the per-user anti-fatigue limit of one test does not touch another. */
 async function user(username: string, claims: Record<string, unknown> = {}) {
   const u = await newUser(username, 'password1', claims);
-  await s.provider.ctx.models.users.upsert(u.sub, u);
+  await s.provider.ctx.models.users.put(u.sub, u);
   return u;
 }
 
@@ -172,7 +172,7 @@ test('missing_user_code, invalid_user_code, then too many wrong codes are refuse
 
 test('access_denied (403): a locked account cannot be asked', async () => {
   const u = await user('locked-user');
-  await s.provider.ctx.models.users.upsert(u.sub, { ...u, locked_until: Math.floor(Date.now() / 1000) + 600 });
+  await s.provider.ctx.models.users.put(u.sub, { ...u, locked_until: Math.floor(Date.now() / 1000) + 600 });
   await refused(bank, { scope: 'openid', login_hint: 'locked-user' }, 'access_denied', 403);
 });
 
@@ -180,7 +180,7 @@ test('a SUCCEED for an account locked meanwhile is refused (403) and the request
   const u = await user('locked-later');
   const r = await backchannel(s, bank, { scope: 'openid', login_hint: 'locked-later' });
   const delegation = await s.entity.next();
-  await s.provider.ctx.models.users.upsert(u.sub, { ...u, locked_until: Math.floor(Date.now() / 1000) + 600 });
+  await s.provider.ctx.models.users.put(u.sub, { ...u, locked_until: Math.floor(Date.now() / 1000) + 600 });
   const d = await decide(s, delegation.bearer, 'SUCCEED');
   assert.equal(d.status, 403);
   assert.equal(d.body.error, 'access_denied');

@@ -116,7 +116,7 @@ test('each hint the policy turns off is refused with invalid_request that says s
   await setCibaPolicy(s.provider.ctx, {
     loginHintTokenIssuers: [{ issuer: 'https://directory.example', jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k' }] } }],
   });
-  const alice = (await s.provider.ctx.models.users.findBy('username', 'alice'))[0]!;
+  const alice = (await s.provider.ctx.models.users.findBy('username', 'alice'))[0]!.value;
   const hints = {
     login_hint: async () => 'alice',
     login_hint_token: () =>

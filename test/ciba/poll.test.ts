@@ -58,7 +58,7 @@ test('approve: the entity gets the delegation, SUCCEED yields tokens with auth_t
   assert.equal((await decide(s, delegation.bearer, 'SUCCEED')).status, 200);
   const tokens = await oidc.pollBackchannelAuthenticationGrant(bankRp, response);
   const claims = tokens.claims()!;
-  assert.equal(claims.sub, (await s.provider.ctx.models.users.findBy('username', 'alice'))[0]!.sub);
+  assert.equal(claims.sub, (await s.provider.ctx.models.users.findBy('username', 'alice'))[0]!.value.sub);
   assert.equal(claims.acr, 'urn:nod:acr:ciba');
   assert.ok(typeof claims.auth_time === 'number' && claims.auth_time >= startedAt - 1);
   assert.equal(claims.preferred_username, 'alice');

@@ -73,7 +73,7 @@ describe('device authorization grant with openid-client', () => {
     assert.ok(tokens.refresh_token, 'offline_access gives a refresh token');
     assert.equal(tokens.scope, 'openid profile offline_access');
     const claims = tokens.claims()!;
-    const alice = (await p.ctx.models.users.findBy('username', 'alice'))[0]!;
+    const alice = (await p.ctx.models.users.findBy('username', 'alice'))[0]!.value;
     assert.equal(claims.sub, alice.sub);
     assert.equal(claims.aud, 'demo-tv');
     assert.equal(claims.iss, issuer);

@@ -36,7 +36,7 @@ before(async () => {
 after(() => teardown.run());
 
 async function stored() {
-  return { requests: (await server.ctx.models.requests.all()).length, jtis: (await server.ctx.models.jtis.all()).length };
+  return { requests: (await server.ctx.models.requests.list()).length, jtis: (await server.ctx.models.jtis.list()).length };
 }
 
 function ourToken(claims: Record<string, unknown> = {}) {

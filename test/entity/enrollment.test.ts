@@ -39,10 +39,14 @@ async function signIn(username: 'alice' | 'bob') {
  * typ, expired): the refusal cases. Backed by a stored grant so only the shape is at fault.
  */
 async function accessToken(username: string, claims: Record<string, unknown> = {}, typ = 'at+jwt') {
-  const [user] = await provider.ctx.models.users.findBy('username', username);
+  const user = (await provider.ctx.models.users.findBy('username', username))[0]?.value;
   const grantId = randomUUID();
   const iat = nowSeconds();
-  await provider.ctx.models.grants.upsert(grantId, { grantId, sub: user!.sub, clientId: DEVICE_APP_CLIENT_ID, scope: 'openid profile', authTime: iat }, 3600);
+  await provider.ctx.models.grants.put(
+    grantId,
+    { grantId, sub: user!.sub, clientId: DEVICE_APP_CLIENT_ID, scope: 'openid profile', authTime: iat },
+    { expiresIn: 3600 },
+  );
   const token = await provider.ctx.keys.sign(
     {
       iss: provider.issuer,
@@ -83,12 +87,12 @@ test('enrolls with a provider access token; the username comes from userinfo', a
   assert.ok(e.expires_at > nowSeconds() + 24 * 3600);
   const stored = await server.ctx.models.devices.find(e.device_id);
   assert.deepEqual(stored?.public_key, { kty: 'EC', crv: 'P-256', x: phone.publicJwk.x, y: phone.publicJwk.y });
-  assert.ok(!JSON.stringify(await server.ctx.models.sessions.all()).includes(e.device_token), 'only a hash of the session token is stored');
+  assert.ok(!JSON.stringify(await server.ctx.models.sessions.list()).includes(e.device_token), 'only a hash of the session token is stored');
 });
 
 async function refusedEnroll(token: string, status: number, body?: unknown) {
   const phone = await SimDevice.create(server.url);
-  const before = (await server.ctx.models.devices.all()).length;
+  const before = (await server.ctx.models.devices.list()).length;
   const res =
     body === undefined
       ? await phone.enroll(token)
@@ -98,7 +102,7 @@ async function refusedEnroll(token: string, status: number, body?: unknown) {
           body: JSON.stringify(body),
         });
   assert.equal(res.status, status, await res.clone().text());
-  assert.equal((await server.ctx.models.devices.all()).length, before);
+  assert.equal((await server.ctx.models.devices.list()).length, before);
 }
 
 test('refuses tokens that are not device-app access tokens of the enroll issuer', async () => {

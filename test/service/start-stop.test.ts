@@ -33,7 +33,7 @@ function serviceOptions() {
   dirs.push(dataDir);
   return {
     name: 'service-test',
-    config: { port: 0, host: '127.0.0.1', dataDir },
+    config: { port: 0, host: '127.0.0.1', dataDir, store: { url: 'lowdb', prefix: 'nod:' } },
     limits: LIMITS,
     log: createLogger('service-test', { NOD_LOG_LEVEL: 'silent' }),
   };

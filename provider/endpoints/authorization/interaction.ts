@@ -51,17 +51,17 @@ export class InteractionGone extends InvalidRequest {}
 
 /** Loads a stored interaction; unknown or expired ones are shown as a page. */
 export async function loadInteraction(ctx: ProviderContext, id: string | undefined): Promise<PendingInteraction & { id: string }> {
-  const interaction = id && /^[A-Za-z0-9_-]{20,64}$/.test(id) ? await ctx.models.interactions.find(id) : undefined;
-  if (!interaction || interaction.consumed !== undefined) {
+  const found = id && /^[A-Za-z0-9_-]{20,64}$/.test(id) ? await ctx.models.interactions.get(id) : undefined;
+  if (!found || found.meta.consumedAt !== undefined) {
     throw new InteractionGone('This sign-in request has expired or was already completed. Go back to the application and start again.');
   }
-  return { id: id!, interaction };
+  return { id: found.id, interaction: found.value };
 }
 
 async function save(ctx: ProviderContext, pending: PendingInteraction): Promise<string> {
   if (pending.id) return pending.id;
   const id = randomId(24);
-  await ctx.models.interactions.upsert(id, pending.interaction, ttlOf(ctx.config, 'interactionTtl'));
+  await ctx.models.interactions.put(id, pending.interaction, { expiresIn: ttlOf(ctx.config, 'interactionTtl') });
   return id;
 }
 
@@ -98,8 +98,8 @@ export async function finishAuthorization(
   current: CurrentSession,
 ): Promise<void> {
   if (pending.id) {
-    const before = await ctx.models.interactions.consume(pending.id);
-    if (!before || before.consumed !== undefined) throw new InteractionGone('This sign-in request was already completed. Go back to the application.');
+    const taken = await ctx.models.interactions.consume(pending.id);
+    if (taken.outcome !== 'consumed') throw new InteractionGone('This sign-in request was already completed. Go back to the application.');
   }
   const { request } = pending.interaction;
   const params = await issueAuthorizationResponse(ctx, client, request, current);

@@ -37,7 +37,7 @@ export async function issueAuthorizationResponse(
   const out: Record<string, string> = {};
   if (types.includes('code')) {
     const code = randomId(32);
-    await ctx.models.codes.upsert(
+    await ctx.models.codes.put(
       code,
       {
         clientId: client.client_id,
@@ -47,7 +47,7 @@ export async function issueAuthorizationResponse(
         ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
         ...(request.codeChallenge ? { codeChallenge: request.codeChallenge, codeChallengeMethod: request.codeChallengeMethod } : {}),
       },
-      ttlOf(ctx.config, 'authorizationCodeTtl'),
+      { expiresIn: ttlOf(ctx.config, 'authorizationCodeTtl') },
     );
     out.code = code;
   }

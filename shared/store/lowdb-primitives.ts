@@ -1,0 +1,189 @@
+/**
+ * Counters, slots, leases and the scheduler of the embedded store, kept as rows of internal
+ * collections (names starting with `~`), so they expire, are swept and survive a restart like
+ * records. Each operation reads and writes memory in one synchronous step (atomic in this
+ * process). Counters, slots and leases are written lazily (losing the last second of them in a
+ * crash only relaxes a limit); scheduled items are durable, claims lazy (a lost claim makes the
+ * item due again).
+ */
+import { randomBytes } from 'node:crypto';
+import type { LowdbCollection, Row } from './lowdb-collection.ts';
+import type { ClaimedItem, CounterState, Counters, HitOptions, Lease, Leases, Reservation, Scheduler, Slots } from './store.ts';
+
+const now = () => Date.now();
+const token = () => randomBytes(16).toString('base64url');
+
+/** Gives the primitives their internal collections. */
+export type InternalCollections = (name: string) => LowdbCollection<object>;
+
+function state(row: Row | undefined): CounterState {
+  if (!row) return { count: 0, resetInMs: 0 };
+  return { count: (row.p.n as number) ?? 0, resetInMs: row.e !== undefined ? Math.max(0, row.e - now()) : 0 };
+}
+
+export class LowdbCounters implements Counters {
+  constructor(private readonly rows: LowdbCollection<object>) {}
+
+  async hit(key: string, options: HitOptions = {}): Promise<CounterState> {
+    const at = now();
+    const row = this.rows.liveRow(key);
+    const count = ((row?.p.n as number | undefined) ?? 0) + 1;
+    let e = row ? row.e : options.windowMs !== undefined ? at + options.windowMs : undefined;
+    if (options.limit !== undefined && options.blockMs !== undefined && count === options.limit + 1) e = at + options.blockMs;
+    const next: Row = { p: { n: count }, r: 0, ...(e !== undefined ? { e } : {}) };
+    void this.rows.setRow(key, next, false);
+    return state(next);
+  }
+
+  async peek(key: string): Promise<CounterState> {
+    return state(this.rows.liveRow(key));
+  }
+
+  async reset(key: string): Promise<void> {
+    void this.rows.removeRow(key, false);
+  }
+
+  async stamp(key: string, ttlMs: number): Promise<number | undefined> {
+    const at = now();
+    const previous = this.rows.liveRow(key)?.p.t as number | undefined;
+    void this.rows.setRow(key, { p: { t: at }, e: at + ttlMs, r: 0 }, false);
+    return previous;
+  }
+}
+
+export class LowdbSlots implements Slots {
+  constructor(private readonly rows: LowdbCollection<object>) {}
+
+  /** The live members of `key` (member → until), expired ones dropped. */
+  private members(key: string): Record<string, number> {
+    const at = now();
+    const all = (this.rows.liveRow(key)?.p.m ?? {}) as Record<string, number>;
+    return Object.fromEntries(Object.entries(all).filter(([, until]) => until > at));
+  }
+
+  private save(key: string, members: Record<string, number>): void {
+    const ends = Object.values(members);
+    if (ends.length === 0) void this.rows.removeRow(key, false);
+    else void this.rows.setRow(key, { p: { m: members }, e: Math.max(...ends), r: 0 }, false);
+  }
+
+  async reserve(key: string, member: string, options: { limit: number; until: number }): Promise<Reservation> {
+    const members = this.members(key);
+    const active = Object.keys(members).length;
+    if (member in members || active < options.limit) {
+      members[member] = options.until;
+      this.save(key, members);
+      return { reserved: true, active: Object.keys(members).length };
+    }
+    return { reserved: false, active, nextFreeAt: Math.min(...Object.values(members)) };
+  }
+
+  async setUntil(key: string, member: string, until: number): Promise<void> {
+    const members = this.members(key);
+    if (!(member in members)) return;
+    if (until <= now()) delete members[member];
+    else members[member] = until;
+    this.save(key, members);
+  }
+
+  async release(key: string, member: string): Promise<void> {
+    const members = this.members(key);
+    if (!(member in members)) return;
+    delete members[member];
+    this.save(key, members);
+  }
+
+  async count(key: string): Promise<number> {
+    return Object.keys(this.members(key)).length;
+  }
+}
+
+export class LowdbLeases implements Leases {
+  constructor(private readonly rows: LowdbCollection<object>) {}
+
+  async acquire(name: string, ttlMs: number): Promise<Lease | undefined> {
+    if (this.rows.liveRow(name)) return undefined;
+    const lease = { name, token: token() };
+    void this.rows.setRow(name, { p: { t: lease.token }, e: now() + ttlMs, r: 0 }, false);
+    return lease;
+  }
+
+  async renew(lease: Lease, ttlMs: number): Promise<boolean> {
+    if (this.rows.liveRow(lease.name)?.p.t !== lease.token) return false;
+    void this.rows.setRow(lease.name, { p: { t: lease.token }, e: now() + ttlMs, r: 0 }, false);
+    return true;
+  }
+
+  async release(lease: Lease): Promise<boolean> {
+    if (this.rows.liveRow(lease.name)?.p.t !== lease.token) return false;
+    void this.rows.removeRow(lease.name, false);
+    return true;
+  }
+}
+
+/** A scheduled item as stored: due time, payload, the current claim and its count. */
+interface Item {
+  at: number;
+  payload?: unknown;
+  token?: string;
+  attempts: number;
+}
+
+export class LowdbScheduler implements Scheduler {
+  constructor(private readonly queues: InternalCollections) {}
+
+  private rows(queue: string): LowdbCollection<object> {
+    return this.queues(`~queue:${queue}`);
+  }
+
+  private held(item: ClaimedItem): Item | undefined {
+    const stored = this.rows(item.queue).liveRow(item.id)?.p as Item | undefined;
+    return stored?.token === item.token ? stored : undefined;
+  }
+
+  async schedule(queue: string, id: string, at: number, payload?: unknown): Promise<void> {
+    const item: Item = { at, attempts: 0, ...(payload !== undefined ? { payload } : {}) };
+    await this.rows(queue).setRow(id, { p: item as unknown as Record<string, unknown>, r: 0 });
+  }
+
+  async cancel(queue: string, id: string): Promise<boolean> {
+    const rows = this.rows(queue);
+    if (!rows.row(id)) return false;
+    await rows.removeRow(id);
+    return true;
+  }
+
+  async claim(queue: string, options: { limit: number; leaseMs: number }): Promise<ClaimedItem[]> {
+    const at = now();
+    const rows = this.rows(queue);
+    const due: Array<[string, Item]> = [];
+    for (const [id, row] of rows.rows) if ((row.p as unknown as Item).at <= at) due.push([id, row.p as unknown as Item]);
+    due.sort((a, b) => a[1].at - b[1].at);
+    return due.slice(0, options.limit).map(([id, item]) => {
+      const claimed: Item = { ...item, token: token(), attempts: item.attempts + 1, at: at + options.leaseMs };
+      void rows.setRow(id, { p: claimed as unknown as Record<string, unknown>, r: 0 }, false);
+      return { queue, id, payload: item.payload, attempts: claimed.attempts, dueAt: item.at, token: claimed.token! };
+    });
+  }
+
+  async complete(item: ClaimedItem): Promise<boolean> {
+    if (!this.held(item)) return false;
+    await this.rows(item.queue).removeRow(item.id);
+    return true;
+  }
+
+  async retry(item: ClaimedItem, at: number): Promise<boolean> {
+    const held = this.held(item);
+    if (!held) return false;
+    const { token: _t, ...rest } = held;
+    await this.rows(item.queue).setRow(item.id, { p: { ...rest, at } as unknown as Record<string, unknown>, r: 0 });
+    return true;
+  }
+
+  async extend(item: ClaimedItem, leaseMs: number): Promise<boolean> {
+    const held = this.held(item);
+    if (!held) return false;
+    void this.rows(item.queue).setRow(item.id, { p: { ...held, at: now() + leaseMs } as unknown as Record<string, unknown>, r: 0 }, false);
+    return true;
+  }
+}
