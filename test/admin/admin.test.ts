@@ -7,6 +7,7 @@ import * as oidc from 'openid-client';
 import { runAdmin } from '../../bin/admin.ts';
 import { DataDirLockedError } from '../../shared/store/lock.ts';
 import { startTestProvider, tempDir } from '../helpers/provider.ts';
+import { redisMissing, startRedis } from '../helpers/redis-server.ts';
 
 const env = (dir: string) => ({ ...process.env, NOD_DATA_DIR: dir });
 
@@ -151,5 +152,40 @@ test('ciba-policy: set validates and persists, show says where each value comes 
   } finally {
     await entity.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('with Redis, the admin command works while the provider runs: users, keys and the CIBA policy take effect at once', {
+  skip: redisMissing ?? false,
+}, async () => {
+  const redis = await startRedis();
+  const dir = tempDir();
+  const prefix = `admin${Date.now()}:`;
+  const store = { url: redis.url, prefix };
+  const p = await startTestProvider({ dataDir: dir, store }).catch(async (e) => {
+    await redis.stop();
+    throw e;
+  });
+  try {
+    const redisEnv = { ...env(dir), NOD_STORE: redis.url, NOD_STORE_PREFIX: prefix };
+    assert.match(await runAdmin(['users', 'add', 'carol', '--password', 'correct-horse'], redisEnv), /added user carol/);
+    assert.equal((await p.ctx.models.users.findBy('username', 'carol')).length, 1, 'the running provider sees the new user');
+    const before = ((await (await fetch(`${p.issuer}/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+    const rotated = await runAdmin(['keys', 'rotate'], redisEnv);
+    const fresh = /new signing keys: (\S+),/.exec(rotated)![1]!;
+    const deadline = Date.now() + 5000;
+    let after: string[] = [];
+    while (!after.includes(fresh)) {
+      assert.ok(Date.now() < deadline, 'the running provider did not publish the rotated key');
+      await new Promise((r) => setTimeout(r, 50));
+      after = ((await (await fetch(`${p.issuer}/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+    }
+    for (const kid of before) assert.ok(after.includes(kid), 'a retired key is still published');
+    await runAdmin(['ciba-policy', 'set', '--interval', '7'], redisEnv);
+    const { cibaPolicy } = await import('../../provider/ciba/policy.ts');
+    assert.equal((await cibaPolicy(p.ctx)).interval, 7);
+  } finally {
+    await p.stop();
+    await redis.stop();
   }
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { startProvider, type RunningProvider } from '../../provider/app.ts';
 import { backchannel, cibaClient, decide, poll, Receiver, startCiba, type CibaSetup } from './helpers.ts';
+import { testStore } from '../helpers/store.ts';
 
 const NOTIFY_TOKEN = 'restart-notify-token';
 
@@ -42,7 +43,7 @@ async function withPingClient(id: string, fn: (sc: Scenario) => Promise<void>): 
         const { issuer, port, dataDir } = s.provider;
         await s.provider.close();
         await meanwhile();
-        again = await startProvider({ dataDir, issuer, port, host: '127.0.0.1', authChannelUrl: s.entity.url });
+        again = await startProvider({ dataDir, ...testStore(dataDir), issuer, port, host: '127.0.0.1', authChannelUrl: s.entity.url });
       },
     });
   } finally {

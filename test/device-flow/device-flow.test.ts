@@ -221,19 +221,21 @@ describe('device authorization grant with openid-client', () => {
   });
 
   it('tells the user when the code ran out or was decided elsewhere while the confirm page was open', async () => {
+    // Signed in first, so the short code's 2 seconds are not spent hashing a password on a busy machine.
+    const phone = new PhoneBrowser(issuer);
+    const r2 = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
+    const tab = await signIn(phone, await enterCode(phone, r2.user_code));
+    assert.ok(tab.url.includes('/device/confirm'));
+
     const short = await deviceClient(issuer, TEST_CLIENTS.short.client_id);
     const r = await oidc.initiateDeviceAuthorization(short, { scope: 'openid' });
-    const phone = new PhoneBrowser(issuer);
-    const confirm = await signIn(phone, await enterCode(phone, r.user_code));
+    const confirm = await enterCode(phone, r.user_code); // already signed in: straight to confirm
     assert.ok(confirm.url.includes('/device/confirm'));
     await sleep(2100);
     const late = await phone.submit(confirm, '/device/confirm', { decision: 'approve' });
     assert.equal(late.status, 400);
     assert.match(late.text, /This code has expired\. Start again on your TV or device to get a new code\./);
 
-    const r2 = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
-    const tab = await enterCode(phone, r2.user_code); // already signed in: straight to confirm
-    assert.ok(tab.url.includes('/device/confirm'));
     const otherTab = await phone.get(tab.url);
     assert.match((await phone.submit(tab, '/device/confirm', { decision: 'deny' })).text, /Request denied/);
     const second = await phone.submit(otherTab, '/device/confirm', { decision: 'approve' });

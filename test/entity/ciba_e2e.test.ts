@@ -14,6 +14,7 @@ import { signInDeviceApp } from '../helpers/device-app-sign-in.ts';
 import { startProvider } from '../../provider/app.ts';
 import type { ServerMessage } from '../../shared/entity-api.ts';
 import { freePort, nextEvent, SimDevice, startTestServer, type TestServer, type WsClient } from './helpers.ts';
+import { testStore } from '../helpers/store.ts';
 
 let provider: TestProvider;
 let server: TestServer;
@@ -133,6 +134,7 @@ test('the callback is retried while the provider is briefly down, and the client
     host: '127.0.0.1',
     issuer: provider.issuer,
     dataDir: provider.dataDir,
+    ...testStore(provider.dataDir),
     demo: true,
     authChannelUrl: server.delegationUrl,
     ciba: { expiresIn: 30, maxExpiresIn: 600, interval: 1 },

@@ -16,6 +16,7 @@ import type { DecisionPayload, DenyReason, EnrollResponse, ServerMessage } from 
 import { ENTITY_API } from '../../shared/entity-api.ts';
 import { CIBA_CALLBACK_PATH } from '../../shared/auth-channel.ts';
 import { nowSeconds } from '../../shared/time.ts';
+import { testStore } from '../helpers/store.ts';
 
 /** A fresh temporary directory (not importing the provider helper keeps these tests provider-free). */
 export function tempDir(prefix = 'nod-test-'): string {
@@ -30,7 +31,7 @@ export interface TestServer extends RunningServer {
 /** The entity on 127.0.0.1:<free port> with a fresh data directory. */
 export async function startTestServer(options: StartServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir('nod-server-test-');
-  const s = await startServer({ port: 0, host: '127.0.0.1', ...options, dataDir });
+  const s = await startServer({ port: 0, host: '127.0.0.1', ...testStore(dataDir), ...options, dataDir });
   return Object.assign(s, {
     dataDir,
     async stop() {

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { startServer } from '../../server/app.ts';
 import { delegate, nextEvent, nowSeconds, SimDevice, startKeycloakIssuer, startTestServer, tempDir } from './helpers.ts';
+import { testStore } from '../helpers/store.ts';
 
 let keycloak: Awaited<ReturnType<typeof startKeycloakIssuer>>;
 const teardown = new Teardown();
@@ -22,7 +23,7 @@ const body = { login_hint: 'alice', scope: 'openid', is_consent_required: false 
 test('a stored decision survives a restart and its callback is delivered after it', async () => {
   const dataDir = tempDir('nod-server-restart-');
   const sub = randomUUID();
-  let s = await startServer({ port: 0, host: '127.0.0.1', dataDir, trustedIssuers: [keycloak.issuer] });
+  let s = await startServer({ port: 0, host: '127.0.0.1', dataDir, ...testStore(dataDir), trustedIssuers: [keycloak.issuer] });
   const phone = await SimDevice.create(s.url);
   await phone.enroll(await keycloak.accessToken({ sub, preferred_username: 'alice' }));
   const token = await keycloak.delegationToken({ sub });
@@ -37,7 +38,7 @@ test('a stored decision survives a restart and its callback is delivered after i
   keycloak.state.callbackStatus = 200;
   const before = keycloak.callbacks.filter((c) => c.authorization === `Bearer ${token}`).length;
 
-  s = await startServer({ port: 0, host: '127.0.0.1', dataDir, trustedIssuers: [keycloak.issuer] });
+  s = await startServer({ port: 0, host: '127.0.0.1', dataDir, ...testStore(dataDir), trustedIssuers: [keycloak.issuer] });
   try {
     const delivered = nextEvent<{ id: string; status: string }>(s, 'request.delivered', (e) => e.id === id);
     const expired = nextEvent<{ id: string }>(s, 'request.expired', (e) => e.id === pendingId, 6000);

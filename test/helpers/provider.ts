@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProvider, type RunningProvider, type StartProviderOptions } from '../../provider/app.ts';
+import { testStore } from './store.ts';
 
 export interface TestProvider extends RunningProvider {
   readonly dataDir: string;
@@ -18,7 +19,7 @@ export function tempDir(prefix = 'nod-test-'): string {
 /** A provider in demo mode on 127.0.0.1:<free port>. */
 export async function startTestProvider(options: StartProviderOptions = {}): Promise<TestProvider> {
   const dataDir = options.dataDir ?? tempDir();
-  const p = await startProvider({ port: 0, host: '127.0.0.1', demo: true, ...options, dataDir });
+  const p = await startProvider({ port: 0, host: '127.0.0.1', demo: true, ...testStore(dataDir), ...options, dataDir });
   return Object.assign(p, {
     dataDir,
     async stop() {

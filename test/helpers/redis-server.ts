@@ -62,13 +62,21 @@ export interface TestRedis {
   resume(): void;
 }
 
+export interface StartRedisOptions {
+  /** Keep data across stop/start in this directory (append-only file, fsync on every write); default none. */
+  readonly persistDir?: string;
+}
+
 /** Starts a redis-server on a free port; call stop() in `after`/`finally`. */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: StartRedisOptions = {}): Promise<TestRedis> {
   if (redisMissing) throw new Error(redisMissing);
   const port = await freePort();
   let child: ChildProcess | undefined;
+  const persistence = options.persistDir
+    ? ['--dir', options.persistDir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--save', '', '--appendonly', 'no'];
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--protected-mode', 'yes'], {
       stdio: 'ignore',
     });
     const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`))));
