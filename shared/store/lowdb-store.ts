@@ -251,8 +251,9 @@ export class LowdbStore implements Store, RowHost {
   }
 
   stats(): StoreStats {
+    // Records of the collections; the rows of counters, slots, leases and queues (`~` names) are not records.
     let records = 0;
-    for (const c of this.collections.values()) records += c.size();
+    for (const [name, c] of this.collections) if (!name.startsWith('~')) records += c.size();
     let fileBytes = this.journal.size();
     try {
       fileBytes += statSync(this.file).size;

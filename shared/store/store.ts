@@ -282,7 +282,7 @@ export interface Store {
 
 export interface StoreStats {
   readonly kind: StoreKind;
-  /** Records held (lowdb: live or not yet swept); undefined where counting would cost a scan. */
+  /** Records of collections held (lowdb: live or not yet swept; counters, slots, leases and queues not included); undefined where counting would cost a scan. */
   readonly records?: number;
   /** Durable writes (lowdb: group commits; Redis: write commands). */
   readonly writes: number;
