@@ -27,7 +27,7 @@ type Outcome = { readonly status: 'approved'; readonly grantId: string } | { rea
  */
 async function recordOutcome(ctx: ProviderContext, authReqId: string, outcome: Outcome): Promise<CibaRequest | undefined> {
   const moved = await ctx.models.cibaRequests.update(authReqId, (r, meta) => {
-    if (!r || r.status !== 'pending' || meta?.consumedAt !== undefined) return undefined;
+    if (r?.status !== 'pending' || meta?.consumedAt !== undefined) return undefined;
     return outcome.status === 'approved'
       ? { ...r, status: 'approved', grantId: outcome.grantId }
       : { ...r, status: 'denied', denyDescription: outcome.description };
@@ -126,7 +126,7 @@ export function watchExpiry(ctx: ProviderContext, authReqId: string, expiresAt: 
     async () => {
       try {
         const found = await ctx.models.cibaRequests.get(authReqId);
-        if (!found || found.value.status !== 'pending' || found.meta.consumedAt !== undefined) return;
+        if (found?.value.status !== 'pending' || found.meta.consumedAt !== undefined) return;
         const request = found.value;
         ctx.events.emit('backchannel_authentication.expired', { authReqId, jti: request.jti, clientId: request.clientId, sub: request.sub });
         if (request.mode === 'push') await ctx.models.cibaRequests.consume(authReqId);

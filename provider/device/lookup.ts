@@ -39,8 +39,8 @@ export async function decideDeviceRequest(
 ): Promise<'decided' | 'expired' | 'used'> {
   let why: 'expired' | 'used' = 'expired';
   const moved = await ctx.models.deviceCodes.update(deviceCode, (request, meta) => {
-    if (!request || nowSeconds() >= request.expiresAt) return void (why = 'expired');
-    if (request.status !== 'pending' || meta?.consumedAt !== undefined) return void (why = 'used');
+    why = !request || nowSeconds() >= request.expiresAt ? 'expired' : 'used';
+    if (!request || why === 'expired' || request.status !== 'pending' || meta?.consumedAt !== undefined) return undefined;
     const decided: DeviceCode = decision.approve
       ? { ...request, status: 'approved', grant: decision.grant }
       : { ...request, status: 'denied', denyDescription: 'the user denied the request' };

@@ -13,7 +13,7 @@ import { nowSeconds } from '../../shared/time.ts';
 import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
 import { bearerToken, withChallenge } from '../middleware/bearer.ts';
-import { nameKey, userKey } from '../models.ts';
+import { nameKey, type PendingRequest, userKey } from '../models.ts';
 import type { RequestLifecycle } from '../requests/lifecycle.ts';
 import { verifyIssuerToken } from '../tokens/verify_issuer_token.ts';
 
@@ -42,7 +42,7 @@ export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecyc
     }
     const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
     const azp = typeof payload.azp === 'string' ? payload.azp : undefined;
-    let record;
+    let record: PendingRequest;
     try {
       record = await lifecycle.accept({
         issuer,

@@ -24,8 +24,8 @@ export class LocalPubSub implements PubSub {
   }
 
   async subscribe(channel: string, handler: (message: unknown) => void): Promise<() => Promise<void>> {
-    let set = this.handlers.get(channel);
-    if (!set) this.handlers.set(channel, (set = new Set()));
+    const set = this.handlers.get(channel) ?? new Set<(message: unknown) => void>();
+    this.handlers.set(channel, set);
     // Wrapped, so the same function subscribed twice is two subscriptions, each removed by its own call.
     const entry = (message: unknown) => handler(message);
     set.add(entry);

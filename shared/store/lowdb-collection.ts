@@ -68,8 +68,8 @@ export class LowdbCollection<T extends object> implements Collection<T> {
     for (const [field, map] of this.indexes) {
       const v = value[field];
       if (typeof v !== 'string') continue;
-      let ids = map.get(v);
-      if (!ids) map.set(v, (ids = new Set()));
+      const ids = map.get(v) ?? new Set<string>();
+      map.set(v, ids);
       ids.add(id);
     }
   }

@@ -44,7 +44,8 @@ export class RedisPubSub implements PubSub {
     const name = this.channel(channel);
     let set = this.handlers.get(name);
     if (!set) {
-      this.handlers.set(name, (set = new Set()));
+      set = new Set();
+      this.handlers.set(name, set);
       await this.conn.run(() => this.connection().subscribe(name));
     }
     const entry = (message: unknown) => handler(message);
