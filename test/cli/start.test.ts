@@ -64,11 +64,14 @@ describe('nod start', () => {
     system = undefined;
     assert.equal(exit.code, 0, `exit code 0 (stderr: ${exit.stderr})`);
     assert.match(exit.stderr, /SIGTERM: stopping/);
-    // server.json appears with the entity's first record (a device or a request); its VAPID keys at once.
-    for (const file of ['provider.json', 'keys.json', 'secret.key', 'server-vapid.json']) assert.ok(existsSync(join(dataDir, file)), `${file} written`);
+    // Each part leaves one snapshot; keys and secrets are records of its store, not files of their own.
+    for (const file of ['provider.json', 'server.json']) assert.ok(existsSync(join(dataDir, file)), `${file} written`);
+    for (const file of ['keys.json', 'secret.key', 'server-vapid.json']) assert.ok(!existsSync(join(dataDir, file)), `${file} is not a file any more`);
     for (const lock of ['provider.lock', 'server.lock']) assert.ok(!existsSync(join(dataDir, lock)), `${lock} released`);
     const provider = readFileSync(join(dataDir, 'provider.json'), 'utf8');
     assert.ok(provider.includes('"alice"') && provider.includes('"bob"'), 'the demo users are stored');
+    assert.ok(provider.includes('"signing-keys"') && provider.includes('"server-secret"'), 'the keys and the server secret are stored');
+    assert.ok(readFileSync(join(dataDir, 'server.json'), 'utf8').includes('"vapid"'), 'the VAPID keys are stored');
   });
 
   it('starts again with the same keys and users', async () => {
