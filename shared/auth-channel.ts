@@ -11,6 +11,7 @@
  * @see https://www.keycloak.org/docs/latest/server_admin/#_client_initiated_backchannel_authentication_grant
  */
 import { InvalidRequest } from './errors.ts';
+import { checkAuthorizationDetailsValue, type AuthorizationDetail } from './authorization_details.ts';
 
 /** Where the entity (server/) receives delegations by default (`NOD_DELEGATION_PATH`). */
 export const DELEGATION_PATH = '/ciba/delegation';
@@ -50,6 +51,11 @@ export interface DelegationExtensions {
   readonly client_id?: string;
   /** The requesting client's display name. */
   readonly client_name?: string;
+  /**
+   * RFC 9396 authorization details the user is asked to approve (a payment...), checked by the
+   * provider; the entity applies the same structural checks and size limit (authorization_details.ts).
+   */
+  readonly authorization_details?: readonly AuthorizationDetail[];
 }
 
 /** Body the provider POSTs to the entity. */
@@ -63,7 +69,7 @@ export const DELEGATION_LIMITS = {
   acr_values: 2048,
   client_id: 256,
   client_name: 256,
-} as const satisfies Record<Exclude<keyof DelegationRequest, 'is_consent_required'>, number>;
+} as const satisfies Record<Exclude<keyof DelegationRequest, 'is_consent_required' | 'authorization_details'>, number>;
 
 /** The entity's 201 answer to a delegation. */
 export interface DelegationAccepted {
@@ -91,7 +97,18 @@ export interface DelegationTokenClaims {
 /** Body the entity POSTs to the provider's callback. */
 export interface CallbackRequest {
   readonly status: CallbackStatus;
+  /**
+   * Nod extension, on SUCCEED: how the user approved. `acr` is "phr" after a verified passkey
+   * assertion with user verification; `amr` then lists the methods, space-separated ("hwk user").
+   * Both are strings: Keycloak's callback reader takes extra members as strings only.
+   */
+  readonly acr?: string;
+  readonly amr?: string;
 }
+
+/** Longest `acr` and `amr` a callback may carry, and the shape of one amr value (RFC 8176 names). */
+export const CALLBACK_LIMITS = { acr: 256, amr: 256 } as const;
+const AMR_VALUE = /^[A-Za-z0-9_.-]{1,32}$/;
 
 type Fields = Record<string, unknown>;
 
@@ -129,6 +146,11 @@ export function parseDelegationRequest(raw: unknown): DelegationRequest {
     const v = optional(body, name);
     if (v !== undefined) out[name] = v;
   }
+  if (body.authorization_details !== undefined && body.authorization_details !== null) {
+    const checked = checkAuthorizationDetailsValue(body.authorization_details);
+    if ('problem' in checked) throw new InvalidRequest(checked.problem);
+    out.authorization_details = checked.details;
+  }
   return out;
 }
 
@@ -138,5 +160,10 @@ export function parseCallbackRequest(raw: unknown): CallbackRequest {
   if (typeof status !== 'string' || !(CALLBACK_STATUSES as readonly string[]).includes(status)) {
     throw new InvalidRequest(`the body must be JSON {"status": ${CALLBACK_STATUSES.map((s) => `"${s}"`).join(' | ')}}`);
   }
-  return { status: status as CallbackStatus };
+  const { acr, amr } = raw as { acr?: unknown; amr?: unknown };
+  if (acr !== undefined && (typeof acr !== 'string' || acr.length > CALLBACK_LIMITS.acr)) throw new InvalidRequest('acr must be a string');
+  if (amr !== undefined && (typeof amr !== 'string' || amr.length > CALLBACK_LIMITS.amr || !amr.split(' ').every((v) => AMR_VALUE.test(v)))) {
+    throw new InvalidRequest('amr must be a space-separated string of authentication method references');
+  }
+  return { status: status as CallbackStatus, ...(acr !== undefined ? { acr } : {}), ...(amr !== undefined ? { amr } : {}) };
 }

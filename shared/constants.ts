@@ -15,3 +15,13 @@ export const DEVICE_APP_CLIENT_ID = 'nod-device-app';
 /** ID token claim names used by CIBA push mode. */
 export const CLAIM_AUTH_REQ_ID = 'urn:openid:params:jwt:claim:auth_req_id';
 export const CLAIM_RT_HASH = 'urn:openid:params:jwt:claim:rt_hash';
+
+/**
+ * Phishing-resistant authentication (OpenID EAP ACR value `phr`): an approval made with a
+ * WebAuthn assertion with user verification. Its ID tokens carry these `amr` values: `hwk`
+ * (proof of possession of a hardware-secured key) and `user` (user presence and verification).
+ * @see https://openid.net/specs/openid-connect-eap-acr-values-1_0.html#section-2.1
+ * @see https://www.rfc-editor.org/rfc/rfc8176#section-2
+ */
+export const ACR_PHR = 'phr';
+export const AMR_PHR = ['hwk', 'user'] as const;

@@ -9,6 +9,9 @@
  * or an OAuth code (invalid_request, invalid_token).
  */
 
+import type { AuthorizationDetail } from './authorization_details.ts';
+import type { PasskeyAssertion } from './passkey-api.ts';
+
 export const ENTITY_API = {
   /** GET: public bootstrap for the app. */
   config: '/api/config',
@@ -74,6 +77,8 @@ export interface DeviceInfo {
   readonly push: boolean;
   /** True for the device making the call. */
   readonly current: boolean;
+  /** The device holds a passkey registered by the app (it can approve requests that ask for acr phr). */
+  readonly passkey?: boolean;
 }
 
 /** Where a request stands: pending until the first decision or expiry settles it. */
@@ -100,6 +105,8 @@ export interface DeviceRequest {
   readonly expires_at: number;
   /** Set once settled: which device decided (when one did). */
   readonly decided_by?: string;
+  /** RFC 9396 authorization details (a payment, account access...), shown first. */
+  readonly authorization_details?: readonly AuthorizationDetail[];
 }
 
 /** Reasons for a denial: "This wasn't me" → UNAUTHORIZED; "I changed my mind" → CANCELLED (auth-channel.ts CALLBACK_STATUS). */
@@ -122,6 +129,13 @@ export interface DecisionPayload {
   readonly reason?: DenyReason;
   /** Epoch seconds. */
   readonly iat: number;
+  /**
+   * shared/shown.ts: the hash of exactly what the screen showed. Required to approve a request
+   * that carries authorization_details or asks for acr phr; checked whenever present.
+   */
+  readonly shown_hash?: string;
+  /** The WebAuthn assertion of an approval that asks for acr phr (shared/passkey-api.ts). */
+  readonly passkey?: PasskeyAssertion;
 }
 
 /** Answer to a decision (200); 409 already_settled or 410 expired (ENTITY_API_ERRORS) otherwise. */

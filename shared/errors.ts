@@ -93,6 +93,8 @@ export class ExpiredLoginHintToken extends errorCode('expired_login_hint_token',
 export class InvalidBindingMessage extends errorCode('invalid_binding_message', 400, 'the binding_message is invalid') {}
 export class MissingUserCode extends errorCode('missing_user_code', 400, 'a user_code is required for this client') {}
 export class InvalidUserCode extends errorCode('invalid_user_code', 400, 'the user_code is invalid') {}
+// RFC 9396 section 5
+export class InvalidAuthorizationDetails extends errorCode('invalid_authorization_details', 400, 'the authorization_details are invalid') {}
 /** Too many requests (rate limits, anti-fatigue); not an OAuth code of its own, so it uses a clear name. */
 export class TooManyRequests extends errorCode('too_many_requests', 429, 'too many requests; try again later') {
   /** Sets Retry-After in seconds. */

@@ -1,4 +1,5 @@
 /** OAuth wire types the provider answers with and the clients read. Protocol snake_case names, readonly. Errors: ErrorResponse in errors.ts; the provider↔entity contract: auth-channel.ts. */
+import type { AuthorizationDetail } from './authorization_details.ts';
 
 /** Successful backchannel authentication response. */
 export interface BackchannelAuthenticationResponse {
@@ -15,4 +16,6 @@ export interface TokenResponse {
   readonly scope?: string;
   readonly id_token?: string;
   readonly refresh_token?: string;
+  /** RFC 9396 §7: the authorization details granted. */
+  readonly authorization_details?: readonly AuthorizationDetail[];
 }
