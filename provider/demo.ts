@@ -42,6 +42,9 @@ export const DEMO_USERS: ReadonlyArray<{ username: string; password: string; cla
   },
 ];
 
+/** The RFC 9396 types the demo relying parties (demo-web, demo-bank, demo-callcenter) may request. */
+export const DEMO_AUTHORIZATION_DETAILS_TYPES = ['payment_initiation', 'account_information'];
+
 /** Demo client metadata; `deviceAppOrigin` is where the entity serves the device app. */
 export function demoClients(deviceAppOrigin = `http://localhost:${DEFAULT_SERVER_PORT}`): Array<Record<string, unknown>> {
   return [
@@ -55,6 +58,7 @@ export function demoClients(deviceAppOrigin = `http://localhost:${DEFAULT_SERVER
       response_types: ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'],
       grant_types: ['authorization_code', 'implicit', 'refresh_token'],
       scope: 'openid profile email phone offline_access',
+      authorization_details_types: DEMO_AUTHORIZATION_DETAILS_TYPES,
     },
     {
       client_id: 'demo-spa',
@@ -85,6 +89,7 @@ export function demoClients(deviceAppOrigin = `http://localhost:${DEFAULT_SERVER
       response_types: [],
       scope: 'openid profile email',
       backchannel_token_delivery_mode: 'poll',
+      authorization_details_types: DEMO_AUTHORIZATION_DETAILS_TYPES,
     },
     {
       client_id: 'demo-callcenter',
@@ -96,6 +101,7 @@ export function demoClients(deviceAppOrigin = `http://localhost:${DEFAULT_SERVER
       scope: 'openid profile email',
       backchannel_token_delivery_mode: 'ping',
       backchannel_client_notification_endpoint: 'http://localhost:8090/ciba/notify',
+      authorization_details_types: DEMO_AUTHORIZATION_DETAILS_TYPES,
     },
     {
       client_id: 'demo-push',

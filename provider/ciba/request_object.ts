@@ -78,6 +78,8 @@ function claimsToParams(client: Client, payload: JWTPayload): Record<string, str
   for (const [name, value] of Object.entries(payload)) {
     if (JWT_CLAIMS.has(name)) continue;
     if (typeof value === 'string') out[name] = value;
+    // RFC 9396 §3: in a request object, authorization_details is the JSON array itself.
+    else if (name === 'authorization_details' && Array.isArray(value)) out[name] = JSON.stringify(value);
     else if (typeof value === 'number' && Number.isFinite(value)) out[name] = String(value);
     else throw new InvalidRequest(`claim ${name} of the signed request must be a string or a number`);
   }

@@ -14,6 +14,7 @@ import { checkCsrf, csrfToken, CSRF_FIELD } from '../interaction/csrf.ts';
 import { readSession, type CurrentSession } from '../interaction/session.ts';
 import { html } from '../views/html.ts';
 import { decisionForm, scopeList } from '../views/partials.ts';
+import { authorizationDetailsList } from '../views/authorization_details.ts';
 import { cspAllowingFormsTo, sendPage } from '../views/layout.ts';
 import { loginUrl } from './login.ts';
 import {
@@ -61,6 +62,7 @@ export function consentPage(ctx: ProviderContext): RequestHandler {
       csp: cspAllowingFormsTo([pending.interaction.request.redirectUri]),
       body: html`<section class="card" aria-labelledby="t">
 <h1 id="t">Allow <span class="client">${name}</span>?</h1>
+${pending.interaction.request.authorizationDetails ? html`<p>It asks you to approve:</p>${authorizationDetailsList(pending.interaction.request.authorizationDetails)}` : ''}
 <p class="muted">It will be able to:</p>
 ${scopeList(scopes)}
 <p class="muted">Signed in as ${user?.name ?? user?.username ?? 'you'}. <a href="${loginUrl(resumePath(pending.id), { client_id: client.client_id })}">Not you?</a></p>

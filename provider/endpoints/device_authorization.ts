@@ -16,6 +16,7 @@ import { allowedScopes, type Client } from '../models/client.ts';
 import { randomId } from '../tokens/random.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { formatUserCode, newUserCode } from '../device/user_code.ts';
+import { checkAuthorizationDetails } from '../authorization_details/check.ts';
 
 /** Lifetime and poll interval for `client`: its own metadata, else the provider's. */
 export function deviceTimes(ctx: ProviderContext, client: Client): { expiresIn: number; interval: number } {
@@ -46,6 +47,7 @@ export function deviceAuthorizationEndpoint(ctx: ProviderContext): RequestHandle
     const requested = params.scope === undefined ? spaceList(client.scope) : spaceList(params.scope);
     const refused = allowedScopes(client, requested);
     if (refused.length) throw new InvalidScope(`scope not allowed for this client: ${refused.join(' ')}`);
+    const authorizationDetails = checkAuthorizationDetails(client, params.authorization_details);
     const { expiresIn, interval } = deviceTimes(ctx, client);
     const deviceCode = randomId(32);
     const lifetime = expiresIn + defaults.expiredRequestGrace;
@@ -61,6 +63,7 @@ export function deviceAuthorizationEndpoint(ctx: ProviderContext): RequestHandle
         userCode,
         scope: [...new Set(requested)].join(' '),
         createdAt,
+        ...(authorizationDetails ? { authorizationDetails } : {}),
       },
       { expiresIn: lifetime },
     );

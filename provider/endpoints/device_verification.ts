@@ -136,6 +136,7 @@ export function deviceConfirmPage(ctx: ProviderContext): RequestHandler {
       proof: step.proof,
       clientName: clientName(found),
       scopes: spaceList(found.request.scope),
+      ...(found.request.authorizationDetails ? { authorizationDetails: found.request.authorizationDetails } : {}),
       signedInAs: user.shown,
       switchUserUrl: loginUrl(step.here, { client_id: found.client.client_id }),
     });
@@ -172,6 +173,7 @@ export function deviceConfirmSubmit(ctx: ProviderContext): RequestHandler {
               acr: session.acr,
               amr: session.amr,
               sid,
+              ...(found.request.authorizationDetails ? { authorizationDetails: found.request.authorizationDetails } : {}),
             },
           }
         : { approve: false },

@@ -8,15 +8,16 @@ import type { ProviderContext } from '../context.ts';
 import { grantTypes } from '../grants/index.ts';
 import { CLIENT_AUTH_METHODS, CLIENT_ASSERTION_ALGS } from '../middleware/authenticate_client.ts';
 import { ID_TOKEN_ALGS } from '../models/client.ts';
-import { defaults, scopeClaims, scopeDescriptions } from '../defaults.ts';
-import { ACR_PASSWORD } from '../interaction/session.ts';
+import { scopeClaims, scopeDescriptions } from '../defaults.ts';
+import { acrValuesSupported } from '../acr.ts';
 import { RESPONSE_MODES, SUPPORTED_RESPONSE_TYPES } from './authorization/response_types.ts';
 import { deviceMetadata } from './device_authorization.ts';
 import { cibaMetadata } from '../ciba/metadata.ts';
 import { checkSessionMetadata } from './check_session.ts';
+import { authorizationDetailsMetadata } from '../authorization_details/metadata.ts';
 
 /** The metadata document (also used by tests and the CLI). */
-export function discoveryDocument(ctx: ProviderContext): Record<string, unknown> {
+export async function discoveryDocument(ctx: ProviderContext): Promise<Record<string, unknown>> {
   const { issuer } = ctx.config;
   const u = ctx.urls;
   const grants = [...grantTypes.keys()];
@@ -65,19 +66,24 @@ export function discoveryDocument(ctx: ProviderContext): Record<string, unknown>
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     prompt_values_supported: ['none', 'login', 'consent'],
-    acr_values_supported: [ACR_PASSWORD, defaults.cibaAcr],
+    acr_values_supported: acrValuesSupported(),
     authorization_response_iss_parameter_supported: true,
     frontchannel_logout_supported: false,
     backchannel_logout_supported: false,
-    ...extraMetadata.reduce((acc, f) => ({ ...acc, ...f(ctx) }), {}),
+    ...Object.assign({}, ...(await Promise.all(extraMetadata.map((f) => f(ctx))))),
   };
 }
 
-/** Features that live in their own modules contribute their metadata here (CIBA, device flow, sessions). */
-const extraMetadata: ReadonlyArray<(ctx: ProviderContext) => Record<string, unknown>> = [deviceMetadata, cibaMetadata, checkSessionMetadata];
+/** Features that live in their own modules contribute their metadata here (CIBA, device flow, sessions, RAR). */
+const extraMetadata: ReadonlyArray<(ctx: ProviderContext) => Record<string, unknown> | Promise<Record<string, unknown>>> = [
+  deviceMetadata,
+  cibaMetadata,
+  checkSessionMetadata,
+  authorizationDetailsMetadata,
+];
 
 export function discoveryEndpoint(ctx: ProviderContext): RequestHandler {
-  return (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=300').json(discoveryDocument(ctx));
+  return async (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').json(await discoveryDocument(ctx));
   };
 }

@@ -34,12 +34,16 @@ export function introspectionEndpoint(ctx: ProviderContext): RequestHandler {
           iat: at.iat,
           jti: at.jti,
           ...(at.gid !== undefined ? { username: (await ctx.models.users.find(at.sub))?.username } : {}),
+          ...(at.acr !== undefined ? { acr: at.acr } : {}),
+          // RFC 9396 §9.2
+          ...(at.authorization_details ? { authorization_details: at.authorization_details } : {}),
         });
       }
     }
     const found = await ctx.models.refreshTokens.get(token);
     const rt = found?.value;
-    if (found && rt && found.meta.consumedAt === undefined && (await ctx.models.grants.find(rt.grantId))) {
+    const grant = found && rt && found.meta.consumedAt === undefined ? await ctx.models.grants.find(rt.grantId) : undefined;
+    if (found && rt && grant) {
       return void res.json({
         active: true,
         token_type: 'refresh_token',
@@ -48,6 +52,7 @@ export function introspectionEndpoint(ctx: ProviderContext): RequestHandler {
         sub: rt.sub,
         iss: ctx.config.issuer,
         exp: found.meta.expiresAt,
+        ...(grant.authorizationDetails ? { authorization_details: grant.authorizationDetails } : {}),
       });
     }
     res.json({ active: false });

@@ -9,6 +9,17 @@ import { defaults } from '../defaults.ts';
 
 export type Params = Readonly<Record<string, string | undefined>>;
 
+/**
+ * Parameters whose own check has a documented size limit and the protocol's error for it
+ * (authorization_details: invalid_authorization_details); the request body limit bounds them here.
+ */
+const OWN_SIZE_LIMIT = new Set(['authorization_details']);
+
+/** Whether a parameter value is longer than this endpoint accepts. */
+export function tooLong(name: string, value: string): boolean {
+  return value.length > defaults.maxParamLength && !OWN_SIZE_LIMIT.has(name);
+}
+
 /** Validates a raw parameter bag (query or form body) into single string values. */
 export function toParams(raw: unknown): Params {
   if (raw === undefined || raw === null) return {};
@@ -17,7 +28,7 @@ export function toParams(raw: unknown): Params {
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
     if (Array.isArray(value)) throw new InvalidRequest(`parameter ${name} is repeated`);
     if (typeof value !== 'string') throw new InvalidRequest(`parameter ${name} must be a string`);
-    if (value.length > defaults.maxParamLength) throw new InvalidRequest(`parameter ${name} is too long`);
+    if (tooLong(name, value)) throw new InvalidRequest(`parameter ${name} is too long`);
     // Empty parameters are treated as omitted (RFC 6749 section 3.1).
     out[name] = value === '' ? undefined : value;
   }

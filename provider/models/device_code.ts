@@ -5,6 +5,7 @@
  */
 import type { PollableRequest } from '../grants/pollable.ts';
 import type { Grant } from './index.ts';
+import type { AuthorizationDetail } from '../../shared/authorization_details.ts';
 
 export interface DeviceCode extends PollableRequest {
   /** The user code without separators, upper case (`WDJBMJHT`); indexed. */
@@ -13,6 +14,8 @@ export interface DeviceCode extends PollableRequest {
   readonly scope: string;
   /** Epoch seconds when the device asked. */
   readonly createdAt: number;
+  /** RFC 9396 details the user approves on the confirmation page; granted as they are. */
+  readonly authorizationDetails?: readonly AuthorizationDetail[];
   /** Set on approval: what the token endpoint issues from (the Grant is saved at redemption). */
   readonly grant?: Omit<Grant, 'grantId'>;
 }

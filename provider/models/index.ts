@@ -8,6 +8,7 @@ import type { User } from './user.ts';
 import type { Interaction } from './interaction.ts';
 import type { DeviceCode } from './device_code.ts';
 import type { CibaDelegation, CibaOutboxEntry, CibaRequest } from '../ciba/request.ts';
+import type { AuthorizationDetail } from '../../shared/authorization_details.ts';
 
 /** What the user approved for a client: the root every token of a login hangs from. */
 export interface Grant {
@@ -19,6 +20,8 @@ export interface Grant {
   readonly acr?: string;
   readonly amr?: readonly string[];
   readonly sid?: string;
+  /** RFC 9396: the authorization details the user approved (token response, access token claim, introspection). */
+  readonly authorizationDetails?: readonly AuthorizationDetail[];
 }
 
 export interface AuthorizationCode {

@@ -2,6 +2,7 @@
  * A pending authorization request: validated at the authorization endpoint and kept while the
  * user signs in and consents (TTL `interactionTtl`).
  */
+import type { AuthorizationDetail } from '../../shared/authorization_details.ts';
 import type { ResponseMode } from '../endpoints/authorization/response_types.ts';
 
 /** A validated authorization request, with the protocol's values already normalized. */
@@ -20,6 +21,8 @@ export interface AuthorizationRequest {
   readonly prompt: readonly string[];
   readonly maxAge?: number;
   readonly loginHint?: string;
+  /** RFC 9396 details the user is asked to approve (always shown on the consent page). */
+  readonly authorizationDetails?: readonly AuthorizationDetail[];
 }
 
 export interface Interaction {

@@ -13,6 +13,7 @@ import { leftHalfHash } from './hash.ts';
 import { randomId } from './random.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { CLAIM_AUTH_REQ_ID, CLAIM_RT_HASH } from '../../shared/constants.ts';
+import type { AuthorizationDetail } from '../../shared/authorization_details.ts';
 
 export interface AccessTokenInput {
   readonly client: Client;
@@ -43,6 +44,8 @@ export async function issueAccessToken(ctx: ProviderContext, input: AccessTokenI
     if (g.acr) payload.acr = g.acr;
     if (g.amr) payload.amr = g.amr;
     if (g.sid) payload.sid = g.sid;
+    // RFC 9396 §9.1: the granted details travel in the access token for resource servers.
+    if (g.authorizationDetails) payload.authorization_details = g.authorizationDetails;
   }
   return { token: await ctx.keys.sign(payload, defaults.accessTokenSigningAlg, 'at+jwt'), expiresIn };
 }
@@ -134,6 +137,8 @@ export interface TokenSet {
   readonly scope: string;
   readonly id_token?: string;
   readonly refresh_token?: string;
+  /** RFC 9396 §7: the authorization details granted. */
+  readonly authorization_details?: readonly AuthorizationDetail[];
 }
 
 /** The token endpoint's response for a user grant: access token, ID token (openid), refresh token. */
@@ -163,6 +168,7 @@ export async function issueTokenSet(ctx: ProviderContext, input: TokenSetInput):
     scope,
     ...(id_token ? { id_token } : {}),
     ...(refresh_token ? { refresh_token } : {}),
+    ...(grant.authorizationDetails ? { authorization_details: grant.authorizationDetails } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
 import type { JWTPayload } from 'jose';
 import type { ProviderContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
+import type { AuthorizationDetail } from '../../shared/authorization_details.ts';
 
 export interface AccessTokenClaims extends JWTPayload {
   readonly client_id: string;
@@ -12,6 +13,8 @@ export interface AccessTokenClaims extends JWTPayload {
   readonly gid?: string;
   readonly sub: string;
   readonly jti: string;
+  readonly acr?: string;
+  readonly authorization_details?: readonly AuthorizationDetail[];
 }
 
 /** The token's claims, or undefined when it is not (or no longer) valid. */

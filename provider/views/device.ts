@@ -9,6 +9,8 @@ import { CSRF_FIELD } from '../interaction/csrf.ts';
 import { html } from './html.ts';
 import { decisionForm, scopeList } from './partials.ts';
 import { sendPage } from './layout.ts';
+import { authorizationDetailsList } from './authorization_details.ts';
+import type { AuthorizationDetail } from '../../shared/authorization_details.ts';
 
 export interface EntryPageInput {
   readonly action: string;
@@ -48,6 +50,7 @@ export interface ConfirmPageInput {
   readonly proof: string;
   readonly clientName: string;
   readonly scopes: readonly string[];
+  readonly authorizationDetails?: readonly AuthorizationDetail[];
   readonly signedInAs: string;
   readonly switchUserUrl: string;
 }
@@ -61,6 +64,7 @@ export function sendConfirmPage(res: Response, o: ConfirmPageInput): void {
 <p>Check that this code matches the one on your device:</p>
 <p class="code">${o.userCode}</p>
 <p>If it does not match, choose <strong>Deny</strong>: someone else may be trying to use your account.</p>
+${o.authorizationDetails ? html`<h2 class="subhead">${o.clientName} asks you to approve</h2>${authorizationDetailsList(o.authorizationDetails)}` : ''}
 ${o.scopes.length ? html`<h2 class="subhead">${o.clientName} will be able to</h2>${scopeList(o.scopes)}` : ''}
 ${decisionForm({ action: o.action, csrf: o.csrf, hidden: { user_code: o.userCode, proof: o.proof }, yes: ['approve', 'Approve'], no: ['deny', 'Deny'] })}
 <p class="muted small">Signed in as ${o.signedInAs}. <a href="${o.switchUserUrl}">Not you?</a></p>

@@ -36,6 +36,13 @@ a{color:var(--accent)}
 .hint{margin:.375rem 0 0;font-size:.875rem}
 h2.subhead{font-size:1rem;margin:1.25rem 0 .25rem}
 .lead{font-weight:600}
+.details{margin:1rem 0}
+.detail{border:2px solid var(--accent);border-radius:.75rem;padding:.75rem 1rem;margin:.75rem 0}
+.detail-title{margin:0;font-size:.875rem;font-weight:700;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
+.detail-headline{margin:.25rem 0;font-size:2rem;font-weight:750;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
+.detail dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem .75rem;margin:.5rem 0 0}
+.detail dt{color:var(--muted)}
+.detail dd{margin:0;font-weight:600;overflow-wrap:anywhere}
 `;
 
 export function stylesheetEndpoint(): RequestHandler {

@@ -81,8 +81,15 @@ export async function continueAuthorization(ctx: ProviderContext, req: Request, 
   }
   const consent = await ctx.models.consents.find(consentKey(current.session.sub, client.client_id));
   const covered = consent !== undefined && request.scope.split(' ').every((s) => consent.scopes.includes(s));
-  if (!covered || request.prompt.includes('consent')) {
-    if (none) throw new ConsentRequired('the user has not approved this client for the requested scopes');
+  // Authorization details (a payment...) are approved one request at a time: never covered by remembered consent.
+  if (!covered || request.prompt.includes('consent') || request.authorizationDetails) {
+    if (none) {
+      throw new ConsentRequired(
+        request.authorizationDetails
+          ? 'authorization_details need the user’s approval on the consent page'
+          : 'the user has not approved this client for the requested scopes',
+      );
+    }
     const id = await save(ctx, pending);
     return void res.redirect(303, consentPath(id));
   }

@@ -33,6 +33,7 @@ export async function issueAuthorizationResponse(
     acr: session.acr,
     amr: session.amr,
     sid: publicSid(ctx, current.sid),
+    ...(request.authorizationDetails ? { authorizationDetails: request.authorizationDetails } : {}),
   };
   const out: Record<string, string> = {};
   if (types.includes('code')) {

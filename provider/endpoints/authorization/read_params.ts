@@ -6,8 +6,7 @@
  */
 import type { Request } from 'express';
 import { InvalidRequest, type OAuthError } from '../../../shared/errors.ts';
-import { defaults } from '../../defaults.ts';
-import type { Params } from '../../middleware/params.ts';
+import { tooLong, type Params } from '../../middleware/params.ts';
 
 export interface AuthorizationParams {
   /** Every well-formed parameter; empty values count as omitted (RFC 6749 §3.1). */
@@ -27,7 +26,7 @@ export function readAuthorizationParams(req: Request): AuthorizationParams {
   const params: Record<string, string | undefined> = Object.create(null);
   let problem: { error: OAuthError; name: string } | undefined;
   for (const [name, value] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
-    if (typeof value === 'string' && value.length <= defaults.maxParamLength) {
+    if (typeof value === 'string' && !tooLong(name, value)) {
       params[name] = value === '' ? undefined : value;
       continue;
     }

@@ -12,12 +12,14 @@ import { checkResponseMode, checkResponseType } from './check_response_type.ts';
 import { checkScope } from './check_scope.ts';
 import { checkLoginHint, checkMaxAge, checkNonce, checkPrompt } from './check_oidc_params.ts';
 import { checkPkce } from './check_pkce.ts';
+import { checkAuthorizationDetails } from './check_authorization_details.ts';
 
 const CHECKS: readonly AuthorizationCheck[] = [
   checkRequestObject,
   checkResponseType,
   checkResponseMode,
   checkScope,
+  checkAuthorizationDetails,
   checkNonce,
   checkPrompt,
   checkMaxAge,
