@@ -7,7 +7,6 @@
 import type { ProviderContext } from '../context.ts';
 import type { Client } from '../models/client.ts';
 import type { User } from '../models/user.ts';
-import { defaults } from '../defaults.ts';
 import { InvalidGrant } from '../../shared/errors.ts';
 import { issueTokenSet, revokeGrant, saveGrant } from '../tokens/issue.ts';
 import { nowSeconds } from '../../shared/time.ts';
@@ -17,6 +16,7 @@ import { notifyClient } from './notify.ts';
 import { rememberConsent } from './consent.ts';
 import { shortenFatigueSlot } from './fatigue.ts';
 import { recordTtl, type CibaRequest } from './request.ts';
+import type { Approval } from './approval_acr.ts';
 
 type Outcome = { readonly status: 'approved'; readonly grantId: string } | { readonly status: 'denied'; readonly description: string };
 
@@ -45,8 +45,16 @@ async function recordOutcome(ctx: ProviderContext, authReqId: string, outcome: O
 const alreadyDecided = () => new InvalidGrant('the request was already decided');
 
 /** SUCCEED: creates the grant, records the approval (and consent, when it was asked for) and delivers. */
-export async function approveRequest(ctx: ProviderContext, authReqId: string, request: CibaRequest, user: User): Promise<void> {
-  const grant = await saveGrant(ctx, { sub: user.sub, clientId: request.clientId, scope: request.scope, authTime: nowSeconds(), acr: defaults.cibaAcr });
+export async function approveRequest(ctx: ProviderContext, authReqId: string, request: CibaRequest, user: User, approval: Approval): Promise<void> {
+  const grant = await saveGrant(ctx, {
+    sub: user.sub,
+    clientId: request.clientId,
+    scope: request.scope,
+    authTime: nowSeconds(),
+    acr: approval.acr,
+    ...(approval.amr ? { amr: approval.amr } : {}),
+    ...(request.authorizationDetails ? { authorizationDetails: request.authorizationDetails } : {}),
+  });
   const decided = await recordOutcome(ctx, authReqId, { status: 'approved', grantId: grant.grantId });
   if (!decided) {
     await ctx.models.grants.delete(grant.grantId);

@@ -5,7 +5,7 @@
  * accepted. The contract (body, claims, paths) is shared/auth-channel.ts.
  * @see https://www.keycloak.org/docs/latest/server_admin/#_client_initiated_backchannel_authentication_grant (Provider setting: Authentication Requested URI)
  */
-import { ServerError } from '../../shared/errors.ts';
+import { AccessDenied, ServerError } from '../../shared/errors.ts';
 import type { DelegationRequest, DelegationTokenClaims } from '../../shared/auth-channel.ts';
 import type { ProviderContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
@@ -46,9 +46,30 @@ export function signDelegationToken(ctx: ProviderContext, c: DelegationTokenInpu
   return ctx.keys.sign({ ...claims }, DELEGATION_TOKEN_ALG);
 }
 
-/** POSTs the delegation and resolves when the entity answered 201; throws AuthenticationChannelUnavailable otherwise. */
+/** Longest refusal description taken from the entity. */
+const REFUSAL_MAX_LENGTH = 300;
+
+/**
+ * Nod extension: an entity that can tell at once that a request can never be approved (a passkey
+ * is required and the user has no device holding one) answers 403 `{"error": "access_denied",
+ * "error_description"}`; the client then gets access_denied straight away, not a request that only
+ * expires. Any other refusal is the channel failing.
+ */
+async function refusalOf(res: Response): Promise<AccessDenied | undefined> {
+  if (res.status !== 403 || !res.headers.get('content-type')?.includes('application/json')) return undefined;
+  const body = (await res.json().catch(() => undefined)) as { error?: unknown; error_description?: unknown } | undefined;
+  if (body?.error !== 'access_denied') return undefined;
+  const description = typeof body.error_description === 'string' ? body.error_description.slice(0, REFUSAL_MAX_LENGTH) : undefined;
+  return new AccessDenied(description ?? 'the authentication device refused the request');
+}
+
+/**
+ * POSTs the delegation and resolves when the entity answered 201; throws AccessDenied when the
+ * entity refused the request itself, AuthenticationChannelUnavailable otherwise.
+ */
 export async function delegate(ctx: ProviderContext, token: string, body: DelegationRequest, timeoutMs: number): Promise<void> {
   let status: number;
+  let refusal: AccessDenied | undefined;
   try {
     const res = await fetch(ctx.config.authChannelUrl, {
       method: 'POST',
@@ -58,7 +79,8 @@ export async function delegate(ctx: ProviderContext, token: string, body: Delega
       signal: AbortSignal.timeout(timeoutMs),
     });
     status = res.status;
-    await res.body?.cancel();
+    refusal = await refusalOf(res);
+    await res.body?.cancel().catch(() => undefined);
   } catch (e) {
     const why =
       (e as Error).name === 'TimeoutError'
@@ -66,5 +88,6 @@ export async function delegate(ctx: ProviderContext, token: string, body: Delega
         : `${(e as Error).message} ${String((e as { cause?: { code?: string } }).cause?.code ?? '')}`.trim();
     throw new AuthenticationChannelUnavailable(`delegation failed: ${why}`);
   }
+  if (refusal) throw refusal;
   if (status !== 201) throw new AuthenticationChannelUnavailable(`delegation answered ${status}, expected 201`);
 }

@@ -7,6 +7,7 @@
 import type { DELIVERY_MODES } from '../models/client.ts';
 import type { PollableRequest } from '../grants/pollable.ts';
 import { defaults } from '../defaults.ts';
+import type { AuthorizationDetail } from '../../shared/authorization_details.ts';
 
 export type DeliveryMode = (typeof DELIVERY_MODES)[number];
 
@@ -22,7 +23,10 @@ export interface CibaRequest extends PollableRequest {
   /** What the delegation told the entity: the user has not yet consented to these scopes. */
   readonly consentRequired: boolean;
   readonly bindingMessage?: string;
+  /** The request's acr_values, else the client's default_acr_values (ciba/acr_values.ts). */
   readonly acrValues?: string;
+  /** RFC 9396 details the user is asked to approve; granted as they are on approval. */
+  readonly authorizationDetails?: readonly AuthorizationDetail[];
   /** Bearer token for the client notification endpoint (ping and push). */
   readonly notificationToken?: string;
   /** Set once approved. */

@@ -18,12 +18,15 @@ import { assertCibaClient, assertNotLocked, checkHintAccepted, checkNotification
 import { checkBindingMessage } from '../ciba/binding_message.ts';
 import { resolveHint } from '../ciba/hints.ts';
 import { checkUserCode } from '../ciba/user_code.ts';
+import { checkAcrValues } from '../ciba/acr_values.ts';
+import { checkAuthorizationDetails } from '../authorization_details/check.ts';
 import { releaseFatigueSlot, reserveFatigueSlot } from '../ciba/fatigue.ts';
 import { isConsentRequired } from '../ciba/consent.ts';
 import { recordTtl, type CibaRequest } from '../ciba/request.ts';
 import { delegate, signDelegationToken } from '../ciba/delegation.ts';
 import { watchExpiry } from '../ciba/decide.ts';
 import type { BackchannelAuthenticationResponse } from '../../shared/wire.ts';
+import { AccessDenied } from '../../shared/errors.ts';
 
 /** Bytes of CSPRNG output in an auth_req_id (256 bits; the spec asks for at least 128). */
 const AUTH_REQ_ID_BYTES = 32;
@@ -36,6 +39,8 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
     const mode = assertCibaClient(client, policy);
     const params = await unpackSignedRequest(ctx, client, form);
     const scope = checkScope(client, params);
+    const authorizationDetails = checkAuthorizationDetails(client, params.authorization_details);
+    const acrValues = checkAcrValues(client, params);
     const hint = pickHint(params);
     checkHintAccepted(policy, hint);
     const bindingMessage = checkBindingMessage(params.binding_message, policy.bindingMessageMaxLength);
@@ -60,7 +65,8 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
       interval: client.ciba_interval ?? policy.interval,
       consentRequired,
       ...(bindingMessage !== undefined ? { bindingMessage } : {}),
-      ...(params.acr_values !== undefined ? { acrValues: params.acr_values } : {}),
+      ...(acrValues !== undefined ? { acrValues } : {}),
+      ...(authorizationDetails ? { authorizationDetails } : {}),
       ...(notificationToken !== undefined ? { notificationToken } : {}),
     };
     // Stored before delegating: an entity may call back before it answers 201. Both ids are fresh
@@ -88,6 +94,7 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
           ...(request.acrValues !== undefined ? { acr_values: request.acrValues } : {}),
           client_id: client.client_id,
           ...(client.client_name ? { client_name: client.client_name } : {}),
+          ...(authorizationDetails ? { authorization_details: authorizationDetails } : {}),
         },
         policy.delegationTimeoutMs,
       );
@@ -97,7 +104,8 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
         ctx.models.cibaDelegations.delete(request.jti),
         releaseFatigueSlot(ctx, user.sub, authReqId),
       ]);
-      ctx.log.warn('backchannel_authentication.delegation_failed', { ...logFields, detail: (e as { detail?: string }).detail });
+      if (e instanceof AccessDenied) ctx.log.info('backchannel_authentication.refused', { ...logFields, reason: e.description });
+      else ctx.log.warn('backchannel_authentication.delegation_failed', { ...logFields, detail: (e as { detail?: string }).detail });
       throw e;
     }
     ctx.events.emit('backchannel_authentication.delegated', { authReqId, ...logFields });

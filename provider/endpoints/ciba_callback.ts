@@ -3,8 +3,9 @@
  * the issuer as Keycloak's):
  * the entity presents the delegation bearer token and the user's decision. The token is
  * accepted once (its jti is consumed) and only before it expires; anything else is a 4xx and
- * changes nothing. SUCCEED approves (unless the account got locked meanwhile: then the request
- * ends denied and the entity gets 403); UNAUTHORIZED and CANCELLED end as access_denied.
+ * changes nothing. SUCCEED approves (unless the account got locked meanwhile, or the request
+ * required a passkey approval (acr phr) that the callback does not report: then the request ends
+ * denied and the entity gets 403); UNAUTHORIZED and CANCELLED end as access_denied.
  */
 import type { RequestHandler } from 'express';
 import type { JWTPayload } from 'jose';
@@ -15,6 +16,7 @@ import { isLocked } from '../models/user.ts';
 import { DELEGATION_TOKEN_ALG } from '../ciba/delegation.ts';
 import { approveRequest, denyRequest } from '../ciba/decide.ts';
 import type { CibaRequest } from '../ciba/request.ts';
+import { approvalOf } from '../ciba/approval_acr.ts';
 
 function invalidToken(description: string, detail?: string): InvalidToken {
   const e = new InvalidToken(description, detail);
@@ -62,7 +64,9 @@ export function cibaCallbackEndpoint(ctx: ProviderContext): RequestHandler {
   return async (req, res) => {
     const claims = await verifyDelegationToken(ctx, req.headers.authorization);
     if (!req.is('application/json')) throw new InvalidRequest('the body must be application/json');
-    const { status } = parseCallbackRequest(req.body);
+    // Parsed whole (acr and amr too) before the token is spent: a malformed body changes nothing.
+    const callback = parseCallbackRequest(req.body);
+    const { status } = callback;
     const { authReqId, request } = await takePendingRequest(ctx, claims);
     if (status === CALLBACK_STATUS.approved) {
       const user = await ctx.models.users.find(request.sub);
@@ -70,7 +74,12 @@ export function cibaCallbackEndpoint(ctx: ProviderContext): RequestHandler {
         await denyRequest(ctx, authReqId, 'the user account is locked');
         throw new AccessDenied('the user account is locked; the request was denied');
       }
-      await approveRequest(ctx, authReqId, request, user);
+      const approval = approvalOf(request, callback);
+      if ('refused' in approval) {
+        await denyRequest(ctx, authReqId, request, approval.refused);
+        throw new AccessDenied(`${approval.refused}; the request was denied`);
+      }
+      await approveRequest(ctx, authReqId, request, user, approval);
     } else {
       await denyRequest(ctx, authReqId, status === CALLBACK_STATUS.cancelled ? 'the user cancelled the request' : 'the user denied the request');
     }

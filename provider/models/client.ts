@@ -7,6 +7,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { InvalidClientMetadata } from '../../shared/errors.ts';
 import { CIBA_GRANT_TYPE, DEVICE_CODE_GRANT_TYPE } from '../../shared/constants.ts';
+import { authorizationDetailsTypesMetadata } from './client_authorization_details_types.ts';
+import { defaultAcrValuesMetadata } from './client_default_acr_values.ts';
 
 export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', CIBA_GRANT_TYPE, DEVICE_CODE_GRANT_TYPE] as const;
 export const RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token', 'token'] as const;
@@ -41,7 +43,14 @@ export interface Client {
   readonly ciba_interval?: number;
   readonly device_code_expires_in?: number;
   readonly device_code_interval?: number;
+  /** RFC 9396: the authorization details types this client may request (client_authorization_details_types.ts). */
+  readonly authorization_details_types?: readonly string[];
+  /** The acr values of its backchannel requests that send none, e.g. ["phr"] (client_default_acr_values.ts). */
+  readonly default_acr_values?: readonly string[];
 }
+
+/** Metadata fields validated in their own modules: each returns its part of the stored client or throws InvalidClientMetadata. */
+const METADATA_EXTENSIONS: ReadonlyArray<(input: Record<string, unknown>) => Partial<Client>> = [authorizationDetailsTypesMetadata, defaultAcrValuesMetadata];
 
 /** Hashes a client secret for storage and comparison. */
 export function hashSecret(secret: string): string {
@@ -170,6 +179,7 @@ export function validateClientMetadata(input: Input): { client: Client; secret?:
         .map((f) => [f, positiveInt(input, f)] as const)
         .filter(([, v]) => v !== undefined),
     ),
+    ...Object.assign({}, ...METADATA_EXTENSIONS.map((f) => f(input))),
   };
   const needsSecret = method === 'client_secret_basic' || method === 'client_secret_post';
   if (needsSecret && typeof secret !== 'string') {
