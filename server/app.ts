@@ -9,6 +9,7 @@
  *   POST /api/devices                  enroll (provider access token)
  *   GET  /api/devices, PATCH/DELETE /api/devices/:id
  *   GET  /api/requests, GET /api/requests/:id, POST /api/requests/:id/decision
+ *   POST /api/requests/:id/passkey-challenge, GET/POST/DELETE /api/passkey, POST /api/passkey/options
  *   GET/PUT/DELETE /api/push, POST /api/push/test
  *   GET  /ws (upgrade)                 live channel
  */
@@ -29,6 +30,8 @@ import { delegationEndpoint } from './endpoints/delegation.ts';
 import { enrollEndpoint, listDevicesEndpoint, removeDeviceEndpoint, renameDeviceEndpoint } from './endpoints/devices.ts';
 import { deletePushEndpoint, getPushEndpoint, putPushEndpoint, testPushEndpoint } from './endpoints/push.ts';
 import { getRequestEndpoint, listRequestsEndpoint } from './endpoints/requests.ts';
+import { getPasskeyEndpoint, passkeyChallengeEndpoint, passkeyOptionsEndpoint, registerPasskeyEndpoint, removePasskeyEndpoint } from './endpoints/passkey.ts';
+import { PASSKEY_API } from '../shared/passkey-api.ts';
 import { authenticateDevice } from './middleware/authenticate_device.ts';
 import { NotFound } from './errors.ts';
 import { renderError } from './middleware/render_error.ts';
@@ -99,6 +102,11 @@ export function buildApp(ctx: ServerContext, hub: WsHub, lifecycle: RequestLifec
   app.get(ENTITY_API.requests, device, listRequestsEndpoint(ctx));
   app.get('/api/requests/:id', device, getRequestEndpoint(ctx));
   app.post('/api/requests/:id/decision', device, json, decisionEndpoint(ctx, lifecycle));
+  app.post('/api/requests/:id/passkey-challenge', device, json, passkeyChallengeEndpoint(ctx));
+  app.get(PASSKEY_API.passkey, device, getPasskeyEndpoint(ctx));
+  app.post(PASSKEY_API.options, device, passkeyOptionsEndpoint(ctx));
+  app.post(PASSKEY_API.passkey, device, json, registerPasskeyEndpoint(ctx));
+  app.delete(PASSKEY_API.passkey, device, removePasskeyEndpoint(ctx));
   app.get(ENTITY_API.push, device, getPushEndpoint(ctx));
   app.put(ENTITY_API.push, device, json, putPushEndpoint(ctx));
   app.delete(ENTITY_API.push, device, deletePushEndpoint(ctx));

@@ -78,6 +78,14 @@ export const defaults = {
   appScope: 'openid profile',
   /** Title of the Web Push notification: generic, nothing sensitive on a lock screen. */
   pushTitle: 'New sign-in request',
+  /** Largest signed decision (compact JWS) accepted, in characters: a passkey assertion inside it can carry a credential id of up to 1023 bytes. */
+  maxSignedDecision: 16 * 1024,
+  /** A WebAuthn challenge (registration or approval) is valid this long; the app asks for it right before the passkey prompt. */
+  passkeyChallengeTtl: 120,
+  /** How long the browser's passkey prompt may stay open (ms), as WebAuthn's `timeout`. */
+  passkeyTimeoutMs: 60_000,
+  /** Relying party name shown in the passkey prompts. */
+  passkeyRpName: 'Nod',
   /** Default VAPID subject (a contact for push services); set NOD_VAPID_SUBJECT in deployments. */
   vapidSubject: 'mailto:nod@example.invalid',
 } as const;

@@ -48,6 +48,9 @@ export interface StoredDecision {
   readonly device_id: string;
   readonly reason?: string;
   readonly at: number;
+  /** How the approval was made, when a decision check established more than the device key (acr "phr"). */
+  readonly acr?: string;
+  readonly amr?: readonly string[];
 }
 
 export interface CallbackState {
@@ -94,6 +97,31 @@ export interface PushSubscriptionRecord {
   readonly last_error?: string;
 }
 
+/** A passkey (WebAuthn credential) the app registered on one device; keyed by device id (one per device). */
+export interface Passkey {
+  readonly device_id: string;
+  /** base64url credential id. */
+  readonly credential_id: string;
+  /** base64url COSE public key. */
+  readonly public_key: string;
+  /** Signature counter last seen (0 for authenticators that keep none). */
+  readonly counter: number;
+  readonly transports?: readonly string[];
+  /** Whether the authenticator says the credential is synced to other devices (informational). */
+  readonly backed_up?: boolean;
+  readonly created_at: number;
+  readonly last_used_at?: number;
+}
+
+/** A WebAuthn challenge the entity issued, keyed by the challenge itself (base64url); consumed by its one use. */
+export interface PasskeyChallenge {
+  readonly purpose: 'register' | 'approve';
+  readonly device_id: string;
+  /** approve: the request, and the shown_hash the challenge commits to (shared/shown.ts). */
+  readonly request_id?: string;
+  readonly shown_hash?: string;
+}
+
 export interface Models {
   /** Entity-wide settings (the VAPID keys), one record per setting. */
   readonly settings: Collection<Record<string, unknown>>;
@@ -104,6 +132,10 @@ export interface Models {
   readonly jtis: Collection<SeenJti>;
   /** Keyed by device id. */
   readonly push: Collection<PushSubscriptionRecord>;
+  /** Keyed by device id. */
+  readonly passkeys: Collection<Passkey>;
+  /** Keyed by challenge; single use (consume). */
+  readonly passkeyChallenges: Collection<PasskeyChallenge>;
 }
 
 export function openModels(store: Store): Models {
@@ -115,5 +147,7 @@ export function openModels(store: Store): Models {
     settlements: store.collection<Settlement>('settlements'),
     jtis: store.collection<SeenJti>('jtis'),
     push: store.collection<PushSubscriptionRecord>('push'),
+    passkeys: store.collection<Passkey>('passkeys'),
+    passkeyChallenges: store.collection<PasskeyChallenge>('passkey_challenges'),
   };
 }

@@ -37,7 +37,12 @@ export async function authenticateDeviceToken(ctx: ServerContext, token: string)
   return { device, sessionId };
 }
 
-/** Removes a device with its sessions and push subscription. */
+/** Removes a device with its sessions, push subscription and passkey. */
 export async function removeDevice(ctx: ServerContext, deviceId: string): Promise<void> {
-  await Promise.all([ctx.models.sessions.deleteBy('deviceId', deviceId), ctx.models.push.delete(deviceId), ctx.models.devices.delete(deviceId)]);
+  await Promise.all([
+    ctx.models.sessions.deleteBy('deviceId', deviceId),
+    ctx.models.push.delete(deviceId),
+    ctx.models.passkeys.delete(deviceId),
+    ctx.models.devices.delete(deviceId),
+  ]);
 }

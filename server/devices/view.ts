@@ -19,10 +19,11 @@ export function deviceRequestView(r: PendingRequest): DeviceRequest {
     created_at: r.created_at,
     expires_at: r.expires_at,
     ...(r.decided_by !== undefined ? { decided_by: r.decided_by } : {}),
+    ...(r.authorization_details !== undefined ? { authorization_details: r.authorization_details } : {}),
   };
 }
 
-export function deviceInfoView(d: Device, push: boolean, currentId: string): DeviceInfo {
+export function deviceInfoView(d: Device, push: boolean, currentId: string, passkey = false): DeviceInfo {
   return {
     device_id: d.device_id,
     name: d.name,
@@ -30,6 +31,7 @@ export function deviceInfoView(d: Device, push: boolean, currentId: string): Dev
     ...(d.last_seen_at !== undefined ? { last_seen_at: d.last_seen_at } : {}),
     push,
     current: d.device_id === currentId,
+    passkey,
   };
 }
 

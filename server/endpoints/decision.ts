@@ -1,7 +1,8 @@
 /**
  * POST /api/requests/:id/decision `{signed}`: a compact JWS (ES256) made with the device's
  * enrolled key, whose payload names this request, this device, the decision and a fresh `iat`.
- * First answer wins: a settled request answers 409, an expired one 410.
+ * Then the decision checks (decisions/index.ts: what was shown, the passkey). First answer wins:
+ * a settled request answers 409, an expired one 410.
  * @see ../../shared/entity-api.ts DecisionPayload
  */
 import type { RequestHandler } from 'express';
@@ -16,10 +17,11 @@ import { currentDevice } from '../middleware/authenticate_device.ts';
 import type { Device } from '../models.ts';
 import type { RequestLifecycle } from '../requests/lifecycle.ts';
 import { requestForDevice } from './requests.ts';
+import { runDecisionChecks } from '../decisions/index.ts';
 
 /** Checks the signature and claims of a signed decision; returns its payload. */
 export async function verifyDecision(signed: unknown, device: Device, requestId: string): Promise<DecisionPayload> {
-  if (typeof signed !== 'string' || signed.length > 4096) throw new InvalidRequest('signed is required: a compact JWS');
+  if (typeof signed !== 'string' || signed.length > defaults.maxSignedDecision) throw new InvalidRequest('signed is required: a compact JWS');
   let payload: DecisionPayload;
   try {
     const key = await importJWK(device.public_key, 'ES256');
@@ -45,7 +47,13 @@ export function decisionEndpoint(ctx: ServerContext, lifecycle: RequestLifecycle
     const device = currentDevice(res);
     const r = await requestForDevice(ctx, String(req.params.id), res);
     const payload = await verifyDecision((req.body as Record<string, unknown> | undefined)?.signed, device, r.id);
-    const settled = await lifecycle.decide(r, { decision: payload.decision, ...(payload.reason ? { reason: payload.reason } : {}), by: device.device_id });
+    const evidence = await runDecisionChecks(ctx, { request: r, device, payload });
+    const settled = await lifecycle.decide(r, {
+      decision: payload.decision,
+      ...(payload.reason ? { reason: payload.reason } : {}),
+      by: device.device_id,
+      ...(evidence.acr ? { evidence } : {}),
+    });
     const answer: DecisionResponse = { id: settled.id, status: settled.status };
     res.set('Cache-Control', 'no-store').json(answer);
   };

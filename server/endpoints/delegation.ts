@@ -3,7 +3,8 @@
  * are shared/auth-channel.ts). The provider POSTs a JSON DelegationRequest with
  * `Authorization: Bearer <JWS>`. The token is verified before anything is stored: trusted `iss`,
  * signature by the issuer's JWKS, `aud` = `iss`, `exp` in the future, `jti` never seen. The
- * answer is 201 DelegationAccepted once the request is stored.
+ * answer is 201 DelegationAccepted once the request is stored, or 403 access_denied when it can
+ * never be approved (requests/passkey_possible.ts).
  * @see https://www.keycloak.org/docs/latest/server_admin/#_client_initiated_backchannel_authentication_grant
  */
 import type { RequestHandler } from 'express';
@@ -16,6 +17,7 @@ import { bearerToken, withChallenge } from '../middleware/bearer.ts';
 import { nameKey, type PendingRequest, userKey } from '../models.ts';
 import type { RequestLifecycle } from '../requests/lifecycle.ts';
 import { verifyIssuerToken } from '../tokens/verify_issuer_token.ts';
+import { assertPasskeyPossible } from '../requests/passkey_possible.ts';
 
 export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecycle): RequestHandler {
   return async (req, res) => {
@@ -31,6 +33,11 @@ export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecyc
     if (typeof payload.jti !== 'string' || !payload.jti) throw withChallenge(new InvalidToken('the token has no jti'));
     if (exp - nowSeconds() > defaults.maxRequestLifetime) throw withChallenge(new InvalidToken('the token lives longer than a request may'));
     const body = parseDelegationRequest(req.body);
+    const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
+    const azp = typeof payload.azp === 'string' ? payload.azp : undefined;
+    const keys = { ...(sub ? { sub, userKey: userKey(issuer, sub) } : {}), nameKey: nameKey(issuer, body.login_hint) };
+    // Refused before anything is stored: the provider may send the same token again later.
+    await assertPasskeyPossible(ctx, { ...keys, login_hint: body.login_hint, ...(body.acr_values !== undefined ? { acr_values: body.acr_values } : {}) });
     const jtiKey = `${issuer} ${payload.jti}`;
     // Insert-if-absent: of two deliveries of one token, on any nodes, exactly one is accepted. Not
     // awaited for durability on its own: the request's durable write right after covers it (lowdb
@@ -40,16 +47,13 @@ export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecyc
       ctx.log.warn('delegation.replayed', { issuer, jti: payload.jti });
       throw withChallenge(new InvalidToken('the token was already used'));
     }
-    const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
-    const azp = typeof payload.azp === 'string' ? payload.azp : undefined;
     let record: PendingRequest;
     try {
       record = await lifecycle.accept({
         issuer,
         token,
         jti: payload.jti,
-        ...(sub ? { sub, userKey: userKey(issuer, sub) } : {}),
-        nameKey: nameKey(issuer, body.login_hint),
+        ...keys,
         ...body,
         ...((body.client_id ?? azp) ? { client_id: body.client_id ?? azp } : {}),
         expires_at: exp,

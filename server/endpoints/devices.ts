@@ -91,7 +91,9 @@ export function listDevicesEndpoint(ctx: ServerContext): RequestHandler {
     const me = currentDevice(res);
     const devices = (await ctx.models.devices.findBy('userKey', me.userKey)).map((r) => r.value).sort((a, b) => a.created_at - b.created_at);
     const out: DeviceInfo[] = [];
-    for (const d of devices) out.push(deviceInfoView(d, !!(await ctx.models.push.find(d.device_id)), me.device_id));
+    for (const d of devices) {
+      out.push(deviceInfoView(d, !!(await ctx.models.push.find(d.device_id)), me.device_id, !!(await ctx.models.passkeys.find(d.device_id))));
+    }
     res.set('Cache-Control', 'no-store').json(out);
   };
 }
@@ -104,7 +106,7 @@ export function renameDeviceEndpoint(ctx: ServerContext): RequestHandler {
     const name = parseName((req.body as Record<string, unknown> | undefined)?.name);
     const renamed = await ctx.models.devices.update(d.device_id, (current) => (current ? { ...current, name } : undefined));
     if (renamed.outcome !== 'updated') throw new NotFound('no such device');
-    res.json(deviceInfoView(renamed.record.value, !!(await ctx.models.push.find(d.device_id)), me.device_id));
+    res.json(deviceInfoView(renamed.record.value, !!(await ctx.models.push.find(d.device_id)), me.device_id, !!(await ctx.models.passkeys.find(d.device_id))));
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The callback to the provider: `POST {iss}/protocol/openid-connect/ext/ciba/auth/callback`
- * with the delegation's own bearer token and `{status}`. Only a 200 counts as done. Network
+ * with the delegation's own bearer token and `{status}` (plus `acr`/`amr` after a passkey approval). Only a 200 counts as done. Network
  * errors and other answers are retried with backoff until the request expires, except 400, 401
  * and 403: the provider has refused this token or decision, and a retry cannot change that.
  */
@@ -8,7 +8,12 @@ import { CIBA_CALLBACK_PATH, type CallbackRequest } from '../../shared/auth-chan
 import { nowSeconds } from '../../shared/time.ts';
 import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
-import type { CallbackState } from '../models.ts';
+import type { CallbackState, StoredDecision } from '../models.ts';
+
+/** `{status}`, plus on a passkey approval `acr` and space-separated `amr` (strings: Keycloak reads extra members as strings). */
+export function callbackBody(d: StoredDecision): CallbackRequest {
+  return { status: d.status, ...(d.acr ? { acr: d.acr } : {}), ...(d.acr && d.amr?.length ? { amr: d.amr.join(' ') } : {}) };
+}
 
 type Outcome = { done: true } | { done: false; final: boolean; error: string };
 
@@ -61,7 +66,7 @@ export class CallbackSender {
         if (this.stopped) return;
         r = await ctx.models.requests.find(id);
         if (!r?.decision || r.callback?.state !== 'pending') return;
-        outcome = await attempt(`${r.issuer}${CIBA_CALLBACK_PATH}`, r.token, { status: r.decision.status }, this.abort.signal);
+        outcome = await attempt(`${r.issuer}${CIBA_CALLBACK_PATH}`, r.token, callbackBody(r.decision), this.abort.signal);
       } finally {
         release();
       }

@@ -16,6 +16,7 @@ import { pushToDevice, pushTopic } from '../notify/web_push.ts';
 import type { WsHub } from '../notify/ws_hub.ts';
 import { CallbackSender } from './callback.ts';
 import { devicesForRequest } from './queries.ts';
+import type { DecisionEvidence } from '../decisions/check.ts';
 
 /** The counter that numbers requests in arrival order. */
 const SEQUENCE = 'request-seq';
@@ -27,6 +28,8 @@ export interface Decision {
   readonly reason?: DenyReason;
   /** Device id, or `auto-approve` for the demo hook. */
   readonly by: string;
+  /** What the decision checks established (acr "phr" and its amr), sent with the callback. */
+  readonly evidence?: DecisionEvidence;
 }
 
 /** approve → SUCCEED; deny "not me" (or no reason) → UNAUTHORIZED; deny "changed my mind" → CANCELLED. */
@@ -107,14 +110,20 @@ export class RequestLifecycle {
     }
     this.disarm(r.id);
     const { status, shown } = callbackStatusOf(d);
-    const decision = { status, device_id: d.by, ...(d.reason ? { reason: d.reason } : {}), at: nowSeconds() };
+    const decision = { status, device_id: d.by, ...(d.reason ? { reason: d.reason } : {}), at: nowSeconds(), ...(d.evidence ?? {}) };
     const moved = await ctx.models.requests.update(
       r.id,
       (current): PendingRequest => ({ ...(current ?? r), status: shown, decided_by: d.by, decision, callback: { state: 'pending', attempts: 0 } }),
       { expiresIn: this.ttlOf(r) },
     );
     const settled = moved.outcome === 'updated' ? moved.record.value : r;
-    ctx.log.info('request.decided', { request_id: r.id, status, device_id: d.by, ...(d.reason ? { reason: d.reason } : {}) });
+    ctx.log.info('request.decided', {
+      request_id: r.id,
+      status,
+      device_id: d.by,
+      ...(d.reason ? { reason: d.reason } : {}),
+      ...(d.evidence?.acr ? { acr: d.evidence.acr } : {}),
+    });
     if (d.decision === 'deny' && d.reason === 'not_me') {
       ctx.log.warn('request.suspected_fraud', {
         request_id: r.id,

@@ -12,7 +12,7 @@ function union<T>(a: Array<StoredRecord<T>>, b: Array<StoredRecord<T>>): T[] {
 }
 
 /** The enrolled devices a request is addressed to. */
-export async function devicesForRequest(ctx: ServerContext, r: PendingRequest): Promise<Device[]> {
+export async function devicesForRequest(ctx: ServerContext, r: Pick<PendingRequest, 'nameKey' | 'userKey'>): Promise<Device[]> {
   const byName = await ctx.models.devices.findBy('nameKey', r.nameKey);
   const bySub = r.userKey ? await ctx.models.devices.findBy('userKey', r.userKey) : [];
   return union(bySub, byName);

@@ -1,0 +1,95 @@
+/**
+ * Approving with the device's passkey (acr phr): a challenge bound to the request, the device
+ * and what the screen shows (shared/shown.ts passkeyChallenge), then the assertion verified with
+ * the device's credential: challenge taken once, origin and RP ID, signature, user verification,
+ * and the signature counter (a counter that does not grow means a cloned authenticator).
+ * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion
+ */
+import { randomBytes } from 'node:crypto';
+import { generateAuthenticationOptions, verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { PasskeyAssertion, PasskeyRequestOptions } from '../../shared/passkey-api.ts';
+import { passkeyChallenge } from '../../shared/shown.ts';
+import { nowSeconds, type ServerContext } from '../context.ts';
+import { defaults } from '../defaults.ts';
+import { InvalidDecision } from '../errors.ts';
+import type { Device, Passkey, PendingRequest } from '../models.ts';
+import { strip } from '../devices/sessions.ts';
+import { relyingParty } from './relying_party.ts';
+import { saveChallenge, signedChallenge, takeChallenge } from './challenges.ts';
+
+/** Options for navigator.credentials.get() that approve `r` showing `shownHash`, with `passkey` only. */
+export async function assertionOptions(
+  ctx: ServerContext,
+  r: PendingRequest,
+  device: Device,
+  passkey: Passkey,
+  shownHash: string,
+): Promise<PasskeyRequestOptions> {
+  const nonce = randomBytes(32).toString('base64url');
+  const challenge = await passkeyChallenge({ nonce, request_id: r.id, shown_hash: shownHash });
+  const options = await generateAuthenticationOptions({
+    rpID: relyingParty(ctx).id,
+    challenge: new Uint8Array(challenge),
+    allowCredentials: [{ id: passkey.credential_id, transports: [...(passkey.transports ?? [])] as AuthenticatorTransport[] }],
+    userVerification: 'required',
+    timeout: defaults.passkeyTimeoutMs,
+  });
+  await saveChallenge(
+    ctx,
+    options.challenge,
+    { purpose: 'approve', device_id: device.device_id, request_id: r.id, shown_hash: shownHash },
+    r.expires_at - nowSeconds(),
+  );
+  return options as PasskeyRequestOptions;
+}
+
+/** Checks an approval's assertion; resolves when it proves a verified user with this device's passkey, throws InvalidDecision otherwise. */
+export async function verifyAssertion(
+  ctx: ServerContext,
+  r: PendingRequest,
+  device: Device,
+  assertion: PasskeyAssertion,
+  shownHash: string | undefined,
+): Promise<void> {
+  const a = assertion as Partial<PasskeyAssertion> | null;
+  if (
+    !a ||
+    typeof a !== 'object' ||
+    typeof a.id !== 'string' ||
+    typeof a.response?.signature !== 'string' ||
+    typeof a.response.authenticatorData !== 'string'
+  ) {
+    throw new InvalidDecision('passkey must be the JSON form of navigator.credentials.get()');
+  }
+  const challenge = signedChallenge(a.response.clientDataJSON);
+  const issued = await takeChallenge(ctx, challenge, 'approve', device.device_id);
+  if (!issued) throw new InvalidDecision('the passkey challenge is unknown, expired or already used: approve again');
+  if (issued.request_id !== r.id) throw new InvalidDecision('the passkey challenge was issued for another request');
+  if (issued.shown_hash !== shownHash) throw new InvalidDecision('the passkey challenge was issued for what another screen showed (shown_hash)');
+  const passkey = await ctx.models.passkeys.find(device.device_id);
+  if (!passkey || passkey.credential_id !== a.id) throw new InvalidDecision('the assertion is not from this device’s passkey');
+  const rp = relyingParty(ctx);
+  let info;
+  try {
+    const result = await verifyAuthenticationResponse({
+      response: a as AuthenticationResponseJSON,
+      expectedChallenge: challenge!,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      credential: { id: passkey.credential_id, publicKey: new Uint8Array(Buffer.from(passkey.public_key, 'base64url')), counter: passkey.counter },
+      // Checked below, to answer with a plain reason.
+      requireUserVerification: false,
+    });
+    info = result.verified ? result.authenticationInfo : undefined;
+  } catch (e) {
+    ctx.log.warn('passkey.assertion_refused', { device_id: device.device_id, request_id: r.id, reason: (e as Error).message });
+    throw new InvalidDecision(`the passkey assertion does not verify: ${(e as Error).message}`);
+  }
+  if (!info) throw new InvalidDecision('the passkey assertion does not verify');
+  if (!info.userVerified) {
+    ctx.log.warn('passkey.user_not_verified', { device_id: device.device_id, request_id: r.id });
+    throw new InvalidDecision('your device did not verify you (fingerprint, face or screen lock), so this approval was not accepted');
+  }
+  const current = (await ctx.models.passkeys.find(device.device_id)) ?? passkey;
+  await ctx.models.passkeys.upsert(device.device_id, { ...strip(current), counter: info.newCounter, last_used_at: nowSeconds() });
+}
