@@ -9,6 +9,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9396#section-2.1
  */
 import type { AuthorizationDetail } from './authorization_details.ts';
+import { groupDigits } from './payment_summary.ts';
 
 /** How one authorization detail is shown. */
 export interface DetailView {
@@ -77,13 +78,6 @@ function rest(o: Obj, shown: Obj): Obj {
     out[k] = v;
   }
   return out;
-}
-
-/** "1250.00" → "1,250.00" (digits grouped by three; the fraction as sent). */
-export function groupDigits(amount: string): string {
-  const [whole = '', fraction] = amount.split('.');
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
 }
 
 /** An IBAN in groups of four, as printed on cards and statements. */
