@@ -15,6 +15,7 @@ import { REQUEST_ASK_WHY, sendDecision } from './lib/decide.ts';
 import { idbSet, KEYS } from './lib/idb.ts';
 import { loadSession } from './lib/session.ts';
 import { api, ApiError } from './lib/api.ts';
+import { requiresPhr } from '../../shared/phr.ts';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
 
@@ -92,14 +93,20 @@ self.addEventListener('push', (event) => {
       let title = payload.title;
       if (payload.type === 'request' && id) {
         const r = await details(id);
+        // A payment (authorization details) or a passkey approval is decided on the request screen, never from here.
+        const onScreenOnly = !!r && (r.authorization_details !== undefined || requiresPhr(r.acr_values));
         if (r) {
-          title = `${r.client} wants to sign you in`;
-          options.body = r.binding_message ? `Check the code: ${r.binding_message}` : 'Open Nod to review this sign-in.';
+          title = r.authorization_details ? `${r.client} asks you to approve` : `${r.client} wants to sign you in`;
+          options.body = onScreenOnly
+            ? 'Open Nod to review what you are asked to approve.'
+            : r.binding_message
+              ? `Check the code: ${r.binding_message}`
+              : 'Open Nod to review this sign-in.';
         }
         if (!r || r.status === 'pending') {
           options.requireInteraction = true;
           options.renotify = true;
-          if (actionsSupported())
+          if (actionsSupported() && !onScreenOnly)
             options.actions = [
               { action: 'approve', title: 'Approve' },
               { action: 'deny', title: 'Deny…' },

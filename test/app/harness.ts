@@ -31,6 +31,8 @@ export interface Stack {
 
 export interface StackOptions {
   readonly cibaExpiresIn?: number;
+  /** Passkeys need a domain as RP ID, never an IP address: the passkey tests serve the app on localhost. */
+  readonly appHost?: 'localhost' | '127.0.0.1';
 }
 
 /**
@@ -43,7 +45,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     const browser = teardown.add(await launchBrowser(), (b) => b.close());
     const port = await freePort();
-    const app = `http://127.0.0.1:${port}`;
+    const app = `http://${options.appHost ?? '127.0.0.1'}:${port}`;
     const provider = teardown.add(
       await startTestProvider({
         authChannelUrl: `${app}/ciba/delegation`,
@@ -127,7 +129,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function enroll(
   stack: Pick<Stack, 'app'> & { readonly provider: { readonly issuer: string } },
   page: Page,
-  opts: { username?: string; password?: string; deviceName?: string; shoot?: boolean } = {},
+  opts: { username?: string; password?: string; deviceName?: string; shoot?: boolean; onReady?: (page: Page) => Promise<void> } = {},
 ): Promise<void> {
   await page.goto(stack.app);
   await page.getByRole('heading', { name: 'Set up this device' }).waitFor();
@@ -144,6 +146,7 @@ export async function enroll(
   await Promise.race([page.waitForURL((u) => u.href.startsWith(`${stack.app}/callback`)), allow.waitFor().then(() => allow.click())]);
   await page.getByRole('heading', { name: 'This device is ready' }).waitFor({ timeout: 15_000 });
   if (opts.shoot) await screenshot(page, '02-enrolled');
+  await opts.onReady?.(page);
   await page.getByRole('button', { name: 'Go to requests' }).click();
   await page.getByRole('heading', { name: 'Requests', level: 1 }).waitFor();
   await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor();

@@ -13,14 +13,18 @@ export const REQUEST_ASK_WHY = 'deny';
 
 export type Decision = { readonly decision: 'approve' } | { readonly decision: 'deny'; readonly reason: DenyReason };
 
+/** What an approval from the request screen adds to the signed payload (lib/approval.ts). */
+export type ApprovalProof = Pick<DecisionPayload, 'shown_hash' | 'passkey'>;
+
 /** Signs and posts a decision; the entity answers 409 already_settled or 410 expired when too late. */
-export async function sendDecision(session: Session, requestId: string, d: Decision): Promise<DecisionResponse> {
+export async function sendDecision(session: Session, requestId: string, d: Decision, proof: ApprovalProof = {}): Promise<DecisionResponse> {
   const payload: DecisionPayload = {
     request_id: requestId,
     device_id: session.device_id,
     decision: d.decision,
     ...(d.decision === 'deny' ? { reason: d.reason } : {}),
     iat: nowSeconds(),
+    ...(d.decision === 'approve' ? proof : {}),
   };
   const signed = await signDecision(session.keys.privateKey, payload);
   return api<DecisionResponse>(ENTITY_API.decision(requestId), { method: 'POST', token: session.device_token, body: { signed } });

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ENTITY_API, type EnrollRequest, type EnrollResponse } from '../../../../shared/entity-api.ts';
 import { IosInstallHint } from '../../components/IosInstallHint.tsx';
+import { LazyPasskeyPanel } from '../../components/LazyPasskeyPanel.tsx';
 import { Notice } from '../../components/Notice.tsx';
 import { api, describeError } from '../../lib/api.ts';
 import { generateDeviceKey, publicJwk } from '../../lib/crypto.ts';
@@ -123,6 +124,10 @@ function Ready({ session }: { session: Session }) {
       {perm === 'granted' && <Notice tone="success">Notifications are on.</Notice>}
       {perm === 'denied' && <Notice tone="info">Notifications are off. Open Nod to see requests, or allow notifications in your browser’s settings.</Notice>}
       {error && <Notice tone="danger">{error}</Notice>}
+      <section class="card" aria-labelledby="passkey-title">
+        <h2 id="passkey-title">Approve with a passkey</h2>
+        <LazyPasskeyPanel session={session} />
+      </section>
       <IosInstallHint />
       <button type="button" class="btn btn-block" onClick={() => navigate('/requests', true)}>
         Go to requests

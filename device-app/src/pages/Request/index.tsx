@@ -1,5 +1,6 @@
 /**
- * One request: who asks, the binding message large (what the user compares with the other
+ * One request: what it asks to approve first (a payment's amount large, creditor, reference),
+ * who asks, the binding message large (what the user compares with the other
  * screen), the scopes in words, the issuer and the time left; Approve, or Deny with a reason.
  * Once it is expired or settled (here or on another device) the screen says so and the buttons go.
  */
@@ -18,6 +19,8 @@ import { useEnrolled } from '../../lib/use-app.ts';
 import { useFeed } from '../../lib/use-feed.ts';
 import { useNow } from '../../lib/use-now.ts';
 import { useTitle } from '../../lib/use-title.ts';
+import { useLazy } from '../../lib/use-lazy.ts';
+import { requiresPhr } from '../../../../shared/phr.ts';
 
 export function Request({ id }: { id: string }) {
   useTitle('Request');
@@ -136,8 +139,10 @@ function RequestView({ r }: { r: DeviceRequest }) {
   async function decide(d: Decision) {
     setBusy(d.decision === 'approve' ? 'approve' : d.reason);
     setError(undefined);
+    let approval: typeof import('../../lib/approval.ts') | undefined;
     try {
-      const res = await sendDecision(session, r.id, d);
+      if (d.decision === 'approve') approval = await import('../../lib/approval.ts');
+      const res = await sendDecision(session, r.id, d, approval && (await approval.approvalProof(session, r)));
       setMine(d);
       feed.settle(r.id, res.status, session.device_id);
     } catch (e) {
@@ -147,7 +152,7 @@ function RequestView({ r }: { r: DeviceRequest }) {
         // Settled on another device meanwhile: how it ended is known once the request is re-read.
         setSettledElsewhere(true);
       } else {
-        setError(describeError(e));
+        setError(approval?.passkeyErrorText(e, 'approve') ?? describeError(e));
       }
     } finally {
       setBusy(undefined);
@@ -161,12 +166,26 @@ function RequestView({ r }: { r: DeviceRequest }) {
         .filter(Boolean)
         .map((s) => ({ scope: s, description: describeScope(s) }));
 
+  const details = r.authorization_details;
+  const payment = details?.some((d) => d.type === 'payment_initiation');
+  const Details = useLazy(() => import('../../components/AuthorizationDetails.tsx'), !!details);
+  const phr = requiresPhr(r.acr_values);
+
   return (
     <article class="request" aria-labelledby="req-title">
-      <p class="eyebrow">Sign-in request</p>
+      <p class="eyebrow">{payment ? 'Payment request' : details ? 'Approval request' : 'Sign-in request'}</p>
       <h1 id="req-title">
-        <span data-testid="client">{r.client}</span> wants to sign you in
+        <span data-testid="client">{r.client}</span> {details ? `asks you to approve ${payment ? 'a payment' : 'this'}` : 'wants to sign you in'}
       </h1>
+
+      {details &&
+        (Details ? (
+          <Details.AuthorizationDetails details={details} />
+        ) : (
+          <p class="spinner" role="status">
+            Loading what you are asked to approve…
+          </p>
+        ))}
 
       <section class={`binding${open ? '' : ' binding-settled'}`} aria-labelledby="binding-label">
         <h2 id="binding-label" class="binding-label">
@@ -210,7 +229,7 @@ function RequestView({ r }: { r: DeviceRequest }) {
         {r.acr_values && (
           <div>
             <dt>Assurance</dt>
-            <dd>{r.acr_values}</dd>
+            <dd>{phr ? 'Your passkey: fingerprint, face or screen lock' : r.acr_values}</dd>
           </div>
         )}
         <div>
@@ -242,8 +261,14 @@ function RequestView({ r }: { r: DeviceRequest }) {
           </fieldset>
         ) : (
           <div class="decide">
-            <button type="button" class="btn btn-approve btn-block" disabled={busy !== undefined} onClick={() => decide({ decision: 'approve' })}>
-              <Icon name="check" /> {busy === 'approve' ? 'Approving…' : 'Approve'}
+            {phr && <p class="hint">To approve, confirm it’s you with your fingerprint, face or screen lock.</p>}
+            <button
+              type="button"
+              class="btn btn-approve btn-block"
+              disabled={busy !== undefined || (!!details && !Details)}
+              onClick={() => decide({ decision: 'approve' })}
+            >
+              <Icon name="check" /> {busy === 'approve' ? 'Approving…' : phr ? 'Approve with passkey' : 'Approve'}
             </button>
             <button type="button" class="btn btn-deny btn-block" disabled={busy !== undefined} onClick={() => setDenying(true)}>
               <Icon name="x" /> Deny

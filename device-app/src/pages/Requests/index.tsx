@@ -12,6 +12,7 @@ import { useFeed } from '../../lib/use-feed.ts';
 import { useNow } from '../../lib/use-now.ts';
 import { usePullRefresh } from '../../lib/use-pull-refresh.ts';
 import { useTitle } from '../../lib/use-title.ts';
+import { paymentSummary } from '../../../../shared/payment_summary.ts';
 
 const CONNECTION_TEXT: Record<Connection, string> = {
   connecting: 'Connecting…',
@@ -123,6 +124,7 @@ function RequestCard({ r, now }: { r: DeviceRequest; now: number }) {
           {clock(r.expires_at - now)}
         </span>
       </span>
+      {paymentSummary(r.authorization_details) && <span class="req-detail">{paymentSummary(r.authorization_details)}</span>}
       <span class="req-msg">{r.binding_message ?? 'No code sent'}</span>
       <span class="req-cta">
         Review <Icon name="chevron" size={18} />

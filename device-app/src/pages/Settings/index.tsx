@@ -6,6 +6,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { DEVICE_NAME_MAX_LENGTH, ENTITY_API, type DeviceInfo } from '../../../../shared/entity-api.ts';
 import { Icon } from '../../components/Icon.tsx';
 import { Notice } from '../../components/Notice.tsx';
+import { LazyPasskeyPanel } from '../../components/LazyPasskeyPanel.tsx';
 import { PushPanel } from '../../components/PushPanel.tsx';
 import { api, ApiError, describeError } from '../../lib/api.ts';
 import { host, when } from '../../lib/format.ts';
@@ -102,6 +103,11 @@ export function Settings() {
             <dd>Kept on this device; it can’t be exported</dd>
           </div>
         </dl>
+      </section>
+
+      <section class="card" aria-labelledby="passkey-title">
+        <h2 id="passkey-title">Approve with a passkey</h2>
+        <LazyPasskeyPanel session={session} />
       </section>
 
       <section class="card" aria-labelledby="push-title">
