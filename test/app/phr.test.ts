@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import * as client from 'openid-client';
-import { PAYMENT } from '../rar/helpers.ts';
+import { PAYMENT, jwtPayload } from '../rar/helpers.ts';
 import { enroll, phone, pollOutcome, screenshot, startCiba, startStack, type Stack } from './harness.ts';
 
 let stack: Stack;
@@ -71,7 +71,7 @@ test('a payment asking acr phr is approved with the passkey: ID token acr "phr",
   assert.ok((await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials[0]!.signCount > before, 'the passkey signed');
   const outcome = await pollOutcome(stack, auth);
   assert.ok(outcome.tokens, `tokens, not ${outcome.error}`);
-  const claims = outcome.tokens.claims()!;
+  const claims = jwtPayload(outcome.tokens.id_token!);
   assert.equal(claims.acr, 'phr');
   assert.deepEqual(claims.amr, ['hwk', 'user']);
   assert.deepEqual(outcome.tokens.authorization_details, [PAYMENT]);
