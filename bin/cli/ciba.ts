@@ -9,6 +9,8 @@ import { connect, pollSignal } from './oidc.ts';
 import { bigText } from './big-text.ts';
 import { printTokens, say } from './print.ts';
 import { withCountdown } from './wait.ts';
+import { paymentDetail } from './payment.ts';
+import { paymentSummary } from '../../shared/payment_summary.ts';
 
 const USAGE = `Usage: nod ciba [options]      (npm run ciba -- [options])
 
@@ -17,8 +19,11 @@ Phone approval: asks the user's phone to approve a login (CIBA, poll mode) and w
   --login-hint <user>        who signs in (default alice)
   --binding-message <text>   the code shown here and on the phone (default: a random 4-character code)
   --requested-expiry <s>     ask for this lifetime in seconds
-  --acr-values <values>      requested authentication context
+  --acr-values <values>      requested authentication context ("phr": the phone must approve with a passkey)
   --user-code <code>         the user's CIBA user code, for clients that require one
+  --payment "<amount> <currency> <creditor>"
+                             ask to approve a payment, e.g. "1250.00 EUR ACME GmbH" (RFC 9396
+                             payment_initiation); the phone shows it and the tokens carry it
 
 Exit code 0 when approved (the ID token claims are printed); 1 when denied, expired or failed.`;
 
@@ -31,6 +36,7 @@ export async function ciba(argv: string[]): Promise<void> {
       'requested-expiry': { type: 'string' },
       'acr-values': { type: 'string' },
       'user-code': { type: 'string' },
+      payment: { type: 'string' },
     },
   });
   if (!parsed) return;
@@ -40,15 +46,21 @@ export async function ciba(argv: string[]): Promise<void> {
   if (values['requested-expiry']) params.requested_expiry = String(intOption('requested-expiry', values['requested-expiry'], 0));
   if (values['acr-values']) params.acr_values = values['acr-values'];
   if (values['user-code']) params.user_code = values['user-code'];
+  const payment = values.payment !== undefined ? paymentDetail(values.payment) : undefined;
+  if (payment) params.authorization_details = JSON.stringify([payment]);
 
   const config = await connect(common);
   const started = await client.initiateBackchannelAuthentication(config, params);
-  say(`Asked ${loginHint} to approve a sign-in to ${common.clientId} at ${common.issuer}.`);
+  say(
+    payment
+      ? `Asked ${loginHint} to approve a payment of ${paymentSummary([payment])} for ${common.clientId} at ${common.issuer}.`
+      : `Asked ${loginHint} to approve a sign-in to ${common.clientId} at ${common.issuer}.`,
+  );
   say('Their phone shows this code; approve only if it matches:');
   say(bigText(bindingMessage));
   const tokens = await withCountdown(`Waiting for ${loginHint} to approve...`, started.expires_in, () =>
     client.pollBackchannelAuthenticationGrant(config, started, undefined, { signal: pollSignal(started.expires_in, started.interval ?? 5) }),
   );
-  say(`Approved: ${loginHint} signed in.`);
+  say(payment ? `Approved: ${loginHint} approved the payment.` : `Approved: ${loginHint} signed in.`);
   printTokens(tokens);
 }

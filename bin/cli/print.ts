@@ -29,4 +29,10 @@ export function printTokens(tokens: TokenEndpointResponse & TokenEndpointRespons
     say('ID token claims:');
     say(formatClaims(claims));
   }
+  // RFC 9396 §7: what the user approved beyond signing in.
+  const details = (tokens as { authorization_details?: unknown }).authorization_details;
+  if (Array.isArray(details)) {
+    say('Authorization details granted:');
+    for (const d of details) say(`  ${JSON.stringify(d)}`);
+  }
 }

@@ -14,6 +14,7 @@ import type { Browser, Page } from '../helpers/browser-fetch.ts';
 import type { SimDevice, WsClient } from '../entity/helpers.ts';
 import type { DeviceRequest, ServerMessage } from '../../shared/entity-api.ts';
 import { demoClients } from '../../provider/demo.ts';
+import { shownHash } from '../../shared/shown.ts';
 import { enrollDevice, freePort, NodProcess, runNod, startNod, type System } from './helpers.ts';
 
 describe('scenario clients', () => {
@@ -65,6 +66,20 @@ describe('scenario clients', () => {
       assert.match(exit.stdout, new RegExp(`iss\\s+${system.issuer}`));
       assert.match(exit.stdout, /aud\s+demo-bank/);
       assert.doesNotMatch(exit.stdout, /eyJ/, 'no token is printed');
+    });
+
+    it('--payment "1250.00 EUR ACME GmbH" asks the phone to approve that payment; the granted payment is printed (exit 0)', async () => {
+      const cli = new NodProcess(['ciba', ...common(), '--payment', '1250.00 EUR ACME GmbH', '--binding-message', 'PAY1'], {});
+      const request = await nextRequest();
+      assert.deepEqual(request.authorization_details, [
+        { type: 'payment_initiation', instructedAmount: { currency: 'EUR', amount: '1250.00' }, creditorName: 'ACME GmbH' },
+      ]);
+      assert.equal((await device.decide(request.id, 'approve', undefined, { shown_hash: await shownHash(request) })).status, 200);
+      const exit = await cli.exited;
+      assert.equal(exit.code, 0, exit.stderr);
+      assert.match(exit.stdout, /approve a payment of 1,250\.00 EUR to ACME GmbH/);
+      assert.match(exit.stdout, /Approved: alice approved the payment/);
+      assert.match(exit.stdout, /Authorization details granted:\n {2}\{"type":"payment_initiation",.*"creditorName":"ACME GmbH"\}/);
     });
 
     it('exits 1 with access_denied when the phone denies', async () => {
@@ -194,6 +209,14 @@ describe('scenario clients', () => {
       const exit = await runNod(['ciba', '--colour', 'blue']);
       assert.equal(exit.code, 2);
       assert.match(exit.stderr, /^error: .*--colour.*\(see --help\)\n$/);
+    });
+
+    it('rejects a --payment it cannot read with exit code 2 and an example', async () => {
+      for (const bad of ['1250.00 EUR', 'EUR 1250.00 ACME', '1,250.00 EUR ACME']) {
+        const exit = await runNod(['ciba', ...common(), '--payment', bad]);
+        assert.equal(exit.code, 2, bad);
+        assert.match(exit.stderr, /^error: --payment must be "<amount> <currency> <creditor>", for example "1250\.00 EUR ACME GmbH"/);
+      }
     });
 
     it('refuses a wrong client secret with invalid_client (exit 1)', async () => {
