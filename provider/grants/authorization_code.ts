@@ -20,10 +20,11 @@ async function replayed(ctx: ProviderContext, clientId: string, grantId: string)
   ctx.log.warn('authorization_code.reuse', { clientId, grantId });
   throw new InvalidGrant('authorization code was already used; the tokens issued for it have been revoked');
 }
+import { requestedDetails } from '../authorization_details/narrow.ts';
 
 export const authorizationCode = defineGrant({
   grantType: 'authorization_code',
-  parameters: ['code', 'redirect_uri', 'code_verifier'],
+  parameters: ['code', 'redirect_uri', 'code_verifier', 'authorization_details'],
   async handle(ctx, client, params) {
     const code = required(params, 'code');
     const found = await ctx.models.codes.get(code);
@@ -38,6 +39,8 @@ export const authorizationCode = defineGrant({
     } else if (verifier !== undefined) {
       throw new InvalidGrant('code_verifier was sent but the authorization request had no code_challenge');
     }
+    // Checked before the code is spent: a bad authorization_details must not cost the client its code.
+    const authorizationDetails = requestedDetails(record.grant.authorizationDetails, params.authorization_details);
     // The one atomic step that makes the code single use, whatever node the requests reach.
     const taken = await ctx.models.codes.consume(code);
     if (taken.outcome === 'missing') throw new InvalidGrant('authorization code is invalid or expired');
@@ -45,7 +48,7 @@ export const authorizationCode = defineGrant({
     const user = await ctx.models.users.find(record.grant.sub);
     if (!user || isLocked(user)) throw new InvalidGrant('the user can no longer sign in');
     const grant = await saveGrant(ctx, record.grant);
-    const tokens = await issueTokenSet(ctx, { client, grant, nonce: record.nonce });
+    const tokens = await issueTokenSet(ctx, { client, grant, nonce: record.nonce, authorizationDetails });
     ctx.events.emit('grant.success', { grantType: 'authorization_code', clientId: client.client_id, grantId: grant.grantId });
     return tokens;
   },

@@ -13,10 +13,11 @@ import { isLocked } from '../models/user.ts';
 import { issueTokenSet } from '../tokens/issue.ts';
 import { pollRequest } from './pollable.ts';
 import { defineGrant } from './grant.ts';
+import { requestedDetails } from '../authorization_details/narrow.ts';
 
 export const ciba = defineGrant({
   grantType: CIBA_GRANT_TYPE,
-  parameters: ['auth_req_id'],
+  parameters: ['auth_req_id', 'authorization_details'],
   async handle(ctx, client, params) {
     if (client.backchannel_token_delivery_mode === 'push')
       throw new UnauthorizedClient('the client is registered for push mode: tokens are delivered to its notification endpoint');
@@ -25,11 +26,14 @@ export const ciba = defineGrant({
     const started = await ctx.models.cibaRequests.find(authReqId);
     if (started?.clientId === client.client_id && started.mode === 'push')
       throw new UnauthorizedClient('the request is in push mode: tokens are delivered to the client notification endpoint');
+    // Checked before the poll can redeem the request.
+    const authorizationDetails =
+      started?.clientId === client.client_id ? requestedDetails(started.authorizationDetails, params.authorization_details) : undefined;
     const request = await pollRequest(ctx.store.counters, ctx.models.cibaRequests, authReqId, client);
     const grant = request.grantId ? await ctx.models.grants.find(request.grantId) : undefined;
     const user = grant && (await ctx.models.users.find(grant.sub));
     if (!grant || !user || isLocked(user)) throw new InvalidGrant('the grant has been revoked');
-    const tokens = await issueTokenSet(ctx, { client, grant, scope: request.scope });
+    const tokens = await issueTokenSet(ctx, { client, grant, scope: request.scope, authorizationDetails });
     ctx.events.emit('grant.success', { grantType: CIBA_GRANT_TYPE, clientId: client.client_id, grantId: grant.grantId });
     return tokens;
   },

@@ -3,7 +3,7 @@
  * (no ID token, no refresh token).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  */
-import { InvalidScope } from '../../shared/errors.ts';
+import { InvalidAuthorizationDetails, InvalidScope } from '../../shared/errors.ts';
 import { spaceList } from '../middleware/params.ts';
 import { issueAccessToken } from '../tokens/issue.ts';
 import { defineGrant } from './grant.ts';
@@ -13,8 +13,9 @@ const USER_SCOPES = new Set(['openid', 'offline_access', 'profile', 'email', 'ph
 
 export const clientCredentials = defineGrant({
   grantType: 'client_credentials',
-  parameters: ['scope'],
+  parameters: ['scope', 'authorization_details'],
   async handle(ctx, client, params) {
+    if (params.authorization_details !== undefined) throw new InvalidAuthorizationDetails('authorization_details are not supported with client_credentials');
     const registered = spaceList(client.scope).filter((s) => !USER_SCOPES.has(s));
     const requested = params.scope === undefined ? registered : spaceList(params.scope);
     const bad = requested.filter((s) => !registered.includes(s));

@@ -10,12 +10,21 @@ import { required, spaceList } from '../middleware/params.ts';
 import { issueTokenSet, revokeGrant } from '../tokens/issue.ts';
 import { isLocked } from '../models/user.ts';
 import { defineGrant } from './grant.ts';
+import { requestedDetails } from '../authorization_details/narrow.ts';
 
 export const refreshToken = defineGrant({
   grantType: 'refresh_token',
-  parameters: ['refresh_token', 'scope'],
+  parameters: ['refresh_token', 'scope', 'authorization_details'],
   async handle(ctx, client, params) {
     const token = required(params, 'refresh_token');
+    // Checked before the token is rotated: a bad authorization_details must not cost the client its refresh token.
+    let authorizationDetails: ReturnType<typeof requestedDetails>;
+    if (params.authorization_details !== undefined) {
+      const live = await ctx.models.refreshTokens.get(token);
+      const held =
+        live && live.value.clientId === client.client_id && live.meta.consumedAt === undefined ? await ctx.models.grants.find(live.value.grantId) : undefined;
+      if (held) authorizationDetails = requestedDetails(held.authorizationDetails, params.authorization_details);
+    }
     // Rotation: the token is consumed in one atomic step; a second presentation revokes the family's grant.
     const taken = await ctx.models.refreshTokens.consume(token);
     if (taken.outcome === 'missing' || taken.record.value.clientId !== client.client_id) throw new InvalidGrant('refresh token is invalid or expired');
@@ -37,6 +46,7 @@ export const refreshToken = defineGrant({
       client,
       grant,
       scope,
+      authorizationDetails,
       refresh: client.grant_types.includes('refresh_token') ? { familyId: record.familyId, familyExpiresAt: record.familyExpiresAt } : false,
     });
     ctx.events.emit('grant.success', { grantType: 'refresh_token', clientId: client.client_id, grantId: grant.grantId });

@@ -128,6 +128,8 @@ export interface TokenSetInput {
   readonly refresh?: boolean | { familyId: string; familyExpiresAt: number };
   /** CIBA push mode: adds auth_req_id and rt_hash to the ID token. */
   readonly authReqId?: string;
+  /** Part of the granted authorization details, when the token request asked for part (authorization_details/narrow.ts). */
+  readonly authorizationDetails?: readonly AuthorizationDetail[];
 }
 
 export interface TokenSet {
@@ -144,7 +146,8 @@ export interface TokenSet {
 /** The token endpoint's response for a user grant: access token, ID token (openid), refresh token. */
 export async function issueTokenSet(ctx: ProviderContext, input: TokenSetInput): Promise<TokenSet> {
   const scope = input.scope ?? input.grant.scope;
-  const { client, grant } = input;
+  const { client } = input;
+  const grant: Grant = input.authorizationDetails ? { ...input.grant, authorizationDetails: input.authorizationDetails } : input.grant;
   const at = await issueAccessToken(ctx, { client, grant, scope });
   let refresh_token: string | undefined;
   const refresh = input.refresh ?? wantsRefreshToken(client, scope);

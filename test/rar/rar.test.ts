@@ -16,6 +16,7 @@ import { PhoneBrowser, enterCode, signIn } from '../device-flow/helpers.ts';
 import { ACCOUNTS, MALFORMED, PAYMENT, jwtPayload } from './helpers.ts';
 
 const REDIRECT = 'http://localhost:8080/callback';
+const errorOf = (e: unknown) => (e as { error?: string; error_description?: string }) ?? {};
 const TYPES = ['payment_initiation', 'account_information', 'customer_information'];
 
 describe('Rich Authorization Requests (RFC 9396)', { timeout: 120_000 }, () => {
@@ -123,6 +124,43 @@ describe('Rich Authorization Requests (RFC 9396)', { timeout: 120_000 }, () => {
     assert.match(again.consent, /99\.00 EUR/);
   });
 
+  it('a token request may ask for part of the granted details, each unchanged; anything else is refused before the code or refresh token is spent', async () => {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(web, {
+      redirect_uri: REDIRECT,
+      scope: 'openid offline_access',
+      state,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      authorization_details: JSON.stringify([PAYMENT, ACCOUNTS]),
+    });
+    const browser = providerBrowser(setup.issuer);
+    let page = await browser.get(url);
+    if (page.forms.some((f) => 'password' in f.fields))
+      page = await browser.submitForm(page, { username: 'alice', password: 'wonderland' }, { form: (f) => 'password' in f.fields });
+    page = await browser.submitForm(page, {}, { button: 'Allow' });
+    const changed = JSON.stringify([{ ...PAYMENT, creditorName: 'Mallory Ltd' }]);
+    await assert.rejects(
+      oidc.authorizationCodeGrant(web, page.location!, { pkceCodeVerifier: verifier, expectedState: state }, { authorization_details: changed }),
+      (e) => errorOf(e).error === 'invalid_authorization_details',
+    );
+    const tokens = await oidc.authorizationCodeGrant(
+      web,
+      page.location!,
+      { pkceCodeVerifier: verifier, expectedState: state },
+      { authorization_details: JSON.stringify([ACCOUNTS]) },
+    );
+    assert.deepEqual(tokens.authorization_details, [ACCOUNTS], 'only what the token request named');
+    assert.deepEqual(jwtPayload(tokens.access_token).authorization_details, [ACCOUNTS]);
+    await assert.rejects(
+      oidc.refreshTokenGrant(web, tokens.refresh_token!, { authorization_details: changed }),
+      (e) => errorOf(e).error === 'invalid_authorization_details',
+    );
+    const refreshed = await oidc.refreshTokenGrant(web, tokens.refresh_token!, { authorization_details: JSON.stringify([PAYMENT]) });
+    assert.deepEqual(refreshed.authorization_details, [PAYMENT], 'the refresh token was not spent by the refused request; the grant still holds both');
+  });
+
   it('code flow: prompt=none with details is consent_required (a payment is never approved silently)', async () => {
     const url = oidc.buildAuthorizationUrl(web, {
       redirect_uri: REDIRECT,
@@ -155,8 +193,6 @@ describe('Rich Authorization Requests (RFC 9396)', { timeout: 120_000 }, () => {
     assert.deepEqual(tokens.authorization_details, [PAYMENT]);
     assert.deepEqual((await oidc.tokenIntrospection(tv, tokens.access_token)).authorization_details, [PAYMENT]);
   });
-
-  const errorOf = (e: unknown) => (e as { error?: string; error_description?: string }) ?? {};
 
   for (const [what, value] of MALFORMED) {
     it(`refuses ${what} with invalid_authorization_details at all three endpoints`, async () => {
