@@ -79,8 +79,8 @@ describe('Rich Authorization Requests (RFC 9396)', { timeout: 120_000 }, () => {
     assert.equal(jwtPayload(tokens.access_token).authorization_details, undefined);
   });
 
-  /** The code flow as alice through the real pages; returns the consent page's text and the token response. */
-  async function codeFlow(details: unknown[], scope = 'openid') {
+  /** Alice through the real login and consent pages with `details`; returns the consent page and the redirect back. */
+  async function consentTo(details: unknown[], scope = 'openid') {
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const url = oidc.buildAuthorizationUrl(web, {
@@ -102,8 +102,13 @@ describe('Rich Authorization Requests (RFC 9396)', { timeout: 120_000 }, () => {
     );
     page = await browser.submitForm(page, {}, { button: 'Allow' });
     assert.ok(page.location, `a redirect to the client, got ${page.status}`);
-    const tokens = await oidc.authorizationCodeGrant(web, page.location, { pkceCodeVerifier: verifier, expectedState: state });
-    return { consent, tokens };
+    return { consent, location: page.location, checks: { pkceCodeVerifier: verifier, expectedState: state } };
+  }
+
+  /** The code flow with `details`; returns the consent page's text and the token response. */
+  async function codeFlow(details: unknown[], scope = 'openid') {
+    const { consent, location, checks } = await consentTo(details, scope);
+    return { consent, tokens: await oidc.authorizationCodeGrant(web, location, checks) };
   }
 
   it('code flow: the consent page shows the payment; the tokens, the access token, a refresh and introspection carry the granted details', async () => {
@@ -125,32 +130,13 @@ describe('Rich Authorization Requests (RFC 9396)', { timeout: 120_000 }, () => {
   });
 
   it('a token request may ask for part of the granted details, each unchanged; anything else is refused before the code or refresh token is spent', async () => {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(web, {
-      redirect_uri: REDIRECT,
-      scope: 'openid offline_access',
-      state,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      authorization_details: JSON.stringify([PAYMENT, ACCOUNTS]),
-    });
-    const browser = providerBrowser(setup.issuer);
-    let page = await browser.get(url);
-    if (page.forms.some((f) => 'password' in f.fields))
-      page = await browser.submitForm(page, { username: 'alice', password: 'wonderland' }, { form: (f) => 'password' in f.fields });
-    page = await browser.submitForm(page, {}, { button: 'Allow' });
+    const { location, checks } = await consentTo([PAYMENT, ACCOUNTS], 'openid offline_access');
     const changed = JSON.stringify([{ ...PAYMENT, creditorName: 'Mallory Ltd' }]);
     await assert.rejects(
-      oidc.authorizationCodeGrant(web, page.location!, { pkceCodeVerifier: verifier, expectedState: state }, { authorization_details: changed }),
+      oidc.authorizationCodeGrant(web, location, checks, { authorization_details: changed }),
       (e) => errorOf(e).error === 'invalid_authorization_details',
     );
-    const tokens = await oidc.authorizationCodeGrant(
-      web,
-      page.location!,
-      { pkceCodeVerifier: verifier, expectedState: state },
-      { authorization_details: JSON.stringify([ACCOUNTS]) },
-    );
+    const tokens = await oidc.authorizationCodeGrant(web, location, checks, { authorization_details: JSON.stringify([ACCOUNTS]) });
     assert.deepEqual(tokens.authorization_details, [ACCOUNTS], 'only what the token request named');
     assert.deepEqual(jwtPayload(tokens.access_token).authorization_details, [ACCOUNTS]);
     await assert.rejects(
