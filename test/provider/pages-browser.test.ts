@@ -99,6 +99,30 @@ describe('provider pages in a browser', () => {
     await page.context().close();
   });
 
+  it('the consent page shows a payment (RFC 9396 authorization details) first, amount large', async () => {
+    const page = await phone();
+    const payment = {
+      type: 'payment_initiation',
+      instructedAmount: { currency: 'EUR', amount: '1250.00' },
+      creditorName: 'ACME GmbH',
+      creditorAccount: { iban: 'DE02100100109307118603' },
+      remittanceInformationUnstructured: 'Invoice 4711',
+    };
+    await page.goto(authorizationUrl(p.issuer, { scope: 'openid', authorization_details: JSON.stringify([payment]) }).href);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('wonderland');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const detail = page.getByRole('region', { name: 'Payment' });
+    await detail.waitFor();
+    assert.match(await detail.innerText(), /1,250\.00 EUR[\s\S]*ACME GmbH[\s\S]*DE02 1001 0010 9307 1186 03[\s\S]*Invoice 4711/);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no sideways scrolling (${overflow}px)`);
+    await shot(page, 'consent-payment');
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.getByText('Back at the app').waitFor();
+    await page.context().close();
+  });
+
   it('the consent page in dark mode, and the wrong-password message', async () => {
     const page = await phone('dark');
     await page.goto(authorizationUrl(p.issuer, { scope: 'openid phone' }).href);
