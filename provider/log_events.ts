@@ -10,6 +10,7 @@ import type { ProviderContext } from './context.ts';
 const LOGGED: Readonly<Record<string, readonly string[]>> = {
   'backchannel_authentication.saved': ['jti', 'clientId', 'sub', 'mode', 'expiresIn'],
   'backchannel_authentication.delegated': ['jti', 'clientId', 'sub', 'mode', 'expiresIn'],
+  'backchannel_authentication.refused': ['jti', 'clientId', 'sub', 'reason'],
   'backchannel_authentication.decided': ['jti', 'clientId', 'sub', 'status'],
   'backchannel_authentication.expired': ['jti', 'clientId', 'sub'],
   'backchannel_authentication.delivered': ['jti', 'clientId', 'mode', 'ok', 'status'],

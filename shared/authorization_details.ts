@@ -5,6 +5,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9396#section-2
  */
 import { AUTHORIZATION_DETAILS_TYPES } from './authorization_details_types.ts';
+import { utf8 } from './web.ts';
 
 /** One authorization detail: an object with a `type` and that type's fields. */
 export type AuthorizationDetail = { readonly type: string } & { readonly [field: string]: unknown };
@@ -28,7 +29,7 @@ const COMMON_STRING_ARRAYS = ['locations', 'actions', 'datatypes', 'privileges']
 
 type Parsed = { readonly details: AuthorizationDetail[] } | { readonly problem: string };
 
-const utf8Length = (s: string) => new TextEncoder().encode(s).length;
+const utf8Length = (s: string) => utf8(s).length;
 
 function depth(v: unknown): number {
   if (v === null || typeof v !== 'object') return 0;

@@ -4,6 +4,7 @@
  * the passkey challenge). Runs in Node and in browsers (WebCrypto).
  * @see https://www.rfc-editor.org/rfc/rfc8785
  */
+import { base64url, sha256 } from './web.ts';
 
 /**
  * RFC 8785 serialization of a JSON value: no whitespace, object members sorted by the UTF-16
@@ -27,18 +28,6 @@ export function canonicalJson(value: unknown): string {
     return `{${members.join(',')}}`;
   }
   throw new TypeError(`JSON cannot hold a ${typeof value}`);
-}
-
-/** base64url without padding (RFC 4648 §5). */
-export function base64url(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-/** SHA-256 of the UTF-8 bytes of `text`. */
-export async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
 }
 
 /** base64url(SHA-256(UTF-8(JCS(value)))): the digest of a JSON value both sides agree on. */

@@ -3,5 +3,5 @@ import { ACR_PHR } from './constants.ts';
 
 /** Whether a space-separated acr_values asks for phishing-resistant approval: any mention of phr requires it. */
 export function requiresPhr(acrValues: string | undefined): boolean {
-  return acrValues !== undefined && acrValues.split(' ').includes(ACR_PHR);
+  return acrValues?.split(' ').includes(ACR_PHR) ?? false;
 }

@@ -18,7 +18,8 @@
  * the entity computes it over the same view of its stored request and compares.
  * @see https://www.rfc-editor.org/rfc/rfc8785
  */
-import { base64url, canonicalJson, jsonDigest, sha256 } from './canonical_json.ts';
+import { canonicalJson, jsonDigest } from './canonical_json.ts';
+import { base64url, sha256 } from './web.ts';
 import type { DeviceRequest } from './entity-api.ts';
 
 /** The DeviceRequest members the hash covers (step 2), with `id` as `request_id`. */

@@ -104,7 +104,7 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
         ctx.models.cibaDelegations.delete(request.jti),
         releaseFatigueSlot(ctx, user.sub, authReqId),
       ]);
-      if (e instanceof AccessDenied) ctx.log.info('backchannel_authentication.refused', { ...logFields, reason: e.description });
+      if (e instanceof AccessDenied) ctx.events.emit('backchannel_authentication.refused', { authReqId, ...logFields, reason: e.description });
       else ctx.log.warn('backchannel_authentication.delegation_failed', { ...logFields, detail: (e as { detail?: string }).detail });
       throw e;
     }

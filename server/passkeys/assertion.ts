@@ -6,10 +6,17 @@
  * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion
  */
 import { randomBytes } from 'node:crypto';
-import { generateAuthenticationOptions, verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
+import {
+  generateAuthenticationOptions,
+  verifyAuthenticationResponse,
+  type AuthenticationResponseJSON,
+  type AuthenticatorTransport,
+  type VerifiedAuthenticationResponse,
+} from '@simplewebauthn/server';
 import type { PasskeyAssertion, PasskeyRequestOptions } from '../../shared/passkey-api.ts';
 import { passkeyChallenge } from '../../shared/shown.ts';
-import { nowSeconds, type ServerContext } from '../context.ts';
+import type { ServerContext } from '../context.ts';
+import { nowSeconds } from '../../shared/time.ts';
 import { defaults } from '../defaults.ts';
 import { InvalidDecision } from '../errors.ts';
 import type { Device, Passkey, PendingRequest } from '../models.ts';
@@ -69,7 +76,7 @@ export async function verifyAssertion(
   const passkey = await ctx.models.passkeys.find(device.device_id);
   if (!passkey || passkey.credential_id !== a.id) throw new InvalidDecision('the assertion is not from this device’s passkey');
   const rp = relyingParty(ctx);
-  let info;
+  let info: VerifiedAuthenticationResponse['authenticationInfo'] | undefined;
   try {
     const result = await verifyAuthenticationResponse({
       response: a as AuthenticationResponseJSON,

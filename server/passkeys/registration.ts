@@ -5,10 +5,16 @@
  * @see https://www.w3.org/TR/webauthn-3/#sctn-registering-a-new-credential
  */
 import { randomBytes } from 'node:crypto';
-import { generateRegistrationOptions, verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
+import {
+  generateRegistrationOptions,
+  verifyRegistrationResponse,
+  type RegistrationResponseJSON,
+  type VerifiedRegistrationResponse,
+} from '@simplewebauthn/server';
 import type { PasskeyCreationOptions, PasskeyRegistration } from '../../shared/passkey-api.ts';
 import { InvalidRequest } from '../../shared/errors.ts';
-import { nowSeconds, type ServerContext } from '../context.ts';
+import type { ServerContext } from '../context.ts';
+import { nowSeconds } from '../../shared/time.ts';
 import { defaults } from '../defaults.ts';
 import type { Device, Passkey } from '../models.ts';
 import { relyingParty } from './relying_party.ts';
@@ -48,7 +54,7 @@ export async function registerPasskey(ctx: ServerContext, device: Device, creden
     throw new InvalidRequest('the passkey challenge is unknown, expired or already used: ask for new options');
   }
   const rp = relyingParty(ctx);
-  let info;
+  let info: VerifiedRegistrationResponse['registrationInfo'];
   try {
     const result = await verifyRegistrationResponse({
       response: c as unknown as RegistrationResponseJSON,

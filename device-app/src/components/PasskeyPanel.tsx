@@ -35,7 +35,8 @@ export function PasskeyPanel({ session }: { session: Session }) {
     setBusy(true);
     setError(undefined);
     try {
-      const status = what === 'register' ? await registerPasskey(session) : (await removePasskey(session), { registered: false });
+      if (what === 'remove') await removePasskey(session);
+      const status: PasskeyStatus = what === 'register' ? await registerPasskey(session) : { registered: false };
       setState({ kind: 'known', status });
     } catch (e) {
       setError(passkeyErrorText(e, 'register') ?? describeError(e));
