@@ -69,17 +69,25 @@ describe('scenario clients', () => {
     });
 
     it('--payment "1250.00 EUR ACME GmbH" asks the phone to approve that payment; the granted payment is printed (exit 0)', async () => {
-      const cli = new NodProcess(['ciba', ...common(), '--payment', '1250.00 EUR ACME GmbH', '--binding-message', 'PAY1'], {});
-      const request = await nextRequest();
-      assert.deepEqual(request.authorization_details, [
-        { type: 'payment_initiation', instructedAmount: { currency: 'EUR', amount: '1250.00' }, creditorName: 'ACME GmbH' },
-      ]);
-      assert.equal((await device.decide(request.id, 'approve', undefined, { shown_hash: await shownHash(request) })).status, 200);
-      const exit = await cli.exited;
-      assert.equal(exit.code, 0, exit.stderr);
-      assert.match(exit.stdout, /approve a payment of 1,250\.00 EUR to ACME GmbH/);
-      assert.match(exit.stdout, /Approved: alice approved the payment/);
-      assert.match(exit.stdout, /Authorization details granted:\n {2}\{"type":"payment_initiation",.*"creditorName":"ACME GmbH"\}/);
+      // Bob's phone: alice's requests are counted by the anti-fatigue limit that the other tests approach.
+      const bobPhone = await enrollDevice(system.issuer, system.serverUrl, 'bob', 'builder');
+      const bobWs = await bobPhone.connect();
+      try {
+        const cli = new NodProcess(['ciba', ...common(), '--login-hint', 'bob', '--payment', '1250.00 EUR ACME GmbH', '--binding-message', 'PAY1'], {});
+        const messages = await bobWs.until((m) => m.some((x) => x.type === 'request'), 15_000);
+        const request = messages.find((x): x is Extract<ServerMessage, { type: 'request' }> => x.type === 'request')!.request;
+        assert.deepEqual(request.authorization_details, [
+          { type: 'payment_initiation', instructedAmount: { currency: 'EUR', amount: '1250.00' }, creditorName: 'ACME GmbH' },
+        ]);
+        assert.equal((await bobPhone.decide(request.id, 'approve', undefined, { shown_hash: await shownHash(request) })).status, 200);
+        const exit = await cli.exited;
+        assert.equal(exit.code, 0, exit.stderr);
+        assert.match(exit.stdout, /approve a payment of 1,250\.00 EUR to ACME GmbH/);
+        assert.match(exit.stdout, /Approved: bob approved the payment/);
+        assert.match(exit.stdout, /Authorization details granted:\n {2}\{"type":"payment_initiation",.*"creditorName":"ACME GmbH"\}/);
+      } finally {
+        bobWs.close();
+      }
     });
 
     it('exits 1 with access_denied when the phone denies', async () => {
