@@ -4,7 +4,7 @@
  * (amount large, creditor, account, reference), the approval's signed decision covers what was
  * shown, and openid-client gets the granted payment back in its tokens.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
 import { ACCOUNTS, PAYMENT, jwtPayload } from '../rar/helpers.ts';

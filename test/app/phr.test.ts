@@ -6,7 +6,7 @@
  * verification failing, the approval is refused on the phone and nothing is approved; a device
  * that cannot hold a passkey says so plainly, and its user's phr requests are refused at once.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import * as client from 'openid-client';

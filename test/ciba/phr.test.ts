@@ -5,7 +5,7 @@
  * clear description), and the whole path with the real entity, a simulated device and a software
  * passkey, including a user with no passkey refused at once.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { cibaClient, decide, rp, startCiba, type CibaSetup } from './helpers.ts';

@@ -7,7 +7,7 @@
  * acr "phr" and amr "hwk user". Also: what the signed decision says was shown (shown_hash), and
  * the refusal at delegation of a phr request for a user without a passkey.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ENTITY_API, type DeviceInfo, type DeviceRequest } from '../../shared/entity-api.ts';

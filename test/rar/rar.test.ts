@@ -5,7 +5,7 @@
  * the token response, the access token and introspection, and every malformed value is refused
  * with invalid_authorization_details at each endpoint.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { cibaClient, decide, rp, startCiba, type CibaSetup } from '../ciba/helpers.ts';
