@@ -33,3 +33,10 @@ export class InvalidDecision extends OAuthError {
     super(ENTITY_API_ERRORS.invalidDecision, 400, description);
   }
 }
+
+/** 409: this device already holds a passkey; a new one is registered only after the old one is removed. */
+export class PasskeyExists extends OAuthError {
+  constructor(description = 'this device already holds a passkey: remove it first, then set up a new one') {
+    super(ENTITY_API_ERRORS.passkeyExists, 409, description);
+  }
+}

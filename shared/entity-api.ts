@@ -180,4 +180,6 @@ export const ENTITY_API_ERRORS = {
   expired: 'expired',
   /** 400: a decision whose signature, request id, device or freshness does not check out. */
   invalidDecision: 'invalid_decision',
+  /** 409: this device already holds a passkey (remove it first; shared/passkey-api.ts). */
+  passkeyExists: 'passkey_exists',
 } as const;

@@ -8,6 +8,6 @@ import type { ProviderContext } from '../context.ts';
 
 export async function authorizationDetailsMetadata(ctx: ProviderContext): Promise<Record<string, unknown>> {
   const types = new Set(Object.keys(AUTHORIZATION_DETAILS_TYPES));
-  for (const client of await ctx.models.clients.all()) for (const t of client.authorization_details_types ?? []) types.add(t);
+  for (const { value: client } of await ctx.models.clients.list()) for (const t of client.authorization_details_types ?? []) types.add(t);
   return { authorization_details_types_supported: [...types] };
 }

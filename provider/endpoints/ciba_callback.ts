@@ -76,7 +76,7 @@ export function cibaCallbackEndpoint(ctx: ProviderContext): RequestHandler {
       }
       const approval = approvalOf(request, callback);
       if ('refused' in approval) {
-        await denyRequest(ctx, authReqId, request, approval.refused);
+        await denyRequest(ctx, authReqId, approval.refused);
         throw new AccessDenied(`${approval.refused}; the request was denied`);
       }
       await approveRequest(ctx, authReqId, request, user, approval);

@@ -47,7 +47,7 @@ export function registerPasskeyEndpoint(ctx: ServerContext): RequestHandler {
 export function removePasskeyEndpoint(ctx: ServerContext): RequestHandler {
   return async (_req, res) => {
     const device = currentDevice(res);
-    await ctx.models.passkeys.destroy(device.device_id);
+    await ctx.models.passkeys.delete(device.device_id);
     ctx.log.info('passkey.removed', { device_id: device.device_id });
     res.status(204).end();
   };

@@ -2,7 +2,8 @@
  * Approving with the device's passkey (acr phr): a challenge bound to the request, the device
  * and what the screen shows (shared/shown.ts passkeyChallenge), then the assertion verified with
  * the device's credential: challenge taken once, origin and RP ID, signature, user verification,
- * and the signature counter (a counter that does not grow means a cloned authenticator).
+ * and the signature counter (a counter that does not grow means a cloned authenticator), advanced
+ * with a compare-and-set.
  * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion
  */
 import { randomBytes } from 'node:crypto';
@@ -20,7 +21,6 @@ import { nowSeconds } from '../../shared/time.ts';
 import { defaults } from '../defaults.ts';
 import { InvalidDecision } from '../errors.ts';
 import type { Device, Passkey, PendingRequest } from '../models.ts';
-import { strip } from '../devices/sessions.ts';
 import { relyingParty } from './relying_party.ts';
 import { saveChallenge, signedChallenge, takeChallenge } from './challenges.ts';
 
@@ -73,8 +73,9 @@ export async function verifyAssertion(
   if (!issued) throw new InvalidDecision('the passkey challenge is unknown, expired or already used: approve again');
   if (issued.request_id !== r.id) throw new InvalidDecision('the passkey challenge was issued for another request');
   if (issued.shown_hash !== shownHash) throw new InvalidDecision('the passkey challenge was issued for what another screen showed (shown_hash)');
-  const passkey = await ctx.models.passkeys.find(device.device_id);
-  if (!passkey || passkey.credential_id !== a.id) throw new InvalidDecision('the assertion is not from this device’s passkey');
+  const stored = await ctx.models.passkeys.get(device.device_id);
+  const passkey = stored?.value;
+  if (!stored || !passkey || passkey.credential_id !== a.id) throw new InvalidDecision('the assertion is not from this device’s passkey');
   const rp = relyingParty(ctx);
   let info: VerifiedAuthenticationResponse['authenticationInfo'] | undefined;
   try {
@@ -97,6 +98,16 @@ export async function verifyAssertion(
     ctx.log.warn('passkey.user_not_verified', { device_id: device.device_id, request_id: r.id });
     throw new InvalidDecision('your device did not verify you (fingerprint, face or screen lock), so this approval was not accepted');
   }
-  const current = (await ctx.models.passkeys.find(device.device_id)) ?? passkey;
-  await ctx.models.passkeys.upsert(device.device_id, { ...strip(current), counter: info.newCounter, last_used_at: nowSeconds() });
+  // Check-and-advance of the signature counter in one compare-and-set on the revision the
+  // verification read: of two assertions checked against the same counter (a cloned
+  // authenticator, or a replay racing the original on another node), exactly one is accepted.
+  const advanced = await ctx.models.passkeys.replace(
+    device.device_id,
+    { ...passkey, counter: info.newCounter, last_used_at: nowSeconds() },
+    { ifRevision: stored.meta.revision },
+  );
+  if (!advanced) {
+    ctx.log.warn('passkey.counter_race', { device_id: device.device_id, request_id: r.id });
+    throw new InvalidDecision('the passkey was used for another approval at the same moment, so this one was not accepted: approve again');
+  }
 }

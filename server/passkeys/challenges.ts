@@ -7,14 +7,15 @@ import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
 import type { PasskeyChallenge } from '../models.ts';
 
-/** Stores a challenge for at most `maxTtl` seconds (default passkeyChallengeTtl). */
+/** Stores a fresh challenge for at most `maxTtl` seconds (default passkeyChallengeTtl). */
 export async function saveChallenge(
   ctx: ServerContext,
   challenge: string,
   record: PasskeyChallenge,
   maxTtl: number = defaults.passkeyChallengeTtl,
 ): Promise<void> {
-  await ctx.models.passkeyChallenges.upsert(challenge, record, Math.max(1, Math.min(defaults.passkeyChallengeTtl, maxTtl)));
+  // A fresh random id (32 random bytes, or a SHA-256 over them): put is enough, nothing can race it.
+  await ctx.models.passkeyChallenges.put(challenge, record, { expiresIn: Math.max(1, Math.min(defaults.passkeyChallengeTtl, maxTtl)) });
 }
 
 /** The challenge a WebAuthn response signed, read from its base64url clientDataJSON; undefined when unreadable. */
@@ -28,7 +29,10 @@ export function signedChallenge(clientDataJSON: unknown): string | undefined {
   }
 }
 
-/** Takes a challenge back: the record when this is its first use for `purpose` by `deviceId`, else undefined. */
+/**
+ * Takes a challenge back: the record when this call consumed it (its one use, whatever node the
+ * response reaches) and it was issued to `deviceId` for `purpose`; otherwise undefined.
+ */
 export async function takeChallenge(
   ctx: ServerContext,
   challenge: string | undefined,
@@ -36,7 +40,8 @@ export async function takeChallenge(
   deviceId: string,
 ): Promise<PasskeyChallenge | undefined> {
   if (!challenge) return undefined;
-  const record = await ctx.models.passkeyChallenges.consume(challenge);
-  if (!record || record.consumed !== undefined || record.purpose !== purpose || record.device_id !== deviceId) return undefined;
-  return record;
+  const taken = await ctx.models.passkeyChallenges.consume(challenge);
+  if (taken.outcome !== 'consumed') return undefined;
+  const record = taken.record.value;
+  return record.purpose === purpose && record.device_id === deviceId ? record : undefined;
 }

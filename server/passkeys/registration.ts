@@ -1,7 +1,8 @@
 /**
  * Registering a device's passkey: options for navigator.credentials.create() asking for a
  * platform authenticator with user verification, then the verified credential stored against
- * the device (one per device; a new one replaces it).
+ * the device: one per device, inserted only if the device holds none (a second registration,
+ * concurrent or not, is refused with 409 until the first is removed).
  * @see https://www.w3.org/TR/webauthn-3/#sctn-registering-a-new-credential
  */
 import { randomBytes } from 'node:crypto';
@@ -16,6 +17,7 @@ import { InvalidRequest } from '../../shared/errors.ts';
 import type { ServerContext } from '../context.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { defaults } from '../defaults.ts';
+import { PasskeyExists } from '../errors.ts';
 import type { Device, Passkey } from '../models.ts';
 import { relyingParty } from './relying_party.ts';
 import { saveChallenge, signedChallenge, takeChallenge } from './challenges.ts';
@@ -23,10 +25,11 @@ import { saveChallenge, signedChallenge, takeChallenge } from './challenges.ts';
 /** ES256 and RS256: what platform authenticators make. */
 const ALGORITHMS = [-7, -257];
 
-/** Options for creating this device's passkey; the challenge is stored for one use. */
+/** Options for creating this device's passkey (409 when it holds one already); the challenge is stored for one use. */
 export async function registrationOptions(ctx: ServerContext, device: Device): Promise<PasskeyCreationOptions> {
   const rp = relyingParty(ctx);
-  const existing = await ctx.models.passkeys.find(device.device_id);
+  // Said before the user is prompted; registerPasskey's insert is what guarantees it.
+  if (await ctx.models.passkeys.get(device.device_id)) throw new PasskeyExists();
   const options = await generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -35,7 +38,6 @@ export async function registrationOptions(ctx: ServerContext, device: Device): P
     userID: randomBytes(16),
     timeout: defaults.passkeyTimeoutMs,
     attestationType: 'none',
-    excludeCredentials: existing ? [{ id: existing.credential_id, transports: [...(existing.transports ?? [])] }] : [],
     authenticatorSelection: { authenticatorAttachment: 'platform', residentKey: 'preferred', userVerification: 'required' },
     supportedAlgorithmIDs: ALGORITHMS,
   });
@@ -78,7 +80,8 @@ export async function registerPasskey(ctx: ServerContext, device: Device, creden
     backed_up: info.credentialBackedUp,
     created_at: nowSeconds(),
   };
-  await ctx.models.passkeys.upsert(device.device_id, passkey);
+  // Insert-if-absent: of two registrations racing on any nodes, exactly one is kept.
+  if (!(await ctx.models.passkeys.insert(device.device_id, passkey))) throw new PasskeyExists();
   ctx.log.info('passkey.registered', { device_id: device.device_id, backed_up: info.credentialBackedUp, device_type: info.credentialDeviceType });
   return passkey;
 }

@@ -73,7 +73,7 @@ test('a payment is shown first, amount large, then creditor, account and referen
 });
 
 test('several details and an unknown type’s fields are all shown; Deny ends in access_denied', async () => {
-  await stack.provider.ctx.models.clients.upsert('demo-bank', {
+  await stack.provider.ctx.models.clients.put('demo-bank', {
     ...(await stack.provider.ctx.models.clients.find('demo-bank'))!,
     authorization_details_types: ['payment_initiation', 'account_information', 'customer_information'],
   });

@@ -53,7 +53,7 @@ test('enrollment offers a passkey; the app creates it on the platform authentica
   });
   const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
   assert.equal(credentials.length, 1, 'one credential on the virtual authenticator');
-  const devices = await stack.server.ctx.models.devices.all();
+  const devices = (await stack.server.ctx.models.devices.list()).map((d) => d.value);
   assert.ok(await stack.server.ctx.models.passkeys.find(devices[0]!.device_id), 'the entity keeps it against the device');
 });
 
@@ -89,7 +89,7 @@ test('with user verification failing, the phone refuses the approval and nothing
     assert.match(await refusal.innerText(), /didn’t confirm it’s you .*nothing was approved/);
     await screenshot(page, '32-phr-refused');
     assert.equal(await page.getByTestId('outcome').count(), 0, 'still open');
-    const r = (await stack.server.ctx.models.requests.all()).find((x) => x.binding_message === 'PHR 2');
+    const r = (await stack.server.ctx.models.requests.list()).map((x) => x.value).find((x) => x.binding_message === 'PHR 2');
     assert.equal(r?.status, 'pending', 'the entity settled nothing');
     await page.getByRole('button', { name: 'Deny' }).click();
     await page.getByRole('button', { name: 'I changed my mind' }).click();

@@ -167,6 +167,6 @@ describe('acr phr end to end: provider, entity, a device with a passkey', { time
       assert.match(errorOf(e).error_description!, /passkey/);
       return true;
     });
-    assert.equal((await provider.ctx.models.cibaRequests.all()).filter((x) => x.sub !== phone.enrollment!.user.sub).length, 0, 'nothing left pending');
+    assert.equal((await provider.ctx.models.cibaRequests.list()).filter((x) => x.value.sub !== phone.enrollment!.user.sub).length, 0, 'nothing left pending');
   });
 });

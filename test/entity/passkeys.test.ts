@@ -116,6 +116,23 @@ test('registration: a platform passkey with user verification; the challenge is 
   ]);
 });
 
+test('a device holds one passkey: a second registration is refused with 409, and of two racing ones exactly one is kept', async () => {
+  // The phone holds one already: no options, and a credential made for stale options is refused.
+  assert.equal((await json<{ error: string }>(await phone.api('POST', PASSKEY_API.options), 409)).error, 'passkey_exists');
+  const spare = await SimDevice.create(server.url);
+  assert.equal((await spare.enroll(await keycloak.accessToken({ sub: carolSub, preferred_username: 'carol' }), 'Spare 2')).status, 201);
+  const [a, b] = [new SoftAuthenticator(server.url), new SoftAuthenticator(server.url)];
+  const [oa, ob] = await Promise.all([spare.api('POST', PASSKEY_API.options), spare.api('POST', PASSKEY_API.options)]);
+  const [ra, rb] = await Promise.all([
+    spare.api('POST', PASSKEY_API.passkey, { credential: a.register(await json<PasskeyCreationOptions>(oa, 200)) }),
+    spare.api('POST', PASSKEY_API.passkey, { credential: b.register(await json<PasskeyCreationOptions>(ob, 200)) }),
+  ]);
+  assert.deepEqual([ra.status, rb.status].sort(), [201, 409]);
+  const winner = ra.status === 201 ? a : b;
+  assert.equal((await server.ctx.models.passkeys.find(spare.id))?.credential_id, winner.credentialId.toString('base64url'));
+  assert.equal((await spare.api('DELETE', ENTITY_API.device(spare.id))).status, 204);
+});
+
 test('an approval with a verified passkey assertion calls back acr "phr" and amr "hwk user"', async () => {
   const { id, token } = await phrRequest();
   const p = await proof(phone, key, id);
@@ -153,6 +170,20 @@ for (const [name, make, why] of [
     assert.equal((await phone.decide(id, 'approve', undefined, ok)).status, 200);
   });
 }
+
+test('two approvals reporting the same signature counter at the same time: exactly one is accepted', async () => {
+  const [first, second] = [await phrRequest(), await phrRequest()];
+  const counter = key.counter + 1;
+  const proofs = [await proof(phone, key, first.id, { counter }), await proof(phone, key, second.id, { counter })];
+  key.counter = counter;
+  const answers = await Promise.all([first, second].map((r, i) => phone.decide(r.id, 'approve', undefined, proofs[i])));
+  assert.deepEqual(answers.map((r) => r.status).sort(), [200, 400]);
+  const refused = answers.find((r) => r.status === 400)!;
+  assert.match(((await refused.json()) as { error_description: string }).error_description, /counter|same moment/);
+  const statuses = [await status(first.id), await status(second.id)].sort();
+  assert.deepEqual(statuses, ['approved', 'pending']);
+  assert.equal((await server.ctx.models.passkeys.find(phone.id))?.counter, counter);
+});
 
 test('a passkey challenge is single use and bound to its request', async () => {
   const a = await phrRequest();
