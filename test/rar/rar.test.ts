@@ -51,6 +51,13 @@ describe('Rich Authorization Requests (RFC 9396)', { timeout: 120_000 }, () => {
     for (const t of TYPES) assert.ok(types.includes(t), `${t} in ${types}`);
   });
 
+  it('the demo clients demo-bank, demo-callcenter and demo-web register both shipped types', async () => {
+    for (const id of ['demo-bank', 'demo-callcenter', 'demo-web']) {
+      const client = await setup.provider.ctx.models.clients.find(id);
+      assert.deepEqual([...(client?.authorization_details_types ?? [])].sort(), ['account_information', 'payment_initiation'], id);
+    }
+  });
+
   it('CIBA: the details travel to the entity, and the granted details come back in the token response, the access token and introspection', async () => {
     const details = [PAYMENT, ACCOUNTS];
     const started = await oidc.initiateBackchannelAuthentication(bank, {
