@@ -30,6 +30,7 @@ import { DELIVERY_MODES } from '../provider/models/client.ts';
 import { CIBA_GRANT_TYPE } from '../shared/constants.ts';
 import { UsageError } from './cli/errors.ts';
 import { parseOptions } from './cli/options.ts';
+import { NUMBER_MATCHING_METADATA } from '../shared/ciba-extensions.ts';
 
 const USAGE = `Usage: npm run admin -- <command>
 
@@ -46,7 +47,9 @@ const USAGE = `Usage: npm run admin -- <command>
   ciba-policy show                        the CIBA policy in force and where each value comes from
   ciba-policy set [--delivery-mode poll|ping|push] [--expires-in <s>] [--interval <s>]
                   [--hints login_hint,login_hint_token,id_token_hint]
+                  [--number-matching on|off] [--fatigue-limit <n>] [--fatigue-window <s>]
                                           provider-wide defaults; a client's own metadata wins
+                                          (--fatigue-limit 0 turns anti-fatigue off: not recommended)
   ciba-policy reset                       forget what set stored (NOD_CIBA_* and defaults apply)
 
 Environment: NOD_DATA_DIR (default ./data) and NOD_STORE. With the default store, stop the provider
@@ -62,6 +65,9 @@ const ADMIN_OPTIONS = {
   'expires-in': { type: 'string' },
   interval: { type: 'string' },
   hints: { type: 'string' },
+  'number-matching': { type: 'string' },
+  'fatigue-limit': { type: 'string' },
+  'fatigue-window': { type: 'string' },
 } as const;
 
 /** Runs `fn` on the provider's store (the one `NOD_STORE` names), closing it afterwards. */
@@ -214,7 +220,7 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
     }
     case 'ciba-policy reset':
       return withModels(async (models) => {
-        await resetCibaPolicy({ models, config }, ['deliveryMode', 'acceptedHints', 'expiresIn', 'interval']);
+        await resetCibaPolicy({ models, config }, ADMIN_POLICY_KEYS);
         return `reset the CIBA policy\n${await showCibaPolicy({ models, config }, env)}`;
       });
     default:
@@ -222,13 +228,24 @@ export async function runAdmin(argv: string[], env = process.env): Promise<strin
   }
 }
 
+/** The policy values `ciba-policy set` changes and `ciba-policy reset` forgets. */
+const ADMIN_POLICY_KEYS: readonly (keyof CibaPolicy)[] = [
+  'deliveryMode',
+  'acceptedHints',
+  'expiresIn',
+  'interval',
+  'numberMatching',
+  'fatigueLimit',
+  'fatigueWindow',
+];
+
 /** The flags of `ciba-policy set` as a policy patch; a malformed value is refused saying what is allowed. */
 function cibaPolicyPatch(values: Record<string, string | boolean | undefined>, maxExpiresIn: number): Partial<CibaPolicy> {
   const text = (flag: string) => (typeof values[flag] === 'string' ? (values[flag] as string).trim() : undefined);
-  const seconds = (flag: string, allowed: string): number | undefined => {
+  const seconds = (flag: string, allowed: string, min = 1): number | undefined => {
     const v = text(flag);
     if (v === undefined) return undefined;
-    if (!/^[0-9]{1,9}$/.test(v) || Number(v) < 1) throw new UsageError(`--${flag} ${v}: ${allowed}`);
+    if (!/^[0-9]{1,9}$/.test(v) || Number(v) < min) throw new UsageError(`--${flag} ${v}: ${allowed}`);
     return Number(v);
   };
   const mode = text('delivery-mode');
@@ -243,13 +260,23 @@ function cibaPolicyPatch(values: Record<string, string | boolean | undefined>, m
     throw new UsageError(`--hints ${text('hints')}: must be a comma-separated list of one or more of ${CIBA_HINTS.join(', ')}`);
   const expiresIn = seconds('expires-in', `must be a whole number of seconds from 1 to ${maxExpiresIn} (NOD_CIBA_MAX_EXPIRES_IN)`);
   const interval = seconds('interval', 'must be a whole number of seconds, at least 1');
+  const fatigueLimit = seconds('fatigue-limit', 'must be a whole number of requests per user (0 turns anti-fatigue off)', 0);
+  const fatigueWindow = seconds('fatigue-window', 'must be a whole number of seconds, at least 1');
+  const matching = text('number-matching');
+  if (matching !== undefined && matching !== 'on' && matching !== 'off') throw new UsageError(`--number-matching ${matching}: must be on or off`);
   const patch: Partial<CibaPolicy> = {
     ...(mode ? { deliveryMode: mode as CibaPolicy['deliveryMode'] } : {}),
     ...(expiresIn !== undefined ? { expiresIn } : {}),
     ...(interval !== undefined ? { interval } : {}),
     ...(hintList ? { acceptedHints: hintList as CibaHint[] } : {}),
+    ...(matching ? { numberMatching: matching === 'on' } : {}),
+    ...(fatigueLimit !== undefined ? { fatigueLimit } : {}),
+    ...(fatigueWindow !== undefined ? { fatigueWindow } : {}),
   };
-  if (Object.keys(patch).length === 0) throw new UsageError('ciba-policy set needs at least one of --delivery-mode, --expires-in, --interval, --hints');
+  if (Object.keys(patch).length === 0)
+    throw new UsageError(
+      'ciba-policy set needs at least one of --delivery-mode, --expires-in, --interval, --hints, --number-matching, --fatigue-limit, --fatigue-window',
+    );
   return patch;
 }
 
@@ -265,8 +292,31 @@ async function showCibaPolicy(ctx: PolicyContext, env: NodeJS.ProcessEnv): Promi
     ['max_expires_in', String(policy.maxExpiresIn), source('maxExpiresIn', 'NOD_CIBA_MAX_EXPIRES_IN')],
     ['interval', String(policy.interval), `${source('interval', 'NOD_CIBA_INTERVAL')} (clients' ciba_interval wins)`],
     ['hints', policy.acceptedHints.join(','), source('acceptedHints')],
+    [
+      'number_matching',
+      policy.numberMatching ? 'on' : 'off',
+      `${source('numberMatching')} (${policy.numberMatching ? 'every CIBA client' : `clients with ${NUMBER_MATCHING_METADATA} true use it regardless`})`,
+    ],
+    ['fatigue_limit', policy.fatigueLimit === 0 ? '0 (off)' : String(policy.fatigueLimit), `${source('fatigueLimit')} (clients' ciba_fatigue_limit wins)`],
+    ['fatigue_window', String(policy.fatigueWindow), `${source('fatigueWindow')} (clients' ciba_fatigue_window wins)`],
   ];
-  return rows.map((r) => r.join('\t')).join('\n');
+  return `${rows.map((r) => r.join('\t')).join('\n')}${await fatigueWarnings(ctx, policy)}`;
+}
+
+/** Warnings when anti-fatigue is off, for every client (policy) or for some (their own metadata). */
+async function fatigueWarnings(ctx: PolicyContext, policy: CibaPolicy): Promise<string> {
+  const lines: string[] = [];
+  if (policy.fatigueLimit === 0) {
+    lines.push(
+      "warning: anti-fatigue is OFF: any CIBA client (or anyone who knows a client's credentials and a username) can make a user's phone ask again and again until a tired user approves. Turn it back on with ciba-policy set --fatigue-limit 5 (or ciba-policy reset).",
+    );
+  }
+  const cibaClients = (await ctx.models.clients.list()).map(({ value: c }) => c).filter((c) => c.grant_types.includes(CIBA_GRANT_TYPE));
+  const off = cibaClients.filter((c) => c.ciba_fatigue_limit === 0).map((c) => c.client_id);
+  const own = cibaClients.filter((c) => c.ciba_fatigue_limit !== undefined && c.ciba_fatigue_limit > 0).map((c) => `${c.client_id} (${c.ciba_fatigue_limit})`);
+  if (off.length) lines.push(`warning: anti-fatigue is off for these clients (ciba_fatigue_limit 0): ${off.join(', ')}`);
+  if (own.length) lines.push(`clients with their own anti-fatigue limit: ${own.join(', ')}`);
+  return lines.map((l) => `\n${l}`).join('');
 }
 
 /** A warning naming CIBA clients that a ping or push default mode leaves without a notification endpoint. */

@@ -76,10 +76,12 @@ export const defaults = {
   cibaAcceptedHints: ['login_hint', 'login_hint_token', 'id_token_hint'],
   /** CIBA: longest binding_message, in characters (Keycloak 50, Auth0 64): a phone shows it in one glance. */
   cibaBindingMessageMaxLength: 50,
-  /** CIBA anti-fatigue: at most this many requests per user that are pending or younger than the window... */
+  /** CIBA anti-fatigue: at most this many requests per user that are pending or younger than the window (`ciba-policy set --fatigue-limit`, a client's `ciba_fatigue_limit`; 0 turns it off, which is not recommended)... */
   cibaFatigueLimit: 5,
-  /** ...window in seconds; beyond the limit the client gets too_many_requests with Retry-After instead of buzzing the phone again. */
+  /** ...window in seconds (`--fatigue-window`, `ciba_fatigue_window`); beyond the limit the client gets too_many_requests with Retry-After instead of buzzing the phone again. */
   cibaFatigueWindow: 60,
+  /** CIBA number matching for every client (`ciba-policy set --number-matching on`). Off: a client must show `binding_number` for it to work, so clients opt in with `backchannel_number_matching`. */
+  cibaNumberMatching: false,
   /** CIBA user_code: wrong codes per user allowed within the window before further attempts are refused (guessing)... */
   cibaUserCodeMaxFailures: 5,
   /** ...window in seconds. */

@@ -8,10 +8,14 @@
  *    The entity answers 201 DelegationAccepted once the request is stored; anything else fails it.
  * 2. Entity → provider: `POST {iss}` + CIBA_CALLBACK_PATH with the same bearer token and a
  *    CallbackRequest; the provider answers 200 `{}`. Errors are the one ErrorResponse shape.
+ * 3. Nod's extension, provider → entity: `POST <delegation URI>` with a bearer token for the same
+ *    delegation (the same claims, `jti` included, signed again) and a WithdrawalNotice, when the
+ *    client withdrew the request; the entity answers 200 WithdrawalAnswer.
  * @see https://www.keycloak.org/docs/latest/server_admin/#_client_initiated_backchannel_authentication_grant
  */
 import { InvalidRequest } from './errors.ts';
 import { checkAuthorizationDetailsValue, type AuthorizationDetail } from './authorization_details.ts';
+import { BINDING_NUMBER_PATTERN } from './ciba-extensions.ts';
 
 /** Where the entity (server/) receives delegations by default (`NOD_DELEGATION_PATH`). */
 export const DELEGATION_PATH = '/ciba/delegation';
@@ -56,6 +60,12 @@ export interface DelegationExtensions {
    * provider; the entity applies the same structural checks and size limit (authorization_details.ts).
    */
   readonly authorization_details?: readonly AuthorizationDetail[];
+  /**
+   * Number matching (ciba-extensions.ts): the two-digit number the client shows, as a string
+   * ("42"). The entity offers it among decoys and checks the user's pick; it never reaches a
+   * notification.
+   */
+  readonly binding_number?: string;
 }
 
 /** Body the provider POSTs to the entity. */
@@ -69,6 +79,7 @@ export const DELEGATION_LIMITS = {
   acr_values: 2048,
   client_id: 256,
   client_name: 256,
+  binding_number: 2,
 } as const satisfies Record<Exclude<keyof DelegationRequest, 'is_consent_required' | 'authorization_details'>, number>;
 
 /** The entity's 201 answer to a delegation. */
@@ -109,6 +120,24 @@ export interface CallbackRequest {
 /** Longest `acr` and `amr` a callback may carry, and the shape of one amr value (RFC 8176 names). */
 export const CALLBACK_LIMITS = { acr: 256, amr: 256 } as const;
 const AMR_VALUE = /^[A-Za-z0-9_.-]{1,32}$/;
+/** Nod's withdrawal notice (3. above): the `status` of its body. */
+export const WITHDRAWN_CHANNEL_STATUS = 'WITHDRAWN';
+
+/** Body of the withdrawal notice. */
+export interface WithdrawalNotice {
+  readonly status: typeof WITHDRAWN_CHANNEL_STATUS;
+}
+
+/** The entity's 200 answer to a withdrawal notice: the request's status now (withdrawn, or how it had already ended). */
+export interface WithdrawalAnswer {
+  readonly id: string;
+  readonly status: string;
+}
+
+/** Whether a body POSTed to the delegation path is a withdrawal notice rather than a delegation. */
+export function isWithdrawalNotice(raw: unknown): raw is WithdrawalNotice {
+  return typeof raw === 'object' && raw !== null && (raw as { status?: unknown }).status === WITHDRAWN_CHANNEL_STATUS;
+}
 
 type Fields = Record<string, unknown>;
 
@@ -150,6 +179,12 @@ export function parseDelegationRequest(raw: unknown): DelegationRequest {
     const checked = checkAuthorizationDetailsValue(body.authorization_details);
     if ('problem' in checked) throw new InvalidRequest(checked.problem);
     out.authorization_details = checked.details;
+  }
+  const number = body.binding_number;
+  if (number !== undefined && number !== null) {
+    if (typeof number !== 'string' || !BINDING_NUMBER_PATTERN.test(number))
+      throw new InvalidRequest('binding_number must be a two-digit number (10-99) as a string');
+    out.binding_number = number;
   }
   return out;
 }

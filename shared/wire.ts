@@ -6,6 +6,8 @@ export interface BackchannelAuthenticationResponse {
   readonly auth_req_id: string;
   readonly expires_in: number;
   readonly interval?: number;
+  /** Number matching: the two-digit number the client shows beside its binding message. */
+  readonly binding_number?: string;
 }
 
 /** Token endpoint success response. */

@@ -34,10 +34,7 @@ async function recordOutcome(ctx: ProviderContext, authReqId: string, outcome: O
   });
   if (moved.outcome !== 'updated') return undefined;
   const decided = moved.record.value;
-  await Promise.all([
-    ctx.store.counters.reset(pollStampKey(ctx.models.cibaRequests, authReqId)),
-    shortenFatigueSlot(ctx, await cibaPolicy(ctx), decided.sub, authReqId, decided.createdAt),
-  ]);
+  await Promise.all([ctx.store.counters.reset(pollStampKey(ctx.models.cibaRequests, authReqId)), shortenFatigueSlot(ctx, decided, authReqId)]);
   ctx.events.emit('backchannel_authentication.decided', { authReqId, jti: decided.jti, clientId: decided.clientId, sub: decided.sub, status: decided.status });
   return decided;
 }

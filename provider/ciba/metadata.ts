@@ -4,6 +4,7 @@
  */
 import type { ProviderContext } from '../context.ts';
 import { DELIVERY_MODES, REQUEST_OBJECT_ALGS } from '../models/client.ts';
+import { NUMBER_MATCHING_SUPPORTED } from '../../shared/ciba-extensions.ts';
 
 export function cibaMetadata(ctx: ProviderContext): Record<string, unknown> {
   return {
@@ -11,5 +12,7 @@ export function cibaMetadata(ctx: ProviderContext): Record<string, unknown> {
     backchannel_token_delivery_modes_supported: [...DELIVERY_MODES],
     backchannel_user_code_parameter_supported: true,
     backchannel_authentication_request_signing_alg_values_supported: [...REQUEST_OBJECT_ALGS],
+    // Nod extension: clients may register backchannel_number_matching (ciba/number_matching.ts).
+    [NUMBER_MATCHING_SUPPORTED]: true,
   };
 }

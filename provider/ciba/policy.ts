@@ -3,7 +3,9 @@
  * value comes from the first of these that has one:
  *
  *   1. the client's own metadata: `backchannel_token_delivery_mode`, `ciba_expires_in`,
- *      `ciba_interval` (and `requested_expiry` in the request itself, capped by `maxExpiresIn`);
+ *      `ciba_interval`, `ciba_fatigue_limit`, `ciba_fatigue_window` (and `requested_expiry` in
+ *      the request itself, capped by `maxExpiresIn`); number matching is on when the client
+ *      opted in (`backchannel_number_matching`) or the policy turns it on for every client;
  *   2. the stored policy: the `ciba` record of the settings collection, set at run time by
  *      `npm run admin -- ciba-policy set ...` or `setCibaPolicy`;
  *   3. the environment: `NOD_CIBA_EXPIRES_IN`, `NOD_CIBA_MAX_EXPIRES_IN`, `NOD_CIBA_INTERVAL`
@@ -55,7 +57,11 @@ export interface CibaPolicy {
   /** Minimum poll interval for clients without `ciba_interval`; at least 1 (a 0 invites busy polling). */
   readonly interval: number;
   readonly bindingMessageMaxLength: number;
+  /** Number matching for every CIBA client (clients that set `backchannel_number_matching` use it regardless). */
+  readonly numberMatching: boolean;
+  /** Anti-fatigue: requests per user that may be pending or younger than fatigueWindow; 0 turns the limit off. */
   readonly fatigueLimit: number;
+  /** Anti-fatigue window, seconds (at least 1). */
   readonly fatigueWindow: number;
   readonly delegationTimeoutMs: number;
   readonly notificationTimeoutMs: number;
@@ -78,6 +84,7 @@ export async function cibaPolicy(ctx: PolicyContext): Promise<CibaPolicy> {
     maxExpiresIn: ctx.config.ciba.maxExpiresIn,
     interval: ctx.config.ciba.interval,
     bindingMessageMaxLength: defaults.cibaBindingMessageMaxLength,
+    numberMatching: defaults.cibaNumberMatching,
     fatigueLimit: defaults.cibaFatigueLimit,
     fatigueWindow: defaults.cibaFatigueWindow,
     delegationTimeoutMs: defaults.delegationTimeoutMs,
@@ -95,11 +102,16 @@ export async function storedCibaPolicy(ctx: PolicyContext): Promise<Partial<Ciba
   return ((await ctx.models.settings.find(CIBA_POLICY_SETTING)) ?? {}) as Partial<CibaPolicy>;
 }
 
+/** Numbers of the policy that may be 0 (0 turns the anti-fatigue limit off); every other number must be positive. */
+const MAY_BE_ZERO: ReadonlySet<string> = new Set<keyof CibaPolicy>(['fatigueLimit']);
+
 /** Checks a patch against the policy it would change; throws a TypeError that says what is allowed. */
 function checkPatch(current: CibaPolicy, patch: Partial<CibaPolicy>): void {
   for (const [k, v] of Object.entries(patch)) {
-    if (typeof v === 'number' && (!Number.isInteger(v) || v <= 0)) throw new TypeError(`${k} must be a positive integer`);
+    if (typeof v === 'number' && (!Number.isInteger(v) || v < (MAY_BE_ZERO.has(k) ? 0 : 1)))
+      throw new TypeError(`${k} must be a ${MAY_BE_ZERO.has(k) ? 'whole number (0 turns it off)' : 'positive integer'}`);
   }
+  if (patch.numberMatching !== undefined && typeof patch.numberMatching !== 'boolean') throw new TypeError('numberMatching must be true or false');
   const max = patch.maxExpiresIn ?? current.maxExpiresIn;
   if (patch.expiresIn !== undefined && patch.expiresIn > max) {
     throw new TypeError(`expires_in must be an integer from 1 to ${max} seconds (the maximum, NOD_CIBA_MAX_EXPIRES_IN)`);
@@ -135,6 +147,14 @@ export async function resetCibaPolicy(ctx: PolicyContext, keys?: readonly (keyof
     return kept;
   });
   return cibaPolicy(ctx);
+}
+
+/** The anti-fatigue limit and window for a client's requests: its own metadata, else the policy's. */
+export function fatigueOf(
+  client: { readonly ciba_fatigue_limit?: number; readonly ciba_fatigue_window?: number },
+  policy: CibaPolicy,
+): Pick<CibaPolicy, 'fatigueLimit' | 'fatigueWindow'> {
+  return { fatigueLimit: client.ciba_fatigue_limit ?? policy.fatigueLimit, fatigueWindow: client.ciba_fatigue_window ?? policy.fatigueWindow };
 }
 
 /** The delivery mode of a CIBA client: its own registration, else the policy's default. */

@@ -29,6 +29,10 @@ export interface CibaRequest extends PollableRequest {
   readonly authorizationDetails?: readonly AuthorizationDetail[];
   /** Bearer token for the client notification endpoint (ping and push). */
   readonly notificationToken?: string;
+  /** Number matching: the number returned to the client and sent to the entity. */
+  readonly bindingNumber?: string;
+  /** The anti-fatigue window this request's slot was reserved with (seconds); absent when the limit was off for it. */
+  readonly fatigueWindow?: number;
   /** Set once approved. */
   readonly grantId?: string;
 }

@@ -2,7 +2,8 @@
  * The backchannel authentication endpoint: authenticates the client, validates the request
  * (each check is one function, listed in order below), stores it, delegates it to the
  * authentication entity, and only once the entity accepted it answers
- * `{auth_req_id, expires_in, interval}`. If the entity does not accept, the request is removed
+ * `{auth_req_id, expires_in, interval}` (and `binding_number` when number matching is on for the
+ * client: ciba/number_matching.ts). If the entity does not accept, the request is removed
  * and the client gets 503.
  * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.7
  */
@@ -12,7 +13,8 @@ import { authenticateClient } from '../middleware/authenticate_client.ts';
 import { requestParams } from '../middleware/params.ts';
 import { randomId } from '../tokens/random.ts';
 import { nowSeconds } from '../../shared/time.ts';
-import { cibaPolicy } from '../ciba/policy.ts';
+import { cibaPolicy, fatigueOf } from '../ciba/policy.ts';
+import { drawBindingNumber, usesNumberMatching } from '../ciba/number_matching.ts';
 import { unpackSignedRequest } from '../ciba/request_object.ts';
 import { assertCibaClient, assertNotLocked, checkHintAccepted, checkNotificationToken, checkRequestedExpiry, checkScope, pickHint } from '../ciba/checks.ts';
 import { checkBindingMessage } from '../ciba/binding_message.ts';
@@ -51,8 +53,10 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
     await checkUserCode(ctx, client, user, params.user_code);
     const consentRequired = await isConsentRequired(ctx, user.sub, client.client_id, scope);
     const authReqId = randomId(AUTH_REQ_ID_BYTES);
+    const bindingNumber = usesNumberMatching(client, policy) ? drawBindingNumber() : undefined;
     const now = nowSeconds();
-    await reserveFatigueSlot(ctx, policy, user.sub, authReqId, now + expiresIn);
+    const fatigue = fatigueOf(client, policy);
+    const holdsSlot = await reserveFatigueSlot(ctx, fatigue, user.sub, authReqId, now + expiresIn);
     const request: CibaRequest = {
       clientId: client.client_id,
       sub: user.sub,
@@ -68,6 +72,8 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
       ...(acrValues !== undefined ? { acrValues } : {}),
       ...(authorizationDetails ? { authorizationDetails } : {}),
       ...(notificationToken !== undefined ? { notificationToken } : {}),
+      ...(bindingNumber !== undefined ? { bindingNumber } : {}),
+      ...(holdsSlot ? { fatigueWindow: fatigue.fatigueWindow } : {}),
     };
     // Stored before delegating: an entity may call back before it answers 201. Both ids are fresh
     // random values, so put (not insert) is enough.
@@ -95,6 +101,7 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
           client_id: client.client_id,
           ...(client.client_name ? { client_name: client.client_name } : {}),
           ...(authorizationDetails ? { authorization_details: authorizationDetails } : {}),
+          ...(bindingNumber !== undefined ? { binding_number: bindingNumber } : {}),
         },
         policy.delegationTimeoutMs,
       );
@@ -115,6 +122,7 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
       auth_req_id: authReqId,
       expires_in: expiresIn,
       ...(mode !== 'push' ? { interval: request.interval } : {}),
+      ...(bindingNumber !== undefined ? { binding_number: bindingNumber } : {}),
     };
     res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(body);
   };

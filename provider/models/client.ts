@@ -9,6 +9,7 @@ import { InvalidClientMetadata } from '../../shared/errors.ts';
 import { CIBA_GRANT_TYPE, DEVICE_CODE_GRANT_TYPE } from '../../shared/constants.ts';
 import { authorizationDetailsTypesMetadata } from './client_authorization_details_types.ts';
 import { defaultAcrValuesMetadata } from './client_default_acr_values.ts';
+import { NUMBER_MATCHING_METADATA } from '../../shared/ciba-extensions.ts';
 
 export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', CIBA_GRANT_TYPE, DEVICE_CODE_GRANT_TYPE] as const;
 export const RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token', 'token'] as const;
@@ -38,6 +39,11 @@ export interface Client {
   readonly backchannel_client_notification_endpoint?: string;
   readonly backchannel_authentication_request_signing_alg?: (typeof REQUEST_OBJECT_ALGS)[number];
   readonly backchannel_user_code_parameter?: boolean;
+  /** Nod extension: number matching for this client's CIBA requests (it shows `binding_number`); see shared/ciba-extensions.ts. */
+  readonly backchannel_number_matching?: boolean;
+  /** Nod extensions: this client's anti-fatigue limit (0: off) and window (seconds), instead of the CIBA policy's. */
+  readonly ciba_fatigue_limit?: number;
+  readonly ciba_fatigue_window?: number;
   /** Nod extensions: per-client CIBA and device-flow lifetimes and poll intervals (seconds). */
   readonly ciba_expires_in?: number;
   readonly ciba_interval?: number;
@@ -95,11 +101,17 @@ function url(field: string, value: string, opts: { fragment?: boolean } = {}): s
   return value;
 }
 
-function positiveInt(input: Input, field: string): number | undefined {
+function positiveInt(input: Input, field: string, min = 1, what = 'a positive integer (seconds)'): number | undefined {
   const v = input[field];
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) return fail(field, 'must be a positive integer (seconds)');
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) return fail(field, `must be ${what}`);
   return v;
+}
+
+function bool(input: Input, field: string): boolean | undefined {
+  const v = input[field];
+  if (v !== undefined && typeof v !== 'boolean') fail(field, 'must be true or false');
+  return v as boolean | undefined;
 }
 
 /**
@@ -154,8 +166,9 @@ export function validateClientMetadata(input: Input): { client: Client; secret?:
   if (usesCiba && method === 'none') fail('token_endpoint_auth_method', 'CIBA clients must be confidential');
   const reqAlg = oneOf(input, 'backchannel_authentication_request_signing_alg', REQUEST_OBJECT_ALGS);
   if (reqAlg && !jwks) fail('jwks', "signed backchannel requests need the client's public keys in jwks");
-  const userCode = input.backchannel_user_code_parameter;
-  if (userCode !== undefined && typeof userCode !== 'boolean') fail('backchannel_user_code_parameter', 'must be true or false');
+  const userCode = bool(input, 'backchannel_user_code_parameter');
+  const numberMatching = bool(input, NUMBER_MATCHING_METADATA);
+  const fatigueLimit = positiveInt(input, 'ciba_fatigue_limit', 0, 'a whole number of requests (0 turns the limit off for this client)');
 
   const client: Client = {
     client_id: client_id as string,
@@ -173,9 +186,11 @@ export function validateClientMetadata(input: Input): { client: Client; secret?:
     ...(mode ? { backchannel_token_delivery_mode: mode } : {}),
     ...(typeof endpoint === 'string' ? { backchannel_client_notification_endpoint: endpoint } : {}),
     ...(reqAlg ? { backchannel_authentication_request_signing_alg: reqAlg } : {}),
-    ...(userCode !== undefined ? { backchannel_user_code_parameter: userCode as boolean } : {}),
+    ...(userCode !== undefined ? { backchannel_user_code_parameter: userCode } : {}),
+    ...(numberMatching !== undefined ? { backchannel_number_matching: numberMatching } : {}),
+    ...(fatigueLimit !== undefined ? { ciba_fatigue_limit: fatigueLimit } : {}),
     ...Object.fromEntries(
-      (['ciba_expires_in', 'ciba_interval', 'device_code_expires_in', 'device_code_interval'] as const)
+      (['ciba_expires_in', 'ciba_interval', 'ciba_fatigue_window', 'device_code_expires_in', 'device_code_interval'] as const)
         .map((f) => [f, positiveInt(input, f)] as const)
         .filter(([, v]) => v !== undefined),
     ),

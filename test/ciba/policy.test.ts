@@ -1,12 +1,15 @@
 /**
  * The provider-wide CIBA policy (Keycloak's "CIBA Policy" tab): each setting changes what the
- * backchannel endpoint answers, and a client's own metadata overrides it.
+ * backchannel endpoint answers, and a client's own metadata overrides it; the anti-fatigue limit
+ * is a policy value too (0 turns it off).
  */
-import { test, before, after, afterEach } from '../helpers/node-test.ts';
+import { test, before, after, afterEach, describe } from '../helpers/node-test.ts';
+import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { cibaPolicy, resetCibaPolicy, setCibaPolicy } from '../../provider/ciba/policy.ts';
 import { backchannel, cibaClient, decide, poll, Receiver, startCiba, type CibaSetup } from './helpers.ts';
+import { newUser } from '../../provider/models/user.ts';
 
 let s: CibaSetup;
 let receiver: Receiver;
@@ -159,4 +162,58 @@ test('bad values are refused with what is allowed, and nothing is stored', async
   assert.equal(policy.interval, 5);
   assert.equal(policy.deliveryMode, 'poll');
   assert.equal(policy.acceptedHints.length, 3);
+});
+
+describe('anti-fatigue as policy', () => {
+  /** A fresh user, so that earlier requests do not count. */
+  async function freshUser(): Promise<string> {
+    const user = await newUser(`fatigue-${randomUUID().slice(0, 8)}`, 'long passphrase', {}, 1);
+    await s.provider.ctx.models.users.put(user.sub, user);
+    return user.username;
+  }
+  async function ask(client: { client_id: string; secret: string }, username: string) {
+    const r = await backchannel(s, client, { scope: 'openid', login_hint: username });
+    if (r.status === 200) await s.entity.next();
+    return r;
+  }
+  afterEach(() => setCibaPolicy(s.provider.ctx, { fatigueLimit: 1000, fatigueWindow: 60 }));
+
+  test('the policy limit applies per user: beyond it, too_many_requests with Retry-After', async () => {
+    await setCibaPolicy(s.provider.ctx, { fatigueLimit: 2, fatigueWindow: 30 });
+    const user = await freshUser();
+    for (let i = 0; i < 2; i++) assert.equal((await ask(plain, user)).status, 200);
+    const refused = await ask(plain, user);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.error, 'too_many_requests');
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    assert.equal((await ask(plain, await freshUser())).status, 200, 'another user is not affected');
+  });
+
+  test('--fatigue-limit 0 turns the limit off', async () => {
+    await setCibaPolicy(s.provider.ctx, { fatigueLimit: 0 });
+    assert.equal((await cibaPolicy(s.provider.ctx)).fatigueLimit, 0);
+    const user = await freshUser();
+    for (let i = 0; i < 8; i++) assert.equal((await ask(plain, user)).status, 200);
+  });
+
+  test("a client's ciba_fatigue_limit and ciba_fatigue_window override the policy, both ways", async () => {
+    const strict = await cibaClient(s, 'fatigue-strict', { ciba_fatigue_limit: 1, ciba_fatigue_window: 30 });
+    const unlimited = await cibaClient(s, 'fatigue-off', { ciba_fatigue_limit: 0 });
+    await setCibaPolicy(s.provider.ctx, { fatigueLimit: 3 });
+    const user = await freshUser();
+    assert.equal((await ask(strict, user)).status, 200);
+    assert.equal((await ask(strict, user)).status, 429, 'its own limit of 1');
+    for (let i = 0; i < 2; i++) assert.equal((await ask(plain, user)).status, 200);
+    assert.equal((await ask(plain, user)).status, 429, 'the policy limit of 3 counts every request of the user, whichever client made it');
+    for (let i = 0; i < 4; i++) assert.equal((await ask(unlimited, user)).status, 200, 'off for this client');
+  });
+
+  test('bad values are refused: a negative or fractional limit, a window of 0, bad client metadata', async () => {
+    const ctx = s.provider.ctx;
+    await assert.rejects(setCibaPolicy(ctx, { fatigueLimit: -1 }), /fatigueLimit must be a whole number \(0 turns it off\)/);
+    await assert.rejects(setCibaPolicy(ctx, { fatigueLimit: 1.5 }), /fatigueLimit must be a whole number/);
+    await assert.rejects(setCibaPolicy(ctx, { fatigueWindow: 0 }), /fatigueWindow must be a positive integer/);
+    await assert.rejects(cibaClient(s, 'fatigue-bad', { ciba_fatigue_limit: -1 }), /ciba_fatigue_limit: must be a whole number/);
+    await assert.rejects(cibaClient(s, 'fatigue-bad', { ciba_fatigue_window: 0 }), /ciba_fatigue_window: must be a positive integer/);
+  });
 });
