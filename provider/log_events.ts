@@ -14,6 +14,7 @@ const LOGGED: Readonly<Record<string, readonly string[]>> = {
   'backchannel_authentication.decided': ['jti', 'clientId', 'sub', 'status'],
   'backchannel_authentication.expired': ['jti', 'clientId', 'sub'],
   'backchannel_authentication.delivered': ['jti', 'clientId', 'mode', 'ok', 'status'],
+  'backchannel_authentication.withdrawn': ['jti', 'clientId', 'sub'],
   'grant.success': ['grantType', 'clientId', 'grantId'],
   'grant.revoked': ['grantId'],
   'device_authorization.saved': ['clientId'],

@@ -11,32 +11,53 @@ import { InvalidGrant } from '../../shared/errors.ts';
 import { issueTokenSet, revokeGrant, saveGrant } from '../tokens/issue.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { pollStampKey } from '../grants/pollable.ts';
+import type { UpdateResult } from '../../shared/store/store.ts';
 import { cibaPolicy } from './policy.ts';
 import { notifyClient } from './notify.ts';
 import { rememberConsent } from './consent.ts';
 import { shortenFatigueSlot } from './fatigue.ts';
 import { recordTtl, type CibaRequest } from './request.ts';
 import type { Approval } from './approval_acr.ts';
+import { resumeWithdrawal } from './withdraw.ts';
 
-type Outcome = { readonly status: 'approved'; readonly grantId: string } | { readonly status: 'denied'; readonly description: string };
+type Outcome =
+  | { readonly status: 'approved'; readonly grantId: string }
+  /** denied by the user (or the provider); withdrawn by the client (withdraw.ts), which still owes the entity a notice. */
+  | { readonly status: 'denied' | 'withdrawn'; readonly description: string };
 
 /**
- * Moves a pending request to its outcome: a guarded transition (pending → approved or denied,
- * never back, never twice), whatever node the decision reaches. Undefined when the request was
- * no longer pending. The first poll after it is never slow_down (the poll stamp is cleared).
+ * Moves a pending request to its outcome: one guarded transition (pending → approved, denied or
+ * withdrawn; never back, never twice), a compare-and-set whatever node it runs on. `allows` may
+ * narrow it further (a withdrawal: only the client's own, unexpired request). The answer says
+ * whether it moved (`updated`), was no longer pending or not allowed (`unchanged`), or does not
+ * exist (`missing`). The first poll after it is never slow_down (the poll stamp is cleared), and
+ * the request holds its anti-fatigue slot only to the end of its window.
  */
-async function recordOutcome(ctx: ProviderContext, authReqId: string, outcome: Outcome): Promise<CibaRequest | undefined> {
-  const moved = await ctx.models.cibaRequests.update(authReqId, (r, meta) => {
-    if (r?.status !== 'pending' || meta?.consumedAt !== undefined) return undefined;
-    return outcome.status === 'approved'
-      ? { ...r, status: 'approved', grantId: outcome.grantId }
-      : { ...r, status: 'denied', denyDescription: outcome.description };
+export async function settleRequest(
+  ctx: ProviderContext,
+  authReqId: string,
+  outcome: Outcome,
+  allows: (r: CibaRequest) => boolean = () => true,
+): Promise<UpdateResult<CibaRequest>> {
+  const moved = await ctx.models.cibaRequests.update(authReqId, (r, meta): CibaRequest | undefined => {
+    if (r?.status !== 'pending' || meta?.consumedAt !== undefined || !allows(r)) return undefined;
+    if (outcome.status === 'approved') return { ...r, status: 'approved', grantId: outcome.grantId };
+    if (outcome.status === 'denied') return { ...r, status: 'denied', denyDescription: outcome.description };
+    return { ...r, status: 'withdrawn', denyDescription: outcome.description, withdrawal: { entityTold: false } };
   });
-  if (moved.outcome !== 'updated') return undefined;
-  const decided = moved.record.value;
-  await Promise.all([ctx.store.counters.reset(pollStampKey(ctx.models.cibaRequests, authReqId)), shortenFatigueSlot(ctx, decided, authReqId)]);
-  ctx.events.emit('backchannel_authentication.decided', { authReqId, jti: decided.jti, clientId: decided.clientId, sub: decided.sub, status: decided.status });
-  return decided;
+  if (moved.outcome !== 'updated') return moved;
+  const settled = moved.record.value;
+  await Promise.all([ctx.store.counters.reset(pollStampKey(ctx.models.cibaRequests, authReqId)), shortenFatigueSlot(ctx, settled, authReqId)]);
+  const fields = { authReqId, jti: settled.jti, clientId: settled.clientId, sub: settled.sub };
+  if (settled.status === 'withdrawn') ctx.events.emit('backchannel_authentication.withdrawn', fields);
+  else ctx.events.emit('backchannel_authentication.decided', { ...fields, status: settled.status });
+  return moved;
+}
+
+/** settleRequest for the entity's decision: the decided request, or undefined when it was no longer pending. */
+async function recordOutcome(ctx: ProviderContext, authReqId: string, outcome: Outcome): Promise<CibaRequest | undefined> {
+  const moved = await settleRequest(ctx, authReqId, outcome);
+  return moved.outcome === 'updated' ? moved.record.value : undefined;
 }
 
 const alreadyDecided = () => new InvalidGrant('the request was already decided');
@@ -147,7 +168,8 @@ export function watchExpiry(ctx: ProviderContext, authReqId: string, expiresAt: 
 
 /**
  * After a (re)start: re-arms the expiry watch of every pending request (one that expired while
- * the provider was down ends at once) and resumes the ping/push notifications still owed.
+ * the provider was down ends at once) and resumes the ping/push notifications and the
+ * withdrawal notices to the entity still owed.
  */
 export async function resumeCiba(ctx: ProviderContext): Promise<void> {
   const owed = await ctx.models.cibaOutbox.list();
@@ -158,6 +180,7 @@ export async function resumeCiba(ctx: ProviderContext): Promise<void> {
   }
   for (const { id, value, meta } of await ctx.models.cibaRequests.list()) {
     if (value.status === 'pending' && meta.consumedAt === undefined) watchExpiry(ctx, id, value.expiresAt);
+    else resumeWithdrawal(ctx, id, value);
   }
   if (owed.length) ctx.log.info('backchannel_authentication.resumed', { notifications: owed.length });
 }

@@ -11,7 +11,8 @@ import type { ProviderContext } from '../context.ts';
 import type { CibaPolicy } from './policy.ts';
 
 export interface Notification {
-  readonly kind: 'ping' | 'push';
+  /** ping and push go to the client; withdrawal tells the entity that the client withdrew the request (ciba/withdraw.ts). */
+  readonly kind: 'ping' | 'push' | 'withdrawal';
   readonly url: string;
   readonly token: string;
   readonly body: Record<string, unknown>;

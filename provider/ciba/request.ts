@@ -33,6 +33,8 @@ export interface CibaRequest extends PollableRequest {
   readonly bindingNumber?: string;
   /** The anti-fatigue window this request's slot was reserved with (seconds); absent when the limit was off for it. */
   readonly fatigueWindow?: number;
+  /** Set once the client withdrew the request: whether the entity has been told yet (ciba/withdraw.ts). */
+  readonly withdrawal?: { readonly entityTold: boolean };
   /** Set once approved. */
   readonly grantId?: string;
 }

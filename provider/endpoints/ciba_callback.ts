@@ -55,6 +55,7 @@ async function takePendingRequest(
   const request = found?.value;
   if (!found || !request || request.jti !== claims.jti || request.sub !== claims.sub || request.clientId !== claims.azp)
     throw new InvalidGrant('no pending request for this delegation token');
+  if (request.status === 'withdrawn') throw new InvalidGrant('the client withdrew the request');
   if (request.status !== 'pending' || found.meta.consumedAt !== undefined) throw new InvalidGrant('the request was already decided');
   if (Date.now() >= request.expiresAt * 1000) throw new ExpiredToken('the request has expired');
   return { authReqId, request };

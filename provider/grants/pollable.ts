@@ -13,8 +13,8 @@ import type { Client } from '../models/client.ts';
 /** Fields a pollable request record must carry. */
 export interface PollableRequest {
   readonly clientId: string;
-  /** pending until the user decides; approved requests carry the grant to issue from. */
-  readonly status: 'pending' | 'approved' | 'denied';
+  /** pending until the user decides; approved requests carry the grant to issue from; withdrawn by the client (CIBA). */
+  readonly status: 'pending' | 'approved' | 'denied' | 'withdrawn';
   /** Epoch seconds when the request itself expires (the record lives a little longer). */
   readonly expiresAt: number;
   /** Current minimum poll interval, seconds (grows by 5 on every slow_down). */
@@ -50,7 +50,8 @@ export async function pollRequest<T extends PollableRequest>(counters: Counters,
     throw new SlowDown(`polling too fast; wait at least ${interval} seconds between requests`);
   }
   if (record.status === 'pending') throw new AuthorizationPending();
-  if (record.status === 'denied') throw new AccessDenied(record.denyDescription ?? 'the user denied the request').withStatus(400);
+  if (record.status === 'denied' || record.status === 'withdrawn')
+    throw new AccessDenied(record.denyDescription ?? 'the user denied the request').withStatus(400);
   const taken = await collection.consume(id);
   if (taken.outcome !== 'consumed') throw new InvalidGrant('the request was already redeemed');
   return taken.record.value;
