@@ -18,7 +18,8 @@ export interface ServerContext {
   readonly pushAgent?: Agent;
   /**
    * Events for logs and tests: `request.received`, `request.notified`, `request.decided`,
-   * `request.delivered`, `request.expired`, `request.callback_failed`, `push.sent`, `push.gone`.
+   * `request.delivered`, `request.expired`, `request.withdrawn`, `request.suspected_fraud`,
+   * `request.callback_failed`, `push.sent`, `push.gone`.
    */
   readonly events: EventEmitter;
   readonly log: Logger;

@@ -40,3 +40,10 @@ export class PasskeyExists extends OAuthError {
     super(ENTITY_API_ERRORS.passkeyExists, 409, description);
   }
 }
+
+/** 400: a number-matching request approved without the picked number in the signed decision. Nothing is settled. */
+export class NumberRequired extends OAuthError {
+  constructor(description = 'this request asks the user to pick the number the requester shows: the signed decision must carry it') {
+    super(ENTITY_API_ERRORS.numberRequired, 400, description);
+  }
+}

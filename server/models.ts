@@ -8,7 +8,7 @@
  */
 import type { Collection, Store } from '../shared/store/store.ts';
 import type { CallbackStatus, DelegationRequest } from '../shared/auth-channel.ts';
-import type { RequestStatus } from '../shared/entity-api.ts';
+import type { RequestStatus, SettleReason } from '../shared/entity-api.ts';
 
 /** `issuer \n sub`: one user at one issuer. */
 export const userKey = (issuer: string, sub: string) => `${issuer}\n${sub}`;
@@ -46,7 +46,9 @@ export interface DeviceSession {
 export interface StoredDecision {
   readonly status: CallbackStatus;
   readonly device_id: string;
-  readonly reason?: string;
+  readonly reason?: SettleReason;
+  /** Flagged as a likely attack: "this wasn't me", or a wrong number-matching pick. */
+  readonly suspicious?: boolean;
   readonly at: number;
   /** How the approval was made, when a decision check established more than the device key (acr "phr"). */
   readonly acr?: string;
@@ -74,6 +76,10 @@ export interface PendingRequest extends DelegationRequest {
   readonly expires_at: number;
   readonly status: RequestStatus;
   readonly decided_by?: string;
+  /** The deciding device's name at the time ("Approved on Pixel 8"). */
+  readonly decided_on?: string;
+  /** Number matching: the numbers the app offers (binding_number among them), drawn once at arrival. */
+  readonly number_choices?: readonly string[];
   readonly decision?: StoredDecision;
   readonly callback?: CallbackState;
   readonly userKey?: string;
@@ -143,7 +149,8 @@ export function openModels(store: Store): Models {
     settings: store.collection<Record<string, unknown>>('settings'),
     devices: store.collection<Device>('devices', { indexes: ['userKey', 'nameKey'] }),
     sessions: store.collection<DeviceSession>('sessions', { indexes: ['deviceId'] }),
-    requests: store.collection<PendingRequest>('requests', { indexes: ['userKey', 'nameKey'] }),
+    // jti: a withdrawal notice names its request by the delegation token it presents.
+    requests: store.collection<PendingRequest>('requests', { indexes: ['userKey', 'nameKey', 'jti'] }),
     settlements: store.collection<Settlement>('settlements'),
     jtis: store.collection<SeenJti>('jtis'),
     push: store.collection<PushSubscriptionRecord>('push'),

@@ -107,16 +107,29 @@ export interface DeviceRequest {
   readonly decided_by?: string;
   /** RFC 9396 authorization details (a payment, account access...), shown first. */
   readonly authorization_details?: readonly AuthorizationDetail[];
+  /** Set once settled by a device: its name then, for "Approved on Pixel 8". */
+  readonly decided_on?: string;
+  /** Set once settled, when there is more to say than the status (e.g. `wrong_number`). */
+  readonly reason?: SettleReason;
+  /**
+   * Number matching: the numbers to offer, the right one among them, in the order to show.
+   * Which one is right is never sent to the app; the entity checks the pick.
+   */
+  readonly number_choices?: readonly string[];
 }
 
 /** Reasons for a denial: "This wasn't me" → UNAUTHORIZED; "I changed my mind" → CANCELLED (auth-channel.ts CALLBACK_STATUS). */
 export const DENY_REASONS = ['not_me', 'changed_mind'] as const;
 export type DenyReason = (typeof DENY_REASONS)[number];
 
+/** Why a request ended as it did: the user's deny reason, or `wrong_number` (a number-matching pick that was not the client's number). */
+export type SettleReason = DenyReason | 'wrong_number';
+
 /**
  * POST /api/requests/:id/decision body: `signed` is a compact JWS, ES256, made with the device
  * key, whose payload is a DecisionPayload. The entity checks the signature with the enrolled
- * public key, that `request_id` is the path's id, and that `iat` is within 60 s.
+ * public key, that `request_id` is the path's id, that `iat` is within 60 s, and then each
+ * decision check (server/decisions/): a number-matching request needs `number` in the payload.
  */
 export interface DecisionRequest {
   readonly signed: string;
@@ -127,6 +140,8 @@ export interface DecisionPayload {
   readonly device_id: string;
   readonly decision: 'approve' | 'deny';
   readonly reason?: DenyReason;
+  /** Number matching: the number the user tapped (required to approve such a request; covered by the signature). */
+  readonly number?: string;
   /** Epoch seconds. */
   readonly iat: number;
   /**
@@ -142,6 +157,8 @@ export interface DecisionPayload {
 export interface DecisionResponse {
   readonly id: string;
   readonly status: RequestStatus;
+  /** Set when a decision check changed the answer: `wrong_number` (the picked number was not the client's, so the request was denied and flagged). */
+  readonly reason?: SettleReason;
 }
 
 /** GET /api/push */
@@ -166,7 +183,14 @@ export type ClientMessage = { readonly type: 'auth'; readonly device_token: stri
 export type ServerMessage =
   | { readonly type: 'ready'; readonly device_id: string }
   | { readonly type: 'request'; readonly request: DeviceRequest }
-  | { readonly type: 'settled'; readonly id: string; readonly status: RequestStatus; readonly decided_by?: string }
+  | {
+      readonly type: 'settled';
+      readonly id: string;
+      readonly status: RequestStatus;
+      readonly decided_by?: string;
+      readonly decided_on?: string;
+      readonly reason?: SettleReason;
+    }
   | { readonly type: 'ping' }
   | { readonly type: 'error'; readonly error: string; readonly error_description?: string };
 
@@ -182,4 +206,6 @@ export const ENTITY_API_ERRORS = {
   invalidDecision: 'invalid_decision',
   /** 409: this device already holds a passkey (remove it first; shared/passkey-api.ts). */
   passkeyExists: 'passkey_exists',
+  /** 400: approving a number-matching request needs the picked number inside the signed decision; nothing was settled. */
+  numberRequired: 'number_required',
 } as const;

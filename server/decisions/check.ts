@@ -1,5 +1,5 @@
 /** The shape of one check a signed decision passes before it settles a request (composed in index.ts). */
-import type { DecisionPayload } from '../../shared/entity-api.ts';
+import type { DecisionPayload, SettleReason } from '../../shared/entity-api.ts';
 import type { ServerContext } from '../context.ts';
 import type { Device, PendingRequest } from '../models.ts';
 
@@ -14,6 +14,8 @@ export interface DecisionInput {
 export interface DecisionEvidence {
   readonly acr?: string;
   readonly amr?: readonly string[];
+  /** The approval must end as a denial instead, for this reason (a wrong number-matching pick: check_number.ts). */
+  readonly denial?: SettleReason;
 }
 
 /** Throws InvalidDecision (or another typed error) to refuse; may return evidence. */

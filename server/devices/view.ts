@@ -20,6 +20,10 @@ export function deviceRequestView(r: PendingRequest): DeviceRequest {
     expires_at: r.expires_at,
     ...(r.decided_by !== undefined ? { decided_by: r.decided_by } : {}),
     ...(r.authorization_details !== undefined ? { authorization_details: r.authorization_details } : {}),
+    ...(r.decided_on !== undefined ? { decided_on: r.decided_on } : {}),
+    ...(r.decision?.reason !== undefined ? { reason: r.decision.reason } : {}),
+    // The choices only: which one is right (binding_number) never leaves the entity.
+    ...(r.number_choices !== undefined ? { number_choices: r.number_choices } : {}),
   };
 }
 

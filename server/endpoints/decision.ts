@@ -1,8 +1,8 @@
 /**
  * POST /api/requests/:id/decision `{signed}`: a compact JWS (ES256) made with the device's
  * enrolled key, whose payload names this request, this device, the decision and a fresh `iat`.
- * Then the decision checks (decisions/index.ts: what was shown, the passkey). First answer wins:
- * a settled request answers 409, an expired one 410.
+ * Then the decision checks (decisions/index.ts: the picked number, what was shown, the passkey).
+ * First answer wins: a settled request answers 409, an expired one 410.
  * @see ../../shared/entity-api.ts DecisionPayload
  */
 import type { RequestHandler } from 'express';
@@ -15,7 +15,7 @@ import { defaults } from '../defaults.ts';
 import { InvalidDecision } from '../errors.ts';
 import { currentDevice } from '../middleware/authenticate_device.ts';
 import type { Device } from '../models.ts';
-import type { RequestLifecycle } from '../requests/lifecycle.ts';
+import type { Decision, RequestLifecycle } from '../requests/lifecycle.ts';
 import { requestForDevice } from './requests.ts';
 import { runDecisionChecks } from '../decisions/index.ts';
 
@@ -48,13 +48,19 @@ export function decisionEndpoint(ctx: ServerContext, lifecycle: RequestLifecycle
     const r = await requestForDevice(ctx, String(req.params.id), res);
     const payload = await verifyDecision((req.body as Record<string, unknown> | undefined)?.signed, device, r.id);
     const evidence = await runDecisionChecks(ctx, { request: r, device, payload });
-    const settled = await lifecycle.decide(r, {
-      decision: payload.decision,
-      ...(payload.reason ? { reason: payload.reason } : {}),
-      by: device.device_id,
-      ...(evidence.acr ? { evidence } : {}),
-    });
-    const answer: DecisionResponse = { id: settled.id, status: settled.status };
+    const by = { by: device.device_id, on: device.name };
+    // A wrong number-matching pick turns the approval into a flagged denial (check_number.ts).
+    const decision: Decision = evidence.denial
+      ? { decision: 'deny', reason: evidence.denial, ...by }
+      : {
+          decision: payload.decision,
+          ...(payload.reason ? { reason: payload.reason } : {}),
+          ...by,
+          ...(evidence.acr ? { evidence: { acr: evidence.acr, ...(evidence.amr ? { amr: evidence.amr } : {}) } } : {}),
+        };
+    const settled = await lifecycle.decide(r, decision);
+    // The reason only when a check changed the decision (the app knows its own deny reason).
+    const answer: DecisionResponse = { id: settled.id, status: settled.status, ...(evidence.denial ? { reason: evidence.denial } : {}) };
     res.set('Cache-Control', 'no-store').json(answer);
   };
 }

@@ -4,11 +4,13 @@
  * `Authorization: Bearer <JWS>`. The token is verified before anything is stored: trusted `iss`,
  * signature by the issuer's JWKS, `aud` = `iss`, `exp` in the future, `jti` never seen. The
  * answer is 201 DelegationAccepted once the request is stored, or 403 access_denied when it can
- * never be approved (requests/passkey_possible.ts).
+ * never be approved (requests/passkey_possible.ts). The same path takes Nod's withdrawal notice
+ * (auth-channel.ts WithdrawalNotice; endpoints/withdrawal.ts); a delegation's optional
+ * `binding_number` (number matching) gets its candidates drawn here.
  * @see https://www.keycloak.org/docs/latest/server_admin/#_client_initiated_backchannel_authentication_grant
  */
 import type { RequestHandler } from 'express';
-import { type DelegationAccepted, parseDelegationRequest } from '../../shared/auth-channel.ts';
+import { type DelegationAccepted, isWithdrawalNotice, parseDelegationRequest, type WithdrawalAnswer } from '../../shared/auth-channel.ts';
 import { InvalidToken } from '../../shared/errors.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import type { ServerContext } from '../context.ts';
@@ -18,6 +20,8 @@ import { nameKey, type PendingRequest, userKey } from '../models.ts';
 import type { RequestLifecycle } from '../requests/lifecycle.ts';
 import { verifyIssuerToken } from '../tokens/verify_issuer_token.ts';
 import { assertPasskeyPossible } from '../requests/passkey_possible.ts';
+import { numberChoices } from '../requests/number_choices.ts';
+import { withdrawByToken } from './withdrawal.ts';
 
 export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecycle): RequestHandler {
   return async (req, res) => {
@@ -31,6 +35,11 @@ export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecyc
     });
     const exp = payload.exp!;
     if (typeof payload.jti !== 'string' || !payload.jti) throw withChallenge(new InvalidToken('the token has no jti'));
+    if (isWithdrawalNotice(req.body)) {
+      const r = await withdrawByToken(ctx, lifecycle, issuer, payload);
+      const answer: WithdrawalAnswer = { id: r.id, status: r.status };
+      return void res.status(200).set('Cache-Control', 'no-store').json(answer);
+    }
     if (exp - nowSeconds() > defaults.maxRequestLifetime) throw withChallenge(new InvalidToken('the token lives longer than a request may'));
     const body = parseDelegationRequest(req.body);
     const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
@@ -56,6 +65,7 @@ export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecyc
         ...keys,
         ...body,
         ...((body.client_id ?? azp) ? { client_id: body.client_id ?? azp } : {}),
+        ...(body.binding_number !== undefined ? { number_choices: numberChoices(body.binding_number) } : {}),
         expires_at: exp,
       });
     } catch (e) {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CALLBACK_STATUS, type CallbackStatus } from '../../shared/auth-channel.ts';
-import type { DenyReason, RequestStatus } from '../../shared/entity-api.ts';
+import type { RequestStatus, SettleReason } from '../../shared/entity-api.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
@@ -21,18 +21,23 @@ import type { DecisionEvidence } from '../decisions/check.ts';
 /** The counter that numbers requests in arrival order. */
 const SEQUENCE = 'request-seq';
 
-export type NewRequest = Omit<PendingRequest, 'id' | 'status' | 'created_at' | 'seq' | 'decision' | 'callback' | 'decided_by'>;
+export type NewRequest = Omit<PendingRequest, 'id' | 'status' | 'created_at' | 'seq' | 'decision' | 'callback' | 'decided_by' | 'decided_on'>;
 
 export interface Decision {
   readonly decision: 'approve' | 'deny';
-  readonly reason?: DenyReason;
+  readonly reason?: SettleReason;
   /** Device id, or `auto-approve` for the demo hook. */
   readonly by: string;
   /** What the decision checks established (acr "phr" and its amr), sent with the callback. */
   readonly evidence?: DecisionEvidence;
+  /** The deciding device's name, shown on the user's other devices ("Approved on Pixel 8"). */
+  readonly on?: string;
 }
 
-/** approve → SUCCEED; deny "not me" (or no reason) → UNAUTHORIZED; deny "changed my mind" → CANCELLED. */
+/** Reasons that flag a request as a likely attack on the user. */
+const SUSPICIOUS: ReadonlySet<SettleReason | undefined> = new Set<SettleReason>(['not_me', 'wrong_number']);
+
+/** approve → SUCCEED; deny "not me", a wrong number (or no reason) → UNAUTHORIZED; deny "changed my mind" → CANCELLED. */
 export function callbackStatusOf(d: Pick<Decision, 'decision' | 'reason'>): { status: CallbackStatus; shown: RequestStatus } {
   if (d.decision === 'approve') return { status: CALLBACK_STATUS.approved, shown: 'approved' };
   if (d.reason === 'changed_mind') return { status: CALLBACK_STATUS.cancelled, shown: 'cancelled' };
@@ -110,12 +115,32 @@ export class RequestLifecycle {
     }
     this.disarm(r.id);
     const { status, shown } = callbackStatusOf(d);
-    const decision = { status, device_id: d.by, ...(d.reason ? { reason: d.reason } : {}), at: nowSeconds(), ...(d.evidence ?? {}) };
+    const suspicious = d.decision === 'deny' && SUSPICIOUS.has(d.reason);
+    const decision = {
+      status,
+      device_id: d.by,
+      ...(d.reason ? { reason: d.reason } : {}),
+      ...(suspicious ? { suspicious } : {}),
+      at: nowSeconds(),
+      ...(d.evidence ?? {}),
+    };
+    // The marker makes this call the one settler; the status guard keeps an answered request as it is all the same.
     const moved = await ctx.models.requests.update(
       r.id,
-      (current): PendingRequest => ({ ...(current ?? r), status: shown, decided_by: d.by, decision, callback: { state: 'pending', attempts: 0 } }),
+      (current): PendingRequest | undefined =>
+        current && current.status !== 'pending'
+          ? undefined
+          : {
+              ...(current ?? r),
+              status: shown,
+              decided_by: d.by,
+              ...(d.on !== undefined ? { decided_on: d.on } : {}),
+              decision,
+              callback: { state: 'pending', attempts: 0 },
+            },
       { expiresIn: this.ttlOf(r) },
     );
+    if (moved.outcome === 'unchanged') throw new AlreadySettled();
     const settled = moved.outcome === 'updated' ? moved.record.value : r;
     ctx.log.info('request.decided', {
       request_id: r.id,
@@ -124,14 +149,10 @@ export class RequestLifecycle {
       ...(d.reason ? { reason: d.reason } : {}),
       ...(d.evidence?.acr ? { acr: d.evidence.acr } : {}),
     });
-    if (d.decision === 'deny' && d.reason === 'not_me') {
-      ctx.log.warn('request.suspected_fraud', {
-        request_id: r.id,
-        issuer: r.issuer,
-        client_id: r.client_id,
-        login_hint: r.login_hint,
-        device_id: d.by,
-      });
+    if (suspicious) {
+      const fields = { request_id: r.id, issuer: r.issuer, client_id: r.client_id, login_hint: r.login_hint, device_id: d.by, reason: d.reason };
+      ctx.log.warn('request.suspected_fraud', fields);
+      ctx.events.emit('request.suspected_fraud', fields);
     }
     ctx.events.emit('request.decided', { id: r.id, status });
     this.callbacks.start(r.id);
@@ -145,7 +166,7 @@ export class RequestLifecycle {
     this.disarm(id);
     const marker = await ctx.models.settlements.consume(id);
     if (marker.outcome !== 'consumed') return;
-    const moved = await ctx.models.requests.update(id, (current) => (current ? { ...current, status: 'expired' } : undefined));
+    const moved = await ctx.models.requests.update(id, (current) => (current?.status === 'pending' ? { ...current, status: 'expired' } : undefined));
     if (moved.outcome !== 'updated') return;
     const expired = moved.record.value;
     ctx.log.info('request.expired', { request_id: id, issuer: expired.issuer });
@@ -153,11 +174,38 @@ export class RequestLifecycle {
     await this.notifySettled(expired);
   }
 
+  /**
+   * The client withdrew the request (the provider's notice, endpoints/withdrawal.ts): a pending
+   * request ends `withdrawn`, in the same one-winner step as a decision or expiry (the settlement
+   * marker, then the status moved from pending only). A request already answered here stays as
+   * it is (if its callback has not reached the provider yet, the provider will refuse it). The
+   * one transition to `withdrawn` on the entity. Returns the request as it now stands.
+   */
+  async withdraw(r: PendingRequest): Promise<PendingRequest> {
+    const { ctx } = this;
+    const marker = await ctx.models.settlements.consume(r.id);
+    if (marker.outcome !== 'consumed') return (await ctx.models.requests.find(r.id)) ?? r;
+    this.disarm(r.id);
+    const moved = await ctx.models.requests.update(r.id, (current) => (current?.status === 'pending' ? { ...current, status: 'withdrawn' } : undefined));
+    if (moved.outcome !== 'updated') return moved.outcome === 'unchanged' ? moved.record.value : r;
+    const withdrawn = moved.record.value;
+    ctx.log.info('request.withdrawn', { request_id: r.id, jti: r.jti, issuer: r.issuer, client_id: r.client_id });
+    ctx.events.emit('request.withdrawn', { id: r.id });
+    await this.notifySettled(withdrawn);
+    return withdrawn;
+  }
+
   private async notifySettled(r: PendingRequest): Promise<void> {
     const devices = await devicesForRequest(this.ctx, r);
-    for (const d of devices) {
-      this.hub.sendToDevice(d.device_id, { type: 'settled', id: r.id, status: r.status, ...(r.decided_by ? { decided_by: r.decided_by } : {}) });
-    }
+    const message = {
+      type: 'settled',
+      id: r.id,
+      status: r.status,
+      ...(r.decided_by ? { decided_by: r.decided_by } : {}),
+      ...(r.decided_on ? { decided_on: r.decided_on } : {}),
+      ...(r.decision?.reason ? { reason: r.decision.reason } : {}),
+    } as const;
+    for (const d of devices) this.hub.sendToDevice(d.device_id, message);
   }
 
   /** After a restart: re-arms expiry timers, expires what lapsed meanwhile, resumes callbacks. */
