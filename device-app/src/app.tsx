@@ -1,11 +1,13 @@
 /**
  * The app: loads the entity config and this device's enrollment, runs the live feed while
- * enrolled, re-syncs the push subscription on every start, and routes by path.
+ * enrolled, re-syncs the push subscription on every start, routes by path, and shows a request
+ * that arrives in a sheet over whatever screen is open.
  */
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { ENTITY_API, type EntityConfig } from '../../shared/entity-api.ts';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { Layout } from './components/Layout.tsx';
+import { SheetHost } from './components/SheetHost.tsx';
 import { api, describeError, onUnauthorized } from './lib/api.ts';
 import { Feed } from './lib/feed.ts';
 import { syncPush } from './lib/push.ts';
@@ -140,9 +142,11 @@ function Routed({ path }: { path: string }) {
     const m = match('/requests/:id', path);
     page = m ? <Request key={m.id} id={m.id!} /> : <NotFound />;
   }
+  const enrolled = path !== '/callback' && session && feed && app.config;
   return (
     <Layout path={path === '/' ? '/requests' : path} user={session && app.config ? user : undefined} pending={pending}>
       {page}
+      {enrolled && <SheetHost path={path} />}
     </Layout>
   );
 }

@@ -95,22 +95,29 @@ self.addEventListener('push', (event) => {
         const r = await details(id);
         // A payment (authorization details) or a passkey approval is decided on the request screen, never from here.
         const onScreenOnly = !!r && (r.authorization_details !== undefined || requiresPhr(r.acr_values));
+        // Number matching: the numbers never appear on the lock screen, and approving needs the
+        // app (the user taps the number there), so the notification offers Deny… only.
+        const matching = Boolean(r?.number_choices?.length);
         if (r) {
           title = r.authorization_details ? `${r.client} asks you to approve` : `${r.client} wants to sign you in`;
           options.body = onScreenOnly
             ? 'Open Nod to review what you are asked to approve.'
-            : r.binding_message
-              ? `Check the code: ${r.binding_message}`
-              : 'Open Nod to review this sign-in.';
+            : matching
+              ? `${r.binding_message ? `Check the code: ${r.binding_message}. ` : ''}Open Nod and tap the number ${r.client} shows you.`
+              : r.binding_message
+                ? `Check the code: ${r.binding_message}`
+                : 'Open Nod to review this sign-in.';
         }
         if (!r || r.status === 'pending') {
           options.requireInteraction = true;
           options.renotify = true;
           if (actionsSupported() && !onScreenOnly)
-            options.actions = [
-              { action: 'approve', title: 'Approve' },
-              { action: 'deny', title: 'Deny…' },
-            ];
+            options.actions = matching
+              ? [{ action: 'deny', title: 'Deny…' }]
+              : [
+                  { action: 'approve', title: 'Approve' },
+                  { action: 'deny', title: 'Deny…' },
+                ];
         }
       }
       // Every push shows a notification: a silent one gets the subscription revoked on some platforms.

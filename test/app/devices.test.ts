@@ -28,7 +28,7 @@ test('one phone approves, the other updates to settled and its buttons go away',
   await a.getByTestId('outcome').filter({ hasText: 'Approved' }).waitFor();
   const other = b.getByTestId('outcome');
   await other.waitFor({ timeout: 10_000 });
-  assert.match(await other.innerText(), /Approved on another device/);
+  assert.match(await other.innerText(), /Approved on Alice’s Pixel/);
   assert.equal(await b.getByRole('button', { name: 'Approve' }).count(), 0);
   assert.equal(await b.getByRole('button', { name: 'Deny' }).count(), 0);
   await screenshot(b, '08-settled-elsewhere');

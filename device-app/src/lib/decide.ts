@@ -11,7 +11,8 @@ import { nowSeconds } from '../../../shared/time.ts';
 /** Query flag of the request screen (`/requests/<id>?deny`): open it asking why (the notification's Deny). */
 export const REQUEST_ASK_WHY = 'deny';
 
-export type Decision = { readonly decision: 'approve' } | { readonly decision: 'deny'; readonly reason: DenyReason };
+/** An approval carries the picked number when the request uses number matching (inside the signed payload). */
+export type Decision = { readonly decision: 'approve'; readonly number?: string } | { readonly decision: 'deny'; readonly reason: DenyReason };
 
 /** What an approval from the request screen adds to the signed payload (lib/approval.ts). */
 export type ApprovalProof = Pick<DecisionPayload, 'shown_hash' | 'passkey'>;
@@ -23,6 +24,7 @@ export async function sendDecision(session: Session, requestId: string, d: Decis
     device_id: session.device_id,
     decision: d.decision,
     ...(d.decision === 'deny' ? { reason: d.reason } : {}),
+    ...(d.decision === 'approve' && d.number !== undefined ? { number: d.number } : {}),
     iat: nowSeconds(),
     ...(d.decision === 'approve' ? proof : {}),
   };

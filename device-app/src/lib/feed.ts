@@ -10,7 +10,7 @@ import type { Session } from './session.ts';
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
 export interface FeedState {
-  /** Every request seen this session, newest first; settled ones keep their final status. */
+  /** Every request seen this session, newest first (arrival order within a second); settled ones keep their final status. */
   readonly requests: readonly DeviceRequest[];
   readonly connection: Connection;
   /** Epoch ms of the last successful list fetch. */
@@ -71,11 +71,11 @@ export class Feed {
     this.emit();
   }
 
-  /** Marks a request settled with `status`. */
-  settle(id: string, status: RequestStatus, decided_by?: string): void {
+  /** Marks a request settled with `status` (and who settled it, and why, when known). */
+  settle(id: string, status: RequestStatus, how: Pick<DeviceRequest, 'decided_by' | 'decided_on' | 'reason'> = {}): void {
     const r = this.byId.get(id);
     if (!r) return;
-    this.byId.set(id, { ...r, status, ...(decided_by ? { decided_by } : {}) });
+    this.byId.set(id, { ...r, status, ...how });
     this.emit();
   }
 
@@ -154,9 +154,11 @@ export class Feed {
       case 'request':
         this.upsert(msg.request);
         break;
-      case 'settled':
-        this.settle(msg.id, msg.status, msg.decided_by);
+      case 'settled': {
+        const { id, status, type: _t, ...how } = msg;
+        this.settle(id, status, how);
         break;
+      }
       case 'ping':
         this.send(ws, { type: 'pong' });
         break;
@@ -208,7 +210,8 @@ export class Feed {
   }
 
   private emit(): void {
-    const requests = [...this.byId.values()].sort((a, b) => b.created_at - a.created_at);
+    // Newest first; within one second (created_at's resolution), the later arrival first.
+    const requests = [...this.byId.values()].reverse().sort((a, b) => b.created_at - a.created_at);
     this.state = { ...this.state, requests };
     for (const l of this.listeners) l();
   }

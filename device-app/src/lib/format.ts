@@ -1,5 +1,5 @@
 /** Words for statuses, times and devices, in one place. */
-import type { RequestStatus } from '../../../shared/entity-api.ts';
+import type { DeviceRequest, RequestStatus } from '../../../shared/entity-api.ts';
 
 export const STATUS_TEXT: Record<RequestStatus, string> = {
   pending: 'Waiting for you',
@@ -9,6 +9,28 @@ export const STATUS_TEXT: Record<RequestStatus, string> = {
   expired: 'Expired',
   withdrawn: 'Withdrawn by the requester',
 };
+
+/**
+ * How a request ended, in one line: "Approved on Pixel 8", "Withdrawn by Acme Bank". `me` is
+ * this device's id (a decision made here reads "on this device").
+ */
+export function settledLine(r: Pick<DeviceRequest, 'status' | 'client' | 'decided_by' | 'decided_on' | 'reason'>, me: string): string {
+  const where = r.decided_by === me ? 'on this device' : r.decided_on ? `on ${r.decided_on}` : 'on another device';
+  switch (r.status) {
+    case 'approved':
+      return `Approved ${where}`;
+    case 'denied':
+      return r.reason === 'wrong_number' ? `Denied ${where}: the wrong number was picked` : `Denied ${where}`;
+    case 'cancelled':
+      return `Cancelled ${where}`;
+    case 'withdrawn':
+      return `Withdrawn by ${r.client}`;
+    case 'expired':
+      return `Expired: ${r.client} got no answer in time`;
+    default:
+      return STATUS_TEXT[r.status];
+  }
+}
 
 /** "1:05" for 65 seconds; "0:00" at or past zero. */
 export function clock(seconds: number): string {

@@ -1,25 +1,28 @@
 /**
  * One request: what it asks to approve first (a payment's amount large, creditor, reference),
- * who asks, the binding message large (what the user compares with the other
- * screen), the scopes in words, the issuer and the time left; Approve, or Deny with a reason.
+ * who asks, the binding message large (what the user compares with the other screen), the
+ * scopes in words, the issuer and the time left; Approve (with number matching: tap the number
+ * the requester shows; with acr phr: the passkey), or Deny with a reason (components/DecisionPanel.tsx).
  * Once it is expired or settled (here or on another device) the screen says so and the buttons go.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { ENTITY_API, ENTITY_API_ERRORS, type DenyReason, type DeviceRequest, type RequestStatus } from '../../../../shared/entity-api.ts';
+import { useEffect, useState } from 'preact/hooks';
+import { ENTITY_API, ENTITY_API_ERRORS, type DeviceRequest, type RequestStatus } from '../../../../shared/entity-api.ts';
+import { BindingMessage } from '../../components/BindingMessage.tsx';
 import { Countdown } from '../../components/Countdown.tsx';
-import { Icon } from '../../components/Icon.tsx';
+import { DecisionPanel, type Mine } from '../../components/DecisionPanel.tsx';
 import { Link } from '../../components/Link.tsx';
-import { Notice, type Tone } from '../../components/Notice.tsx';
+import { Notice } from '../../components/Notice.tsx';
+import { Outcome } from '../../components/Outcome.tsx';
+import { requestKind, useRequestDetails } from '../../components/RequestDetails.tsx';
+import { ScopeList } from '../../components/ScopeList.tsx';
 import { api, ApiError, describeError } from '../../lib/api.ts';
-import { REQUEST_ASK_WHY, sendDecision, type Decision } from '../../lib/decide.ts';
+import { REQUEST_ASK_WHY } from '../../lib/decide.ts';
 import { useSearch } from '../../lib/router.ts';
-import { describeScope } from '../../../../shared/scopes.ts';
-import { host, STATUS_TEXT, when } from '../../lib/format.ts';
+import { host, when } from '../../lib/format.ts';
 import { useEnrolled } from '../../lib/use-app.ts';
 import { useFeed } from '../../lib/use-feed.ts';
 import { useNow } from '../../lib/use-now.ts';
 import { useTitle } from '../../lib/use-title.ts';
-import { useLazy } from '../../lib/use-lazy.ts';
 import { requiresPhr } from '../../../../shared/phr.ts';
 
 export function Request({ id }: { id: string }) {
@@ -60,9 +63,6 @@ export function Request({ id }: { id: string }) {
   }
   return <RequestView r={r} />;
 }
-
-/** What this device did, to word the outcome. */
-type Mine = { readonly decision: 'approve' } | { readonly decision: 'deny'; readonly reason: DenyReason };
 
 /** First wait before re-reading a request whose outcome is unknown; doubles up to the maximum. */
 const REREAD_FIRST_MS = 2000;
@@ -105,23 +105,10 @@ function useReread(r: DeviceRequest, unknown: boolean): { gone: boolean; retryNo
 }
 
 function RequestView({ r }: { r: DeviceRequest }) {
-  const { feed, session } = useEnrolled();
+  const { session } = useEnrolled();
   const [mine, setMine] = useState<Mine>();
   // Opened by the notification's Deny: the reasons show at once (a denial needs one).
   const askWhy = new URLSearchParams(useSearch()).has(REQUEST_ASK_WHY);
-  const [denying, setDenying] = useState(askWhy);
-  const reasons = useRef<HTMLFieldSetElement>(null);
-  useEffect(() => {
-    if (askWhy) setDenying(true);
-  }, [askWhy]);
-  useEffect(() => {
-    if (!askWhy || !denying) return;
-    // After the frame: the layout scrolls a newly navigated page to the top first.
-    const frame = requestAnimationFrame(() => reasons.current?.scrollIntoView({ block: 'center' }));
-    return () => cancelAnimationFrame(frame);
-  }, [askWhy, denying]);
-  const [busy, setBusy] = useState<'approve' | DenyReason>();
-  const [error, setError] = useState<string>();
   /** Answered on another device (409) but not yet re-read: how it ended is not known here. */
   const [settledElsewhere, setSettledElsewhere] = useState(false);
   const now = useNow(1000, r.status === 'pending');
@@ -130,75 +117,24 @@ function RequestView({ r }: { r: DeviceRequest }) {
   const unknownOutcome = settledElsewhere && status === 'pending';
   const open = status === 'pending' && !settledElsewhere;
   const reread = useReread(r, unknownOutcome);
+  const kind = requestKind(r);
+  const details = useRequestDetails(r);
 
   // Move focus to the outcome when the request is settled while on screen.
   useEffect(() => {
-    if (!open) document.getElementById('outcome')?.focus();
+    if (!open) document.getElementById(`outcome-${r.id}`)?.focus();
   }, [open]);
-
-  async function decide(d: Decision) {
-    setBusy(d.decision === 'approve' ? 'approve' : d.reason);
-    setError(undefined);
-    let approval: typeof import('../../lib/approval.ts') | undefined;
-    try {
-      if (d.decision === 'approve') approval = await import('../../lib/approval.ts');
-      const res = await sendDecision(session, r.id, d, approval && (await approval.approvalProof(session, r)));
-      setMine(d);
-      feed.settle(r.id, res.status, session.device_id);
-    } catch (e) {
-      if (e instanceof ApiError && e.code === ENTITY_API_ERRORS.expired) {
-        feed.settle(r.id, 'expired');
-      } else if (e instanceof ApiError && e.code === ENTITY_API_ERRORS.alreadySettled) {
-        // Settled on another device meanwhile: how it ended is known once the request is re-read.
-        setSettledElsewhere(true);
-      } else {
-        setError(approval?.passkeyErrorText(e, 'approve') ?? describeError(e));
-      }
-    } finally {
-      setBusy(undefined);
-    }
-  }
-
-  const scopes = r.scopes.length
-    ? r.scopes
-    : r.scope
-        .split(' ')
-        .filter(Boolean)
-        .map((s) => ({ scope: s, description: describeScope(s) }));
-
-  const details = r.authorization_details;
-  const payment = details?.some((d) => d.type === 'payment_initiation');
-  const Details = useLazy(() => import('../../components/AuthorizationDetails.tsx'), !!details);
-  const phr = requiresPhr(r.acr_values);
 
   return (
     <article class="request" aria-labelledby="req-title">
-      <p class="eyebrow">{payment ? 'Payment request' : details ? 'Approval request' : 'Sign-in request'}</p>
+      <p class="eyebrow">{kind.eyebrow}</p>
       <h1 id="req-title">
-        <span data-testid="client">{r.client}</span> {details ? `asks you to approve ${payment ? 'a payment' : 'this'}` : 'wants to sign you in'}
+        <span data-testid="client">{r.client}</span> {kind.asks}
       </h1>
 
-      {details &&
-        (Details ? (
-          <Details.AuthorizationDetails details={details} />
-        ) : (
-          <p class="spinner" role="status">
-            Loading what you are asked to approve…
-          </p>
-        ))}
+      {details.node}
 
-      <section class={`binding${open ? '' : ' binding-settled'}`} aria-labelledby="binding-label">
-        <h2 id="binding-label" class="binding-label">
-          {open ? 'Check this matches the other screen' : 'Code shown with this request'}
-        </h2>
-        {r.binding_message ? (
-          <p class="binding-message" data-testid="binding-message">
-            {r.binding_message}
-          </p>
-        ) : (
-          <p class="binding-none">No code was sent. Approve only if you are signing in to {r.client} right now.</p>
-        )}
-      </section>
+      <BindingMessage r={r} open={open} />
 
       {open && <Countdown now={now} createdAt={r.created_at} expiresAt={r.expires_at} />}
 
@@ -213,13 +149,7 @@ function RequestView({ r }: { r: DeviceRequest }) {
         <div>
           <dt>It will get</dt>
           <dd>
-            <ul class="scopes" data-testid="scopes">
-              {scopes.map((s) => (
-                <li key={s.scope}>
-                  <Icon name="check" size={16} /> {s.description}
-                </li>
-              ))}
-            </ul>
+            <ScopeList r={r} />
           </dd>
         </div>
         <div>
@@ -229,7 +159,7 @@ function RequestView({ r }: { r: DeviceRequest }) {
         {r.acr_values && (
           <div>
             <dt>Assurance</dt>
-            <dd>{phr ? 'Your passkey: fingerprint, face or screen lock' : r.acr_values}</dd>
+            <dd>{requiresPhr(r.acr_values) ? 'Your passkey: fingerprint, face or screen lock' : r.acr_values}</dd>
           </div>
         )}
         <div>
@@ -238,45 +168,10 @@ function RequestView({ r }: { r: DeviceRequest }) {
         </div>
       </dl>
 
-      {error && (
-        <Notice tone="danger" title="Your answer wasn’t sent">
-          {error} Try again.
-        </Notice>
-      )}
-
       {open ? (
-        denying ? (
-          <fieldset class="deny-reasons" ref={reasons}>
-            <legend>Why are you denying?</legend>
-            <button type="button" class="btn btn-danger btn-block" disabled={busy !== undefined} onClick={() => decide({ decision: 'deny', reason: 'not_me' })}>
-              {busy === 'not_me' ? 'Denying…' : 'This wasn’t me'}
-            </button>
-            <p class="hint">Tell {r.client} you did not try to sign in.</p>
-            <button type="button" class="btn btn-block" disabled={busy !== undefined} onClick={() => decide({ decision: 'deny', reason: 'changed_mind' })}>
-              {busy === 'changed_mind' ? 'Denying…' : 'I changed my mind'}
-            </button>
-            <button type="button" class="btn btn-quiet btn-block" disabled={busy !== undefined} onClick={() => setDenying(false)}>
-              Back
-            </button>
-          </fieldset>
-        ) : (
-          <div class="decide">
-            {phr && <p class="hint">To approve, confirm it’s you with your fingerprint, face or screen lock.</p>}
-            <button
-              type="button"
-              class="btn btn-approve btn-block"
-              disabled={busy !== undefined || (!!details && !Details)}
-              onClick={() => decide({ decision: 'approve' })}
-            >
-              <Icon name="check" /> {busy === 'approve' ? 'Approving…' : phr ? 'Approve with passkey' : 'Approve'}
-            </button>
-            <button type="button" class="btn btn-deny btn-block" disabled={busy !== undefined} onClick={() => setDenying(true)}>
-              <Icon name="x" /> Deny
-            </button>
-          </div>
-        )
+        <DecisionPanel r={r} onDecided={setMine} onSettledElsewhere={() => setSettledElsewhere(true)} askWhy={askWhy} ready={details.ready} />
       ) : unknownOutcome ? (
-        <UnknownOutcome gone={reread.gone} onRetry={reread.retryNow} />
+        <UnknownOutcome id={r.id} gone={reread.gone} onRetry={reread.retryNow} />
       ) : (
         <Outcome r={r} status={status} mine={mine} myDevice={session.device_id} />
       )}
@@ -289,9 +184,9 @@ function RequestView({ r }: { r: DeviceRequest }) {
 }
 
 /** Answered on another device, and the answer could not be read (yet). */
-function UnknownOutcome({ gone, onRetry }: { gone: boolean; onRetry: () => void }) {
+function UnknownOutcome({ id, gone, onRetry }: { id: string; gone: boolean; onRetry: () => void }) {
   return (
-    <div id="outcome" class="outcome" tabIndex={-1} data-testid="outcome" data-status="unknown">
+    <div id={`outcome-${id}`} class="outcome" tabIndex={-1} data-testid="outcome" data-status="unknown">
       <Notice tone="info" title="Answered on another device">
         <p>
           {gone
@@ -303,42 +198,6 @@ function UnknownOutcome({ gone, onRetry }: { gone: boolean; onRetry: () => void 
             Try again now
           </button>
         )}
-      </Notice>
-    </div>
-  );
-}
-
-function Outcome({ r, status, mine, myDevice }: { r: DeviceRequest; status: RequestStatus; mine: Mine | undefined; myDevice: string }) {
-  let tone: Tone = 'info';
-  let title: string = STATUS_TEXT[status];
-  let text: string;
-  const elsewhere = !mine && r.decided_by !== myDevice && (status === 'approved' || status === 'denied' || status === 'cancelled');
-  if (status === 'expired') {
-    tone = 'warning';
-    title = 'This request has expired';
-    text = `Nothing was signed in. If you still want to sign in to ${r.client}, start again there.`;
-  } else if (status === 'withdrawn') {
-    title = 'This request was withdrawn';
-    text = `${r.client} no longer needs an answer.`;
-  } else if (elsewhere) {
-    title = `${STATUS_TEXT[status]} on another device`;
-    text = 'This request was settled on another of your devices. Nothing more to do here.';
-  } else if (status === 'approved') {
-    tone = 'success';
-    title = 'Approved';
-    text = `You can go back to ${r.client}.`;
-  } else if (mine?.decision === 'deny' && mine.reason === 'not_me') {
-    tone = 'warning';
-    title = 'Denied: this wasn’t you';
-    text = `${r.client} was told you did not try to sign in. If you didn’t, consider changing your password.`;
-  } else {
-    title = 'Denied';
-    text = 'Nothing was signed in.';
-  }
-  return (
-    <div id="outcome" class="outcome" tabIndex={-1} data-testid="outcome" data-status={status}>
-      <Notice tone={tone} title={title}>
-        <p>{text}</p>
       </Notice>
     </div>
   );

@@ -6,7 +6,7 @@ import { Link } from '../../components/Link.tsx';
 import { Notice } from '../../components/Notice.tsx';
 import { PushNudge } from '../../components/PushNudge.tsx';
 import type { Connection } from '../../lib/feed.ts';
-import { at, clock, STATUS_TEXT } from '../../lib/format.ts';
+import { at, clock, settledLine, STATUS_TEXT } from '../../lib/format.ts';
 import { useEnrolled } from '../../lib/use-app.ts';
 import { useFeed } from '../../lib/use-feed.ts';
 import { useNow } from '../../lib/use-now.ts';
@@ -23,7 +23,7 @@ const CONNECTION_TEXT: Record<Connection, string> = {
 
 export function Requests() {
   useTitle('Requests');
-  const { feed } = useEnrolled();
+  const { feed, session } = useEnrolled();
   const state = useFeed(feed);
   const now = useNow();
   const refresh = useCallback(() => void feed.refresh(), [feed]);
@@ -102,7 +102,7 @@ export function Requests() {
                   <span class="req-client">{r.client}</span>
                   {r.binding_message && <span class="req-quiet-msg">{r.binding_message}</span>}
                   <span class={`status status-${r.status === 'pending' ? 'expired' : r.status}`}>
-                    {r.status === 'pending' ? STATUS_TEXT.expired : STATUS_TEXT[r.status]} · {at(r.created_at)}
+                    {r.status === 'pending' || r.status === 'expired' ? STATUS_TEXT.expired : settledLine(r, session.device_id)} · {at(r.created_at)}
                   </span>
                 </Link>
               </li>
