@@ -60,3 +60,19 @@ export function bigText(text: string, width = process.stdout.columns || 80): str
   const bar = '─'.repeat([...inner].length);
   return [`  ┌${bar}┐`, `  │${inner}│`, `  └${bar}┘`].join('\n');
 }
+
+/**
+ * Several short texts big, side by side with a label over each (the binding message and the
+ * number-matching number), or one under the other when they do not fit `width` together.
+ */
+export function bigSideBySide(items: ReadonlyArray<{ readonly label: string; readonly text: string }>, width = process.stdout.columns || 80): string {
+  const GAP = '      ';
+  const blocks = items.map((i) => blockLetters(i.text, width));
+  if (items.length > 1 && blocks.every((b) => b !== undefined)) {
+    const widths = blocks.map((b, i) => Math.max([...b![0]!].length, items[i]!.label.length));
+    const row = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(widths[i]!)).join(GAP)}`.trimEnd();
+    const lines = [row(items.map((i) => i.label)), '', ...[0, 1, 2, 3, 4].map((r) => row(blocks.map((b) => b![r]!)))];
+    if (Math.max(...lines.map((l) => [...l].length)) <= width) return ['', ...lines, ''].join('\n');
+  }
+  return items.map((i) => `  ${i.label}\n${bigText(i.text, width)}`).join('\n');
+}

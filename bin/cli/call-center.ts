@@ -6,8 +6,9 @@
  */
 import * as client from 'openid-client';
 import { CIBA_USER_OPTIONS, cibaUser, intOption, parseCommand } from './options.ts';
-import { connect, pollSignal } from './oidc.ts';
-import { bigText } from './big-text.ts';
+import { bindingNumberOf, connect, pollSignal } from './oidc.ts';
+import { bigSideBySide, bigText } from './big-text.ts';
+import { withdrawOnInterrupt } from './withdraw.ts';
 import { CliError } from './errors.ts';
 import { printTokens, say } from './print.ts';
 import { openNotifyEndpoint } from './notify-endpoint.ts';
@@ -26,7 +27,10 @@ code to read aloud, and reports when the provider's notification arrives and the
   --notify-path <path>       its path (default /ciba/notify)
   --notify-host <host>       listen only on this address (default: all)
 
-Exit code 0 when approved (the ID token claims are printed); 1 when denied, expired or failed.`;
+When the provider uses number matching, a two-digit number is printed beside the code: the
+user taps it on the phone. Ctrl-C while waiting withdraws the request, so the phone stops asking.
+
+Exit code 0 when approved (the ID token claims are printed); 1 when denied, expired, withdrawn or failed.`;
 
 export async function callCenter(argv: string[]): Promise<void> {
   const parsed = parseCommand(argv, {
@@ -55,14 +59,31 @@ export async function callCenter(argv: string[]): Promise<void> {
       client_notification_token: endpoint.token,
     });
     const t0 = Date.now();
-    say(`Asked ${loginHint}'s phone to approve. Read this code to the caller:`);
-    say(bigText(bindingMessage));
-    say(`"Please check your phone: approve the request showing ${bindingMessage}."`);
-    say(`Listening for the provider's notification on port ${port}, path ${path}.`);
+    const number = bindingNumberOf(started);
+    if (number) {
+      say(`Asked ${loginHint}'s phone to approve. Read this code and this number to the caller:`);
+      say(
+        bigSideBySide([
+          { label: 'Code', text: bindingMessage },
+          { label: 'Number', text: number },
+        ]),
+      );
+      say(`"Please check your phone: the request shows ${bindingMessage}. Tap the number ${number}."`);
+    } else {
+      say(`Asked ${loginHint}'s phone to approve. Read this code to the caller:`);
+      say(bigText(bindingMessage));
+      say(`"Please check your phone: approve the request showing ${bindingMessage}."`);
+    }
+    say(`Listening for the provider's notification on port ${port}, path ${path}. Ctrl-C (the caller hung up) withdraws the request.`);
     const signal = pollSignal(started.expires_in, 0);
-    await withCountdown('Waiting for the caller to answer...', started.expires_in, () => endpoint.waitFor(started.auth_req_id, signal)).catch(() => {
-      throw new CliError('no notification arrived before the request expired (is the notification endpoint reachable from the provider?)');
-    });
+    await withCountdown('Waiting for the caller to answer...', started.expires_in, () =>
+      withdrawOnInterrupt(config, started.auth_req_id, (interrupted) =>
+        endpoint.waitFor(started.auth_req_id, AbortSignal.any([signal, interrupted])).catch((e: unknown) => {
+          if (interrupted.aborted) throw e;
+          throw new CliError('no notification arrived before the request expired (is the notification endpoint reachable from the provider?)');
+        }),
+      ),
+    );
     say(`Notification received after ${((Date.now() - t0) / 1000).toFixed(1)} s: fetching the tokens.`);
     const tokens = await client.genericGrantRequest(config, CIBA_GRANT_TYPE, { auth_req_id: started.auth_req_id });
     say(`Approved: the caller is ${loginHint}, verified on their phone.`);

@@ -5,8 +5,9 @@
  */
 import * as client from 'openid-client';
 import { CIBA_USER_OPTIONS, cibaUser, intOption, parseCommand } from './options.ts';
-import { connect, pollSignal } from './oidc.ts';
-import { bigText } from './big-text.ts';
+import { bindingNumberOf, connect, pollSignal } from './oidc.ts';
+import { bigSideBySide, bigText } from './big-text.ts';
+import { withdrawOnInterrupt } from './withdraw.ts';
 import { printTokens, say } from './print.ts';
 import { withCountdown } from './wait.ts';
 import { paymentDetail } from './payment.ts';
@@ -25,7 +26,10 @@ Phone approval: asks the user's phone to approve a login (CIBA, poll mode) and w
                              ask to approve a payment, e.g. "1250.00 EUR ACME GmbH" (RFC 9396
                              payment_initiation); the phone shows it and the tokens carry it
 
-Exit code 0 when approved (the ID token claims are printed); 1 when denied, expired or failed.`;
+When the provider uses number matching, a two-digit number is printed beside the code: the
+user taps it on the phone. Ctrl-C while waiting withdraws the request, so the phone stops asking.
+
+Exit code 0 when approved (the ID token claims are printed); 1 when denied, expired, withdrawn or failed.`;
 
 export async function ciba(argv: string[]): Promise<void> {
   const parsed = parseCommand(argv, {
@@ -56,10 +60,26 @@ export async function ciba(argv: string[]): Promise<void> {
       ? `Asked ${loginHint} to approve a payment of ${paymentSummary([payment])} for ${common.clientId} at ${common.issuer}.`
       : `Asked ${loginHint} to approve a sign-in to ${common.clientId} at ${common.issuer}.`,
   );
-  say('Their phone shows this code; approve only if it matches:');
-  say(bigText(bindingMessage));
-  const tokens = await withCountdown(`Waiting for ${loginHint} to approve...`, started.expires_in, () =>
-    client.pollBackchannelAuthenticationGrant(config, started, undefined, { signal: pollSignal(started.expires_in, started.interval ?? 5) }),
+  const number = bindingNumberOf(started);
+  if (number) {
+    say('Their phone shows this code, and asks them to tap this number among three:');
+    say(
+      bigSideBySide([
+        { label: 'Code', text: bindingMessage },
+        { label: 'Number', text: number },
+      ]),
+    );
+    say(`On the phone: check the code ${bindingMessage}, then tap ${number}.`);
+  } else {
+    say('Their phone shows this code; approve only if it matches:');
+    say(bigText(bindingMessage));
+  }
+  const tokens = await withCountdown(`Waiting for ${loginHint} to approve... (Ctrl-C withdraws the request)`, started.expires_in, () =>
+    withdrawOnInterrupt(config, started.auth_req_id, (interrupted) =>
+      client.pollBackchannelAuthenticationGrant(config, started, undefined, {
+        signal: AbortSignal.any([pollSignal(started.expires_in, started.interval ?? 5), interrupted]),
+      }),
+    ),
   );
   say(payment ? `Approved: ${loginHint} approved the payment.` : `Approved: ${loginHint} signed in.`);
   printTokens(tokens);

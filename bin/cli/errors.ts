@@ -22,6 +22,9 @@ export class UsageError extends CliError {
   }
 }
 
+/** Ctrl-C ended the command (exit code 1, at once: nothing it was waiting for matters any more). */
+export class Interrupted extends CliError {}
+
 /** What went wrong, in one line, for any error the clients can meet. */
 export async function describeError(e: unknown): Promise<string> {
   if (e instanceof CliError) return e.message;
@@ -48,5 +51,6 @@ export async function runCommand(main: () => Promise<void>): Promise<void> {
   } catch (e) {
     process.stderr.write(`error: ${await describeError(e)}\n`);
     process.exitCode = e instanceof CliError ? e.exitCode : 1;
+    if (e instanceof Interrupted) process.exit();
   }
 }

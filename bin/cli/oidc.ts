@@ -2,6 +2,7 @@
 import * as client from 'openid-client';
 import { CliError, describeError } from './errors.ts';
 import type { CommonOptions } from './options.ts';
+import { BINDING_NUMBER } from '../../shared/ciba-extensions.ts';
 
 /** Discovers the provider and sets up client authentication (Basic with a secret, none without). */
 export async function connect(options: CommonOptions): Promise<client.Configuration> {
@@ -20,4 +21,10 @@ export async function connect(options: CommonOptions): Promise<client.Configurat
 /** The poll signal: a little past expiry, so the provider's own expired_token answer comes first. */
 export function pollSignal(expiresIn: number, interval: number): AbortSignal {
   return AbortSignal.timeout((expiresIn + interval + 10) * 1000);
+}
+
+/** Number matching: the `binding_number` of a backchannel authentication response, if the provider sent one. */
+export function bindingNumberOf(started: client.BackchannelAuthenticationResponse): string | undefined {
+  const n = (started as { [BINDING_NUMBER]?: unknown })[BINDING_NUMBER];
+  return typeof n === 'string' ? n : undefined;
 }

@@ -32,6 +32,18 @@ describe('scenario clients', () => {
     const file = join(dataDir, 'callcenter.json');
     writeFileSync(file, JSON.stringify({ ...callcenter, backchannel_client_notification_endpoint: `http://127.0.0.1:${notifyPort}/ciba/notify` }));
     await runAdmin(['clients', 'add', file], { NOD_DATA_DIR: dataDir });
+    // These scenarios ask alice more often than the default anti-fatigue limit allows in a minute.
+    await runAdmin(['ciba-policy', 'set', '--fatigue-limit', '50'], { NOD_DATA_DIR: dataDir });
+    // The same two clients with number matching (backchannel_number_matching).
+    const bank = demoClients().find((c) => c.client_id === 'demo-bank')!;
+    for (const [metadata, id] of [
+      [bank, 'nm-bank'],
+      [{ ...callcenter, backchannel_client_notification_endpoint: `http://127.0.0.1:${notifyPort}/ciba/notify` }, 'nm-callcenter'],
+    ] as const) {
+      const nm = join(dataDir, `${id}.json`);
+      writeFileSync(nm, JSON.stringify({ ...metadata, client_id: id, client_secret: `${id}-secret`, backchannel_number_matching: true }));
+      await runAdmin(['clients', 'add', nm], { NOD_DATA_DIR: dataDir });
+    }
     system = await startNod(dataDir, { NOD_DEMO: '1', NOD_CIBA_INTERVAL: '1', NOD_DEVICE_CODE_INTERVAL: '1', NOD_LOG_LEVEL: 'info' });
     device = await enrollDevice(system.issuer, system.serverUrl);
     ws = await device.connect();
@@ -192,6 +204,39 @@ describe('scenario clients', () => {
       } finally {
         holder.close();
       }
+    });
+  });
+
+  describe('number matching and withdrawal', () => {
+    it('ciba prints the number large beside the code; the phone approves with it (exit 0)', async () => {
+      const cli = new NodProcess(['ciba', ...common(), '--client-id', 'nm-bank', '--client-secret', 'nm-bank-secret', '--binding-message', 'NM7Q'], {});
+      const request = await nextRequest();
+      const [, number] = await cli.waitFor(/check the code NM7Q, then tap (\d\d)\./);
+      assert.ok(request.number_choices?.includes(number!), `${number} among ${request.number_choices}`);
+      assert.match(cli.stdout, /Code\s+Number/, 'labelled, side by side');
+      assert.equal((await device.decide(request.id, 'approve', undefined, { number: number! })).status, 200);
+      const exit = await cli.exited;
+      assert.equal(exit.code, 0, exit.stderr);
+      assert.match(exit.stdout, /Approved: alice signed in/);
+    });
+
+    it('call-center prints the code and the number to read aloud, and Ctrl-C withdraws the request from the phone (exit 1)', async () => {
+      const cli = new NodProcess(
+        ['call-center', ...common(), '--client-id', 'nm-callcenter', '--client-secret', 'nm-callcenter-secret', '--notify-port', String(notifyPort)],
+        {},
+      );
+      const request = await nextRequest();
+      const [, number] = await cli.waitFor(/Tap the number (\d\d)\."/);
+      assert.ok(request.number_choices?.includes(number!));
+      await cli.waitFor(/Ctrl-C \(the caller hung up\) withdraws the request/);
+      cli.kill('SIGINT');
+      // Three processes in a row (the CLI's revocation, the provider's notice, the entity's message): the file's 15 s bound for such chains.
+      const told = await ws.until((m) => m.some((x) => x.type === 'settled' && x.id === request.id), 15_000);
+      assert.equal((told.find((x) => x.type === 'settled' && x.id === request.id) as { status: string }).status, 'withdrawn');
+      const exit = await cli.exited;
+      assert.equal(exit.code, 1);
+      assert.match(exit.stderr, /^error: interrupted: the request was withdrawn, and the phone no longer asks$/m);
+      assert.equal((await device.decide(request.id, 'approve', undefined, { number: number! })).status, 409, 'too late to approve');
     });
   });
 
