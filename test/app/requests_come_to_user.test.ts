@@ -5,7 +5,7 @@
  * queue, newest on top), live removal from a second phone with a one-line reason, and a
  * withdrawal by the client reaching the app and the client's poll.
  */
-import { test, before, after, afterEach } from 'node:test';
+import { test, before, after, afterEach } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import * as client from 'openid-client';

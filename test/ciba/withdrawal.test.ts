@@ -5,7 +5,7 @@
  * access_denied with a description. Another client's id or an answered request changes nothing
  * and still gets 200 (RFC 7009); client authentication is required.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { randomUUID } from 'node:crypto';

@@ -2,7 +2,7 @@
  * Number matching's candidates on the entity: the right number and two distinct decoys from the
  * same range, the right one equally likely in each position.
  */
-import { test } from 'node:test';
+import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { numberChoices } from '../../server/requests/number_choices.ts';
 import { BINDING_NUMBER_PATTERN, NUMBER_CHOICES } from '../../shared/ciba-extensions.ts';

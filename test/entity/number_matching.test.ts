@@ -3,7 +3,7 @@
  * as three candidates (never which one is right, never in a push payload); the signed decision
  * must carry the picked number; a wrong pick ends the request denied and flagged as suspicious.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { DecisionResponse, DeviceRequest, ServerMessage } from '../../shared/entity-api.ts';

@@ -3,7 +3,7 @@
  * to the delegation path with a bearer token for the same delegation (its issuer, jti and sub);
  * the request ends `withdrawn`, the user's devices are told live, and a late decision gets 409.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { DeviceRequest, ServerMessage } from '../../shared/entity-api.ts';
