@@ -186,4 +186,13 @@ export class LowdbScheduler implements Scheduler {
     void this.rows(item.queue).setRow(item.id, { p: { ...held, at: now() + leaseMs } as unknown as Record<string, unknown>, r: 0 }, false);
     return true;
   }
+
+  async next(queue: string): Promise<number | undefined> {
+    let earliest: number | undefined;
+    for (const row of this.rows(queue).rows.values()) {
+      const { at } = row.p as unknown as Item;
+      if (earliest === undefined || at < earliest) earliest = at;
+    }
+    return earliest;
+  }
 }

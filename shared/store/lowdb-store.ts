@@ -106,6 +106,16 @@ export class LowdbStore implements Store, RowHost {
     }
     // Revisions handed out from now on are above every stored one (collections load lazily).
     for (const rows of Object.values(store.loaded)) for (const row of Object.values(rows)) store.revision = Math.max(store.revision, row.r ?? 0);
+    // One process holds a lowdb store: a claim found now was left by one that died, so its item is due again at once.
+    for (const [name, rows] of Object.entries(store.loaded)) {
+      if (!name.startsWith('~queue:')) continue;
+      for (const row of Object.values(rows)) {
+        const item = row.p as { at: number; token?: string };
+        if (item.token === undefined) continue;
+        delete item.token;
+        item.at = Math.min(item.at, Date.now());
+      }
+    }
     const interval = options.sweepIntervalMs ?? 30_000;
     if (interval > 0) {
       store.timer = setInterval(() => store.sweepNow(), interval);

@@ -43,7 +43,7 @@ export interface OpenStoreOptions {
   readonly dataDir: string;
   /** `provider` or `server`: the lowdb file name and the Redis namespace under the prefix. */
   readonly name: string;
-  /** How often lowdb sweeps expired records, ms (0: never). */
+  /** How often expired records are swept (lowdb) or the listings of expired ones (Redis, by one node), ms (0: never). */
   readonly sweepIntervalMs?: number;
   /** Where `store.unavailable` and `store.recovered` are logged (a networked store going away and coming back). */
   readonly log?: Logger;
@@ -64,6 +64,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     url,
     prefix,
     name: options.name,
+    ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
     ...(log
       ? { onStateChange: (state: 'unavailable' | 'recovered', detail: string) => log[state === 'unavailable' ? 'warn' : 'info'](`store.${state}`, { detail }) }
       : {}),

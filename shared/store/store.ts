@@ -235,6 +235,11 @@ export interface Scheduler {
   retry(item: ClaimedItem, at: number): Promise<boolean>;
   /** Extends a claim still held by `leaseMs` from now; false when it was lost. */
   extend(item: ClaimedItem, leaseMs: number): Promise<boolean>;
+  /**
+   * Epoch ms when the earliest item of `queue` is due (for a claimed item: when its claim runs
+   * out), or undefined when the queue is empty: how long a worker may sleep.
+   */
+  next(queue: string): Promise<number | undefined>;
 }
 
 /** Messages between the nodes of one store (in-process for lowdb). At most once, no history. */

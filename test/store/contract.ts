@@ -365,6 +365,25 @@ export function storeContract({ open, openSecond }: ContractOptions): void {
   );
 
   test(
+    'scheduler: next says when the earliest item is due, a claimed one when its claim runs out',
+    withStore(async (a, b) => {
+      assert.equal(await a.scheduler.next('wake'), undefined, 'an empty queue has no next');
+      const now = Date.now();
+      await a.scheduler.schedule('wake', 'later', now + 60_000);
+      await a.scheduler.schedule('wake', 'sooner', now + 30_000);
+      assert.equal(await b.scheduler.next('wake'), now + 30_000);
+      await a.scheduler.schedule('wake', 'due', now - 5);
+      assert.equal(await b.scheduler.next('wake'), now - 5);
+      const [claimed] = await b.scheduler.claim('wake', { limit: 1, leaseMs: 10_000 });
+      const next = await a.scheduler.next('wake');
+      assert.ok(next !== undefined && next >= now + 10_000 && next <= Date.now() + 10_000, `the claim's end, not ${next}`);
+      await b.scheduler.complete(claimed!);
+      await a.scheduler.cancel('wake', 'sooner');
+      assert.equal(await a.scheduler.next('wake'), now + 60_000);
+    }),
+  );
+
+  test(
     'pub/sub: every subscriber gets each message until it unsubscribes',
     withStore(async (a, b) => {
       const seen: unknown[] = [];

@@ -131,4 +131,9 @@ export class RedisScheduler implements Scheduler {
     const [due, , tokens] = this.keys(item.queue);
     return (await this.conn.script('nodMove', due, tokens, item.id, item.token, Date.now() + Math.round(leaseMs), '0')) === 1;
   }
+
+  async next(queue: string): Promise<number | undefined> {
+    const [, score] = await this.conn.run((c) => c.zrange(this.keys(queue)[0], '0', '0', 'WITHSCORES'));
+    return score === undefined ? undefined : Number(score);
+  }
 }

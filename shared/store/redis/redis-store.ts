@@ -16,6 +16,8 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
   readonly prefix: string;
   /** The component: `provider` or `server`. */
   readonly name: string;
+  /** How often one node of the deployment (whichever takes the lease) sweeps the listings, ms (0 or unset: never). */
+  readonly sweepIntervalMs?: number;
 }
 
 export class RedisStore implements Store {
@@ -30,6 +32,7 @@ export class RedisStore implements Store {
   private writes = 0;
   private lastWriteMs = 0;
   private closed = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly conn: RedisConnection,
@@ -51,7 +54,9 @@ export class RedisStore implements Store {
     try {
       const meta = `${options.prefix}${options.name}:meta`;
       const created = (await conn.run((c) => c.set(meta, JSON.stringify({ createdAt: Date.now() }), 'NX'))) === 'OK';
-      return new RedisStore(conn, options, created);
+      const store = new RedisStore(conn, options, created);
+      if (options.sweepIntervalMs) store.sweepEvery(options.sweepIntervalMs);
+      return store;
     } catch (e) {
       await conn.close();
       throw e;
@@ -105,6 +110,19 @@ export class RedisStore implements Store {
     return 0;
   }
 
+  /**
+   * Sweeps every `intervalMs` on one node of the deployment: the node that takes the sweep lease
+   * (held for most of an interval, never released) sweeps; the others find it taken.
+   */
+  private sweepEvery(intervalMs: number): void {
+    this.sweepTimer = setInterval(() => {
+      void (async () => {
+        if (await this.leases.acquire('sweep', intervalMs * 0.9)) await this.sweep();
+      })().catch(() => undefined);
+    }, intervalMs);
+    this.sweepTimer.unref();
+  }
+
   stats(): StoreStats {
     return { kind: 'redis', writes: this.writes, lastWriteMs: this.lastWriteMs };
   }
@@ -112,6 +130,7 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.sweepTimer);
     await this.pubsub.close();
     await this.conn.close();
   }
