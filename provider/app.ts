@@ -4,16 +4,13 @@
  * load shed past the in-flight limit); port 0 picks a free port, and the issuer follows it unless given.
  */
 import express from 'express';
-import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import type { AdmissionGate } from '../shared/http/admission.ts';
 import { startService, type ServiceLimits } from '../shared/http/service.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { loadProviderConfig, type ProviderConfig } from './config.ts';
-import { KeyStore } from './keys/keystore.ts';
-import { loadServerSecret } from './keys/secret.ts';
-import { openModels } from './models/index.ts';
-import { endpointUrls, PATHS, type ProviderContext } from './context.ts';
+import { PATHS, type ProviderContext } from './context.ts';
+import { createContext, startContext, stopContext } from './create_context.ts';
 import { defaults } from './defaults.ts';
 import { renderHtmlError, renderJsonError } from './middleware/render_error.ts';
 import { loginPage, loginSubmit } from './endpoints/login.ts';
@@ -33,7 +30,6 @@ import { deviceAuthorizationEndpoint } from './endpoints/device_authorization.ts
 import { DEVICE_CONFIRM_PATH, deviceConfirmPage, deviceConfirmSubmit, deviceEntryPage, deviceEntrySubmit } from './endpoints/device_verification.ts';
 import { backchannelAuthenticationEndpoint } from './endpoints/backchannel_authentication.ts';
 import { cibaCallbackEndpoint } from './endpoints/ciba_callback.ts';
-import { resumeCiba } from './ciba/decide.ts';
 import { seedDemo, wasSeededForDemo } from './demo.ts';
 import { logEvents } from './log_events.ts';
 import { cors } from './middleware/cors.ts';
@@ -136,24 +132,27 @@ export async function startProvider(options: StartProviderOptions = {}): Promise
     async build({ port, store }) {
       const issuer = options.issuer ?? (base.port === 0 ? `http://127.0.0.1:${port}` : base.issuer);
       const config: ProviderConfig = { ...base, issuer, port };
-      const models = openModels(store);
-      const keys = await KeyStore.open({ settings: models.settings, pubsub: store.pubsub }, config.dataDir);
-      const secret = await loadServerSecret(models.settings, config.dataDir);
-      const ctx: ProviderContext = { config, store, keys, secret, models, urls: endpointUrls(issuer), events: new EventEmitter(), log };
-      logEvents(ctx);
-      const demo = config.demo ?? (store.created || (await wasSeededForDemo(ctx)));
-      if (demo) await seedDemo(ctx);
-      await resumeCiba(ctx);
-      return {
-        ctx,
-        demo,
-        handler: buildApp(ctx),
-        async readiness() {
-          const health = await ctx.store.ready();
-          const keys = ctx.keys.jwks().keys.length > 0;
-          return { ready: health.ok && keys, store: health, keys };
-        },
-      };
+      const ctx = await createContext(config, store, log);
+      try {
+        logEvents(ctx);
+        const demo = config.demo ?? (store.created || (await wasSeededForDemo(ctx)));
+        if (demo) await seedDemo(ctx);
+        startContext(ctx);
+        return {
+          ctx,
+          demo,
+          handler: buildApp(ctx),
+          async readiness() {
+            const health = await ctx.store.ready();
+            const keys = ctx.keys.jwks().keys.length > 0;
+            return { ready: health.ok && keys, store: health, keys };
+          },
+          stop: () => stopContext(ctx),
+        };
+      } catch (e) {
+        await stopContext(ctx);
+        throw e;
+      }
     },
   });
   const { ctx, demo } = service.app;

@@ -5,6 +5,9 @@ import type { Store } from '../shared/store/store.ts';
 import type { KeyStore } from './keys/keystore.ts';
 import type { Models } from './models/index.ts';
 import type { Logger } from '../shared/log.ts';
+import type { CibaLifecycle } from './ciba/lifecycle.ts';
+import type { HintIssuerKeys } from './ciba/hints.ts';
+import type { LoginHints } from './ciba/resolve_login_hint.ts';
 import { CIBA_CALLBACK_PATH } from '../shared/auth-channel.ts';
 
 /** Absolute URLs of the provider's endpoints, derived from the issuer. */
@@ -70,4 +73,12 @@ export interface ProviderContext {
   /** Events: `grant.success`, `backchannel_authentication.saved`, `*.error`, ... for logs and tests. */
   readonly events: EventEmitter;
   readonly log: Logger;
+  /** CIBA expiries and ping/push notifications, worked by whichever node claims them. */
+  readonly ciba: CibaLifecycle;
+  /** The login_hint resolver in force (replaceable per instance: useLoginHintResolver). */
+  readonly loginHints: LoginHints;
+  /** Key sets of trusted login_hint_token issuers, cached per jwks_uri. */
+  readonly hintIssuerKeys: HintIssuerKeys;
+  /** A hash of a password nobody knows (made on first use), so unknown usernames cost as much as known ones. */
+  dummyPasswordHash(): Promise<string>;
 }

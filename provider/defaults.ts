@@ -103,6 +103,19 @@ export const defaults = {
   /** Sweep of expired records, in milliseconds. */
   sweepIntervalMs: 30_000,
   /**
+   * Work the nodes share (ciba/lifecycle.ts: expiries, ping/push notifications) is claimed by one
+   * node with a lease it renews every third of it while working; when a node dies its claims run
+   * out after this long (ms) and another node takes the work over. Longer than an event-loop stall
+   * under load, short enough that a client waits little more for a notification.
+   */
+  workLeaseMs: 10_000,
+  /** Longest sleep of a node's worker between two looks at its queue: how soon it notices work another node left or scheduled, ms. */
+  workPollMs: 1_000,
+  /** Ping/push notifications one node sends at once (each may wait notificationTimeoutMs for the client). */
+  notificationConcurrency: 32,
+  /** Expiries one node works at once. */
+  expiryConcurrency: 16,
+  /**
    * HTTP admission: requests in flight (admitted, not answered yet) past which new ones get an
    * immediate 503 with Retry-After instead of a place in the queue; /healthz and /readyz always
    * answer. 512 requests of ~2 ms CPU each is about a second of queued work on one core, past

@@ -5,20 +5,16 @@
  * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.10
  */
 import type { ProviderContext } from '../context.ts';
-import type { Client } from '../models/client.ts';
 import type { User } from '../models/user.ts';
 import { InvalidGrant } from '../../shared/errors.ts';
-import { issueTokenSet, revokeGrant, saveGrant } from '../tokens/issue.ts';
+import { saveGrant } from '../tokens/issue.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { pollStampKey } from '../grants/pollable.ts';
 import type { UpdateResult } from '../../shared/store/store.ts';
-import { cibaPolicy } from './policy.ts';
-import { notifyClient } from './notify.ts';
 import { rememberConsent } from './consent.ts';
 import { shortenFatigueSlot } from './fatigue.ts';
-import { recordTtl, type CibaRequest } from './request.ts';
+import type { CibaRequest } from './request.ts';
 import type { Approval } from './approval_acr.ts';
-import { resumeWithdrawal } from './withdraw.ts';
 
 type Outcome =
   | { readonly status: 'approved'; readonly grantId: string }
@@ -91,96 +87,22 @@ export async function denyRequest(ctx: ProviderContext, authReqId: string, descr
   await queueDelivery(ctx, authReqId, decided);
 }
 
-/**
- * Records the notification owed to a ping/push client durably, then delivers it in the
- * background: a restart in between resumes it (resumeCiba) instead of losing it.
- */
+/** Queues the notification owed to a ping/push client (durably; one node sends it, see lifecycle.ts). */
 async function queueDelivery(ctx: ProviderContext, authReqId: string, request: CibaRequest): Promise<void> {
   if (request.mode === 'poll' || !request.notificationToken) return;
-  await ctx.models.cibaOutbox.put(authReqId, { queuedAt: nowSeconds() }, { expiresIn: recordTtl(request.expiresAt) });
-  void deliver(ctx, authReqId, request);
-}
-
-/** The push body: the token response plus auth_req_id, or the error. */
-async function pushBody(ctx: ProviderContext, client: Client, authReqId: string, request: CibaRequest): Promise<Record<string, unknown> | undefined> {
-  if (request.status === 'denied')
-    return { auth_req_id: authReqId, error: 'access_denied', error_description: request.denyDescription ?? 'the user denied the request' };
-  if (request.status === 'pending') return { auth_req_id: authReqId, error: 'expired_token', error_description: 'the request expired before the user decided' };
-  const grant = request.grantId ? await ctx.models.grants.find(request.grantId) : undefined;
-  if (!grant) return undefined;
-  const tokens = await issueTokenSet(ctx, { client, grant, scope: request.scope, authReqId });
-  return { ...tokens, auth_req_id: authReqId };
-}
-
-/** Ping or push delivery of a decided (or expired) request; poll clients come for it themselves. */
-async function deliver(ctx: ProviderContext, authReqId: string, request: CibaRequest): Promise<void> {
-  if (request.mode === 'poll' || !request.notificationToken) return;
-  try {
-    const client = await ctx.models.clients.find(request.clientId);
-    const url = client?.backchannel_client_notification_endpoint;
-    if (!client || !url) return;
-    const body = request.mode === 'ping' ? { auth_req_id: authReqId } : await pushBody(ctx, client, authReqId, request);
-    if (!body) return;
-    const ok = await notifyClient(ctx, await cibaPolicy(ctx), {
-      kind: request.mode,
-      url,
-      token: request.notificationToken,
-      body,
-      jti: request.jti,
-      clientId: client.client_id,
-    });
-    // Tokens nobody received must not stay valid.
-    if (!ok && request.mode === 'push' && request.grantId) await revokeGrant(ctx, request.grantId);
-    ctx.events.emit('backchannel_authentication.delivered', {
-      authReqId,
-      jti: request.jti,
-      clientId: client.client_id,
-      mode: request.mode,
-      ok,
-      status: request.status,
-    });
-  } catch (e) {
-    ctx.log.error('backchannel_authentication.delivery_error', { jti: request.jti, message: (e as Error).message });
-  } finally {
-    await ctx.models.cibaOutbox.delete(authReqId).catch(() => undefined);
-  }
-}
-
-/** At expiry, a request still pending ends: `.expired` is emitted and ping/push clients are told. */
-export function watchExpiry(ctx: ProviderContext, authReqId: string, expiresAt: number): void {
-  const timer = setTimeout(
-    async () => {
-      try {
-        const found = await ctx.models.cibaRequests.get(authReqId);
-        if (found?.value.status !== 'pending' || found.meta.consumedAt !== undefined) return;
-        const request = found.value;
-        ctx.events.emit('backchannel_authentication.expired', { authReqId, jti: request.jti, clientId: request.clientId, sub: request.sub });
-        if (request.mode === 'push') await ctx.models.cibaRequests.consume(authReqId);
-        await queueDelivery(ctx, authReqId, request);
-      } catch (e) {
-        ctx.log.debug('backchannel_authentication.expiry_error', { message: (e as Error).message });
-      }
-    },
-    Math.max(0, expiresAt * 1000 - Date.now()) + 50,
-  );
-  timer.unref();
+  await ctx.ciba.queueDelivery(authReqId);
 }
 
 /**
- * After a (re)start: re-arms the expiry watch of every pending request (one that expired while
- * the provider was down ends at once) and resumes the ping/push notifications and the
- * withdrawal notices to the entity still owed.
+ * The expiry of a request (run by one node, from its scheduled watch): a request still pending
+ * ends, `.expired` is emitted, and ping/push clients are told. Safe to run twice.
  */
-export async function resumeCiba(ctx: ProviderContext): Promise<void> {
-  const owed = await ctx.models.cibaOutbox.list();
-  for (const entry of owed) {
-    const request = await ctx.models.cibaRequests.find(entry.id);
-    if (request && request.status !== 'pending') void deliver(ctx, entry.id, request);
-    else await ctx.models.cibaOutbox.delete(entry.id);
-  }
-  for (const { id, value, meta } of await ctx.models.cibaRequests.list()) {
-    if (value.status === 'pending' && meta.consumedAt === undefined) watchExpiry(ctx, id, value.expiresAt);
-    else resumeWithdrawal(ctx, id, value);
-  }
-  if (owed.length) ctx.log.info('backchannel_authentication.resumed', { notifications: owed.length });
+export async function expireRequest(ctx: ProviderContext, authReqId: string): Promise<void> {
+  const found = await ctx.models.cibaRequests.get(authReqId);
+  if (found?.value.status !== 'pending' || found.meta.consumedAt !== undefined) return;
+  const request = found.value;
+  if (Date.now() < request.expiresAt * 1000) return void (await ctx.ciba.watchExpiry(authReqId, request.expiresAt));
+  ctx.events.emit('backchannel_authentication.expired', { authReqId, jti: request.jti, clientId: request.clientId, sub: request.sub });
+  if (request.mode === 'push') await ctx.models.cibaRequests.consume(authReqId);
+  await queueDelivery(ctx, authReqId, request);
 }

@@ -16,13 +16,16 @@ import type { CibaPolicy, TrustedHintIssuer } from './policy.ts';
 import { loginHintResolver } from './resolve_login_hint.ts';
 
 const HINT_TOKEN_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
-const remoteSets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+/** Key sets of trusted login_hint_token issuers by jwks_uri, fetched and cached by jose; one per provider instance (on its context). */
+export class HintIssuerKeys {
+  private readonly remote = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
-function issuerKeys(trusted: TrustedHintIssuer) {
-  if (trusted.jwks) return createLocalJWKSet(trusted.jwks as JSONWebKeySet);
-  let set = remoteSets.get(trusted.jwks_uri!);
-  if (!set) remoteSets.set(trusted.jwks_uri!, (set = createRemoteJWKSet(new URL(trusted.jwks_uri!))));
-  return set;
+  of(trusted: TrustedHintIssuer) {
+    if (trusted.jwks) return createLocalJWKSet(trusted.jwks as JSONWebKeySet);
+    let set = this.remote.get(trusted.jwks_uri!);
+    if (!set) this.remote.set(trusted.jwks_uri!, (set = createRemoteJWKSet(new URL(trusted.jwks_uri!))));
+    return set;
+  }
 }
 
 /** An ID token this provider issued to `client`; its `sub` must still be a user. */
@@ -56,7 +59,10 @@ export async function userFromLoginHintToken(ctx: ProviderContext, policy: CibaP
   if (!trusted) throw new InvalidRequest('login_hint_token is not from a trusted issuer');
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, issuerKeys(trusted), { issuer: trusted.issuer, algorithms: [...(trusted.algorithms ?? HINT_TOKEN_ALGS)] }));
+    ({ payload } = await jwtVerify(token, ctx.hintIssuerKeys.of(trusted), {
+      issuer: trusted.issuer,
+      algorithms: [...(trusted.algorithms ?? HINT_TOKEN_ALGS)],
+    }));
   } catch (e) {
     if (e instanceof joseErrors.JWTExpired) throw new ExpiredLoginHintToken();
     throw new InvalidRequest('login_hint_token could not be verified', e instanceof joseErrors.JOSEError ? e.code : undefined);

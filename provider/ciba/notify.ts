@@ -23,14 +23,14 @@ export interface Notification {
 
 type Attempt = { readonly ok: true; readonly status: number } | { readonly ok: false; readonly final: boolean; readonly why: string };
 
-async function attempt(n: Notification, timeoutMs: number): Promise<Attempt> {
+async function attempt(n: Notification, timeoutMs: number, stop: AbortSignal): Promise<Attempt> {
   try {
     const res = await fetch(n.url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${n.token}` },
       body: JSON.stringify(n.body),
       redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]),
     });
     await res.body?.cancel();
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
@@ -44,19 +44,27 @@ async function attempt(n: Notification, timeoutMs: number): Promise<Attempt> {
   }
 }
 
-/** Delivers one notification; resolves true once the client answered 2xx, false when it gave up. */
-export async function notifyClient(ctx: ProviderContext, policy: CibaPolicy, n: Notification): Promise<boolean> {
+/** How a notification ended: the client answered 2xx, it gave up, or `stop` aborted it (it is sent again later). */
+export type Sent = 'sent' | 'failed' | 'interrupted';
+
+/** Delivers one notification, retrying as the policy says, until it is sent, refused, out of attempts or stopped. */
+export async function notifyClient(ctx: ProviderContext, policy: CibaPolicy, n: Notification, stop: AbortSignal): Promise<Sent> {
   const fields = { kind: n.kind, clientId: n.clientId, jti: n.jti };
   for (let i = 1; i <= policy.notificationMaxAttempts; i++) {
-    const result = await attempt(n, policy.notificationTimeoutMs);
+    const result = await attempt(n, policy.notificationTimeoutMs, stop);
+    if (stop.aborted) return 'interrupted';
     if (result.ok) {
       ctx.log.info('backchannel_authentication.notified', { ...fields, status: result.status, attempt: i });
-      return true;
+      return 'sent';
     }
     const last = result.final || i === policy.notificationMaxAttempts;
     ctx.log.warn('backchannel_authentication.notify_failed', { ...fields, why: result.why, attempt: i, final: last });
-    if (last) return false;
-    await sleep(policy.notificationRetryBaseMs * 2 ** (i - 1), undefined, { ref: false });
+    if (last) return 'failed';
+    try {
+      await sleep(policy.notificationRetryBaseMs * 2 ** (i - 1), undefined, { signal: stop });
+    } catch {
+      return 'interrupted';
+    }
   }
-  return false;
+  return 'failed';
 }

@@ -44,12 +44,6 @@ export interface CibaDelegation {
   readonly authReqId: string;
 }
 
-/** A ping or push notification owed to the client; removed once delivery ends (ok or final failure). */
-export interface CibaOutboxEntry {
-  /** Epoch seconds when the notification was queued. */
-  readonly queuedAt: number;
-}
-
 /** Seconds the record of a request expiring at `expiresAt` must still live. */
 export function recordTtl(expiresAt: number, nowMs = Date.now()): number {
   return Math.max(1, Math.ceil(expiresAt - nowMs / 1000) + defaults.expiredRequestGrace);

@@ -24,14 +24,25 @@ export const resolveLoginHint: LoginHintResolver = async (ctx, hint, fields) => 
   return undefined;
 };
 
-const resolvers = new WeakMap<ProviderContext, LoginHintResolver>();
+/** The login_hint resolver of one provider instance (built with its context). */
+export class LoginHints {
+  private current: LoginHintResolver = resolveLoginHint;
+
+  get resolver(): LoginHintResolver {
+    return this.current;
+  }
+
+  use(resolver: LoginHintResolver): void {
+    this.current = resolver;
+  }
+}
 
 /** Replaces the login_hint resolver of one provider instance. */
-export function useLoginHintResolver(ctx: ProviderContext, resolver: LoginHintResolver): void {
-  resolvers.set(ctx, resolver);
+export function useLoginHintResolver(ctx: Pick<ProviderContext, 'loginHints'>, resolver: LoginHintResolver): void {
+  ctx.loginHints.use(resolver);
 }
 
 /** The resolver in force for `ctx`. */
-export function loginHintResolver(ctx: ProviderContext): LoginHintResolver {
-  return resolvers.get(ctx) ?? resolveLoginHint;
+export function loginHintResolver(ctx: Pick<ProviderContext, 'loginHints'>): LoginHintResolver {
+  return ctx.loginHints.resolver;
 }

@@ -19,7 +19,6 @@ import { cibaPolicy } from './policy.ts';
 import { notifyClient } from './notify.ts';
 import { signDelegationToken } from './delegation.ts';
 import { settleRequest } from './decide.ts';
-import type { CibaRequest } from './request.ts';
 
 /** What later polls are told. */
 export const WITHDRAWN_DESCRIPTION = 'the client withdrew the request';
@@ -39,38 +38,31 @@ export async function withdrawRequest(ctx: ProviderContext, authReqId: string, c
   );
   if (moved.outcome === 'missing') return 'unknown';
   if (moved.outcome === 'unchanged') return 'kept';
-  void tellEntity(ctx, authReqId, moved.record.value);
+  // Queued durably with the withdrawal's own effect; one node tells the entity (lifecycle.ts).
+  await ctx.ciba.queueWithdrawalNotice(authReqId);
   return 'withdrawn';
 }
 
 /**
- * Tells the entity (in the background, with the retries of a ping); once it answered, or
- * refused for good, the request no longer owes the notice. A restart in between resumes it
- * (resumeWithdrawal).
+ * Tells the entity, with the retries of a ping (run by the node that claimed the notice); once it
+ * answered, or refused for good, the request no longer owes the notice. `interrupted` when the
+ * node stopped midway (the notice is sent again).
  */
-async function tellEntity(ctx: ProviderContext, authReqId: string, request: CibaRequest): Promise<void> {
-  try {
-    const body: WithdrawalNotice = { status: WITHDRAWN_CHANNEL_STATUS };
-    const token = await signDelegationToken(ctx, { jti: request.jti, clientId: request.clientId, sub: request.sub, exp: request.expiresAt });
-    const ok = await notifyClient(ctx, await cibaPolicy(ctx), {
-      kind: 'withdrawal',
-      url: ctx.config.authChannelUrl,
-      token,
-      body: { ...body },
-      jti: request.jti,
-      clientId: request.clientId,
-    });
-    await ctx.models.cibaRequests.update(authReqId, (r) =>
-      r?.status === 'withdrawn' && r.withdrawal?.entityTold === false ? { ...r, withdrawal: { entityTold: true } } : undefined,
-    );
-    ctx.events.emit('backchannel_authentication.withdrawal_told', { authReqId, ok });
-  } catch (e) {
-    ctx.log.error('backchannel_authentication.withdrawal_error', { jti: request.jti, message: (e as Error).message });
-  }
-}
-
-/** After a (re)start: tells the entity of a withdrawal it has not heard of yet. */
-export function resumeWithdrawal(ctx: ProviderContext, authReqId: string, request: CibaRequest): void {
-  if (request.status === 'withdrawn' && request.withdrawal?.entityTold === false && Date.now() < request.expiresAt * 1000)
-    void tellEntity(ctx, authReqId, request);
+export async function tellEntityOfWithdrawal(ctx: ProviderContext, authReqId: string, stop: AbortSignal): Promise<'done' | 'interrupted'> {
+  const request = await ctx.models.cibaRequests.find(authReqId);
+  if (request?.status !== 'withdrawn' || request.withdrawal?.entityTold !== false || Date.now() >= request.expiresAt * 1000) return 'done';
+  const body: WithdrawalNotice = { status: WITHDRAWN_CHANNEL_STATUS };
+  const token = await signDelegationToken(ctx, { jti: request.jti, clientId: request.clientId, sub: request.sub, exp: request.expiresAt });
+  const sent = await notifyClient(
+    ctx,
+    await cibaPolicy(ctx),
+    { kind: 'withdrawal', url: ctx.config.authChannelUrl, token, body: { ...body }, jti: request.jti, clientId: request.clientId },
+    stop,
+  );
+  if (sent === 'interrupted') return sent;
+  await ctx.models.cibaRequests.update(authReqId, (r) =>
+    r?.status === 'withdrawn' && r.withdrawal?.entityTold === false ? { ...r, withdrawal: { entityTold: true } } : undefined,
+  );
+  ctx.events.emit('backchannel_authentication.withdrawal_told', { authReqId, ok: sent === 'sent' });
+  return 'done';
 }

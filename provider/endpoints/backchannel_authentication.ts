@@ -26,7 +26,6 @@ import { releaseFatigueSlot, reserveFatigueSlot } from '../ciba/fatigue.ts';
 import { isConsentRequired } from '../ciba/consent.ts';
 import { recordTtl, type CibaRequest } from '../ciba/request.ts';
 import { delegate, signDelegationToken } from '../ciba/delegation.ts';
-import { watchExpiry } from '../ciba/decide.ts';
 import type { BackchannelAuthenticationResponse } from '../../shared/wire.ts';
 import { AccessDenied } from '../../shared/errors.ts';
 
@@ -79,7 +78,13 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
     // random values, so put (not insert) is enough.
     const ttl = { expiresIn: recordTtl(request.expiresAt) };
     try {
-      await Promise.all([ctx.models.cibaRequests.put(authReqId, request, ttl), ctx.models.cibaDelegations.put(request.jti, { authReqId }, ttl)]);
+      // The expiry watch goes into the same durable write (one group commit on lowdb); if the
+      // delegation fails below, it finds no request and does nothing.
+      await Promise.all([
+        ctx.models.cibaRequests.put(authReqId, request, ttl),
+        ctx.models.cibaDelegations.put(request.jti, { authReqId }, ttl),
+        ctx.ciba.watchExpiry(authReqId, request.expiresAt),
+      ]);
     } catch (e) {
       await releaseFatigueSlot(ctx, user.sub, authReqId).catch(() => undefined);
       throw e;
@@ -116,7 +121,6 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
       throw e;
     }
     ctx.events.emit('backchannel_authentication.delegated', { authReqId, ...logFields });
-    watchExpiry(ctx, authReqId, request.expiresAt);
 
     const body: BackchannelAuthenticationResponse = {
       auth_req_id: authReqId,

@@ -6,7 +6,7 @@
  */
 import type { ProviderContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
-import { dummyHash, isLocked, verifyPassword, type User } from '../models/user.ts';
+import { isLocked, verifyPassword, type User } from '../models/user.ts';
 import { nowSeconds } from '../../shared/time.ts';
 
 /** Why a sign-in failed, in words for the user. */
@@ -35,7 +35,7 @@ export async function authenticateUser(ctx: ProviderContext, username: string, p
     );
   const [found] = await ctx.models.users.findBy('username', username.trim().toLowerCase());
   if (!found) {
-    await verifyPassword(password, await dummyHash());
+    await verifyPassword(password, await ctx.dummyPasswordHash());
     await countAddressFailure(ctx, address);
     throw new LoginFailure('Wrong username or password.', 401);
   }

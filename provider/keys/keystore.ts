@@ -98,6 +98,7 @@ export class KeyStore {
   private keys: LoadedKey[] = [];
   private jwksFn: ReturnType<typeof createLocalJWKSet> = createLocalJWKSet({ keys: [] });
   private lastLoad = 0;
+  private unsubscribe: (() => Promise<void>) | undefined;
   private constructor(private readonly storage: KeyStorage) {}
 
   /**
@@ -118,8 +119,15 @@ export class KeyStore {
       });
     }
     await ks.reload();
-    await storage.pubsub.subscribe(KEYS_CHANNEL, () => void ks.reload().catch(() => undefined));
+    ks.unsubscribe = await storage.pubsub.subscribe(KEYS_CHANNEL, () => void ks.reload().catch(() => undefined));
     return ks;
+  }
+
+  /** Stops following rotations made elsewhere. */
+  async stop(): Promise<void> {
+    const unsubscribe = this.unsubscribe;
+    this.unsubscribe = undefined;
+    await unsubscribe?.().catch(() => undefined);
   }
 
   /** Reads the keys from the store again (after a rotation elsewhere). */

@@ -7,7 +7,7 @@ import type { Client } from './client.ts';
 import type { User } from './user.ts';
 import type { Interaction } from './interaction.ts';
 import type { DeviceCode } from './device_code.ts';
-import type { CibaDelegation, CibaOutboxEntry, CibaRequest } from '../ciba/request.ts';
+import type { CibaDelegation, CibaRequest } from '../ciba/request.ts';
 import type { AuthorizationDetail } from '../../shared/authorization_details.ts';
 
 /** What the user approved for a client: the root every token of a login hangs from. */
@@ -102,8 +102,6 @@ export interface Models {
   readonly cibaRequests: Collection<CibaRequest>;
   /** CIBA delegation token ids (jti) → request, consumed by the entity's callback. */
   readonly cibaDelegations: Collection<CibaDelegation>;
-  /** Ping/push notifications decided but not yet delivered, by auth_req_id (resumed after a restart). */
-  readonly cibaOutbox: Collection<CibaOutboxEntry>;
 }
 
 /** Opens every provider collection on the store. */
@@ -124,6 +122,5 @@ export function openModels(store: Store): Models {
     settings: store.collection<Record<string, unknown>>('Setting'),
     cibaRequests: store.collection<CibaRequest>('CibaRequest', { indexes: ['sub'] }),
     cibaDelegations: store.collection<CibaDelegation>('CibaDelegation'),
-    cibaOutbox: store.collection<CibaOutboxEntry>('CibaOutbox'),
   };
 }

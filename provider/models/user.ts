@@ -49,11 +49,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
-let dummy: Promise<string> | undefined;
-/** A stored hash of a password nobody knows, so unknown usernames cost as much as known ones. */
-export function dummyHash(): Promise<string> {
-  dummy ??= hashPassword(randomBytes(16).toString('hex'));
-  return dummy;
+/** A hash of a password nobody knows, so unknown usernames cost as much as known ones (made once per instance, on first use: ProviderContext.dummyPasswordHash). */
+export function makeDummyHash(): Promise<string> {
+  return hashPassword(randomBytes(16).toString('hex'));
 }
 
 /** Builds a new user record; `minPasswordLength` is the admin policy (demo users are shorter). */

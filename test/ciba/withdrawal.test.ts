@@ -11,7 +11,10 @@ import * as oidc from 'openid-client';
 import { randomUUID } from 'node:crypto';
 import { backchannel, cibaClient, decide, nextEvent, poll, post, rp, sleep, startCiba, type CibaSetup } from './helpers.ts';
 import { setCibaPolicy } from '../../provider/ciba/policy.ts';
-import { resumeCiba } from '../../provider/ciba/decide.ts';
+import { expireRequest } from '../../provider/ciba/decide.ts';
+import { deliverOutcome } from '../../provider/ciba/deliver.ts';
+import { CibaLifecycle } from '../../provider/ciba/lifecycle.ts';
+import { tellEntityOfWithdrawal } from '../../provider/ciba/withdraw.ts';
 import { newUser } from '../../provider/models/user.ts';
 
 let s: CibaSetup;
@@ -156,19 +159,31 @@ test('a withdrawn request holds its anti-fatigue slot only to the end of its win
   }
 });
 
-test('a notice still owed to the entity when the provider stopped is sent at the next start', async () => {
+test('a notice in flight when the provider stops is sent again by the next lifecycle on the store (a restart, or another node)', async () => {
   const { authReqId } = await started();
-  const told = nextEvent(s, 'backchannel_authentication.withdrawal_told', authReqId);
-  assert.equal((await revokeRaw(bank, authReqId)).status, 200);
-  await told;
-  await s.entity.next();
-  // As the store holds it after a stop between the withdrawal and the notice.
-  await s.provider.ctx.models.cibaRequests.update(authReqId, (r) => (r ? { ...r, withdrawal: { entityTold: false } } : undefined));
-  const retold = nextEvent(s, 'backchannel_authentication.withdrawal_told', authReqId);
-  await resumeCiba(s.provider.ctx);
-  assert.equal((await retold).ok, true);
-  assert.deepEqual((await s.entity.next()).body, { status: 'WITHDRAWN' });
-  assert.deepEqual((await s.provider.ctx.models.cibaRequests.find(authReqId))?.withdrawal, { entityTold: true });
+  const { ctx } = s.provider;
+  s.entity.receiver.answer = () => 'hang';
+  try {
+    assert.equal((await revokeRaw(bank, authReqId)).status, 200);
+    assert.deepEqual((await s.entity.next()).body, { status: 'WITHDRAWN' }, 'the first attempt, never answered');
+    // This node's CIBA work stops (as on a stop or restart): the notice is handed back to the store's queue.
+    await ctx.ciba.stop();
+    s.entity.receiver.answer = () => 201;
+    const next = new CibaLifecycle(ctx.store.scheduler, ctx.log, {
+      expire: (id) => expireRequest(ctx, id),
+      deliver: (id, signal) => deliverOutcome(ctx, id, signal),
+      tellWithdrawal: (id, signal) => tellEntityOfWithdrawal(ctx, id, signal),
+    });
+    // The provider's close() stops the new one.
+    Object.assign(ctx, { ciba: next });
+    const retold = nextEvent(s, 'backchannel_authentication.withdrawal_told', authReqId);
+    next.start();
+    assert.equal((await retold).ok, true);
+    assert.deepEqual((await s.entity.next()).body, { status: 'WITHDRAWN' });
+    assert.deepEqual((await ctx.models.cibaRequests.find(authReqId))?.withdrawal, { entityTold: true });
+  } finally {
+    s.entity.receiver.answer = () => 201;
+  }
 });
 
 test('a withdrawal and a decision racing for the same request: exactly one wins, and the client gets what won', async () => {
