@@ -123,8 +123,9 @@ export function buildApp(ctx: ServerContext, hub: WsHub, lifecycle: RequestLifec
 }
 
 /**
- * Listens at once (answering 503 "starting"), then opens the store and keys, resumes pending work
- * (expiry timers, callbacks), and opens the gate to the routes and the WebSocket channel.
+ * Listens at once (answering 503 "starting"), then opens the store and keys, starts the work
+ * queued in the store (expiries, callbacks, telling devices), and opens the gate to the routes and
+ * the WebSocket channel.
  */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const base = loadServerConfig(options);
@@ -152,14 +153,17 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       };
       const hub = new WsHub(ctx, options.wsAuthTimeoutMs, options.wsMaxUnauthenticated);
       const lifecycle = new RequestLifecycle(ctx, hub);
-      const removeHook = config.autoApprove ? installAutoApprove(ctx, lifecycle) : undefined;
+      let autoApprove: { stop(): Promise<void> } | undefined;
       const stop = async () => {
-        removeHook?.();
+        await autoApprove?.stop();
         await lifecycle.stop();
-        hub.shutdown();
+        await hub.shutdown();
+        ctx.events.removeAllListeners();
       };
       try {
-        await lifecycle.resume();
+        await hub.start();
+        autoApprove = config.autoApprove ? installAutoApprove(ctx, lifecycle) : undefined;
+        lifecycle.start();
       } catch (e) {
         await stop();
         throw e;

@@ -24,12 +24,25 @@ export const defaults = {
   /** Timeout of one callback attempt, in ms. */
   callbackTimeoutMs: 10_000,
   /**
-   * Callback attempts in flight at once; further decisions wait for a slot (their decision is
-   * stored, so waiting costs a few bytes each). Bounds the sockets and memory that many pending
+   * Callback attempts in flight at once on one node; further decisions wait for a slot (their
+   * decision is stored and queued, so waiting costs a few bytes each). Bounds the sockets and memory that many pending
    * callbacks can hold while a provider is slow or down; 32 keeps a reachable provider's
    * callbacks flowing with no noticeable wait.
    */
   callbackMaxConcurrent: 32,
+  /**
+   * Work the nodes share (requests/lifecycle.ts: telling devices of a new request, expiries,
+   * callbacks, the demo's automated approvals) is claimed by one node with a lease it renews every
+   * third of it while working; when a node dies its claims run out after this long (ms) and another
+   * node takes the work over. Longer than an event-loop stall under load; a callback waits little more.
+   */
+  workLeaseMs: 10_000,
+  /** Longest sleep of a node's worker between two looks at its queue: how soon it notices work another node left or scheduled, ms. */
+  workPollMs: 1_000,
+  /** New requests whose devices one node tells at once (each may wait pushTimeoutMs for a push service). */
+  notifyConcurrency: 32,
+  /** Expiries one node works at once. */
+  expiryConcurrency: 16,
   /** Discovery documents of trusted issuers are cached this long (ms); JWKS refresh on unknown kid is jose's. */
   discoveryCacheMs: 3600_000,
   /**

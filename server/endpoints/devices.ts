@@ -116,7 +116,7 @@ export function removeDeviceEndpoint(ctx: ServerContext, hub: WsHub): RequestHan
     const me = currentDevice(res);
     const d = await ownDevice(ctx, me, String(req.params.id));
     await removeDevice(ctx, d.device_id);
-    hub.closeDevice(d.device_id);
+    await hub.closeDevice(d.device_id).catch(() => undefined);
     ctx.log.info('device.removed', { device_id: d.device_id, by: me.device_id });
     res.status(204).end();
   };

@@ -3,6 +3,11 @@
  * `{type: 'auth', device_token}` within `wsAuthTimeoutMs`; then the socket gets `ready`, the
  * pending requests, and live `request` / `settled` messages, in order. Idle sockets are cheap:
  * no compression, a small max payload, and one keep-alive timer for all of them.
+ *
+ * A phone's socket is open on one node of the entity, and the news for it may arise on any node:
+ * messages for devices go out on the store's pub/sub (`toDevices`, `closeDevice`), and every
+ * node's hub hands them to the sockets it holds. A node that missed messages (Redis delivers at
+ * most once) loses nothing lasting: the app reads the pending list again when its socket reconnects.
  * @see https://www.rfc-editor.org/rfc/rfc6455
  */
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -18,6 +23,12 @@ import { pendingForDevice } from '../requests/queries.ts';
 
 /** Close codes (4000-4999 are the application's). */
 export const WS_CLOSE = { unauthorized: 4401, authTimeout: 4408, badMessage: 4400, revoked: 4403 } as const;
+
+/** The pub/sub channel of messages for devices, heard by every node of the entity. */
+export const DEVICES_CHANNEL = 'devices';
+
+/** A message on DEVICES_CHANNEL: a message for the sockets of some devices, or "close this device's sockets". */
+type DeviceNews = { readonly to: readonly string[]; readonly msg: ServerMessage } | { readonly close: string };
 
 interface Connection {
   readonly ws: WebSocket;
@@ -37,6 +48,7 @@ export class WsHub {
   private unauthenticated = 0;
   /** Upgrades refused for that cap since start (logged once per thousand). */
   private refused = 0;
+  private unsubscribe: (() => Promise<void>) | undefined;
 
   /**
    * `authTimeoutMs`: how long a new socket has to authenticate (default defaults.wsAuthTimeoutMs);
@@ -127,17 +139,27 @@ export class WsHub {
     for (const m of backlog) if (!(m.type === 'request' && sent.has(m.request.id))) this.send(conn, m);
   }
 
-  /** Sends a message to every open socket of a device; returns how many got it. */
-  sendToDevice(deviceId: string, msg: ServerMessage): number {
-    const set = this.byDevice.get(deviceId);
-    if (!set) return 0;
-    for (const conn of set) this.send(conn, msg);
-    return set.size;
+  /** Starts hearing the news for devices from every node (resolves once subscribed). */
+  async start(): Promise<void> {
+    this.unsubscribe = await this.ctx.store.pubsub.subscribe(DEVICES_CHANNEL, (m) => this.hear(m as DeviceNews));
   }
 
-  /** Closes every socket of a device (removed or signed out). */
-  closeDevice(deviceId: string): void {
-    for (const conn of this.byDevice.get(deviceId) ?? []) this.close(conn, WS_CLOSE.revoked, 'device removed');
+  private hear(news: DeviceNews): void {
+    if ('close' in news) {
+      for (const conn of this.byDevice.get(news.close) ?? []) this.close(conn, WS_CLOSE.revoked, 'device removed');
+      return;
+    }
+    for (const deviceId of news.to) for (const conn of this.byDevice.get(deviceId) ?? []) this.send(conn, news.msg);
+  }
+
+  /** Sends a message to every open socket of these devices, on whichever node each is open. */
+  async toDevices(deviceIds: readonly string[], msg: ServerMessage): Promise<void> {
+    if (deviceIds.length) await this.ctx.store.pubsub.publish(DEVICES_CHANNEL, { to: deviceIds, msg } satisfies DeviceNews);
+  }
+
+  /** Closes every socket of a device (removed or signed out), on every node. */
+  async closeDevice(deviceId: string): Promise<void> {
+    await this.ctx.store.pubsub.publish(DEVICES_CHANNEL, { close: deviceId } satisfies DeviceNews);
   }
 
   private send(conn: Connection, msg: ServerMessage): void {
@@ -175,8 +197,11 @@ export class WsHub {
     }
   }
 
-  /** Stops the keep-alive timer and drops every socket. */
-  shutdown(): void {
+  /** Stops hearing news and the keep-alive timer, and drops every socket. */
+  async shutdown(): Promise<void> {
+    const unsubscribe = this.unsubscribe;
+    this.unsubscribe = undefined;
+    await unsubscribe?.().catch(() => undefined);
     clearInterval(this.keepAlive);
     for (const conn of this.all) conn.ws.terminate();
     this.all.clear();

@@ -5,12 +5,16 @@
  */
 import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
+import { QueueWorker } from '../../shared/store/queue_worker.ts';
 import type { RequestLifecycle } from './lifecycle.ts';
 
 export const AUTO_APPROVER = 'auto-approve';
 
-/** Installs the hook; throws unless demo mode. Returns a function that removes it. */
-export function installAutoApprove(ctx: ServerContext, lifecycle: RequestLifecycle): () => void {
+/** The scheduler queue of automated approvals: one per request, done by one node. */
+export const AUTO_APPROVE_QUEUE = 'auto-approve';
+
+/** Installs the hook (throws unless demo mode): each request received is approved autoApproveDelayMs later, by one node. */
+export function installAutoApprove(ctx: ServerContext, lifecycle: RequestLifecycle): { stop(): Promise<void> } {
   if (!ctx.config.demo) throw new Error('NOD_AUTO_APPROVE is refused outside demo mode (set NOD_DEMO=1 on a test deployment only)');
   const banner = '*'.repeat(78);
   process.stderr.write(
@@ -18,19 +22,31 @@ export function installAutoApprove(ctx: ServerContext, lifecycle: RequestLifecyc
       `*  This exists for automated tests of relying parties. Never run it with real users.\n${banner}\n\n`,
   );
   ctx.log.warn('auto_approve.enabled', {});
-  const timers = new Set<NodeJS.Timeout>();
-  const onReceived = (id: string) => {
-    const t = setTimeout(async () => {
-      timers.delete(t);
-      const r = await ctx.models.requests.find(id);
-      if (!r || r.status !== 'pending') return;
+  const worker = new QueueWorker({
+    scheduler: ctx.store.scheduler,
+    queue: AUTO_APPROVE_QUEUE,
+    concurrency: defaults.expiryConcurrency,
+    leaseMs: defaults.workLeaseMs,
+    pollMs: defaults.workPollMs,
+    log: ctx.log,
+    async handle(item) {
+      const r = await ctx.models.requests.find(item.id);
+      if (r?.status !== 'pending') return undefined;
       await lifecycle.decide(r, { decision: 'approve', by: AUTO_APPROVER }).catch(() => undefined);
-    }, defaults.autoApproveDelayMs);
-    timers.add(t);
+      return undefined;
+    },
+  });
+  const onReceived = (id: string) => {
+    worker
+      .schedule(id, Date.now() + defaults.autoApproveDelayMs)
+      .catch((e) => ctx.log.warn('auto_approve.not_queued', { request_id: id, message: (e as Error).message }));
   };
   ctx.events.on('request.received', onReceived);
-  return () => {
-    ctx.events.off('request.received', onReceived);
-    for (const t of timers) clearTimeout(t);
+  worker.start();
+  return {
+    async stop() {
+      ctx.events.off('request.received', onReceived);
+      await worker.stop();
+    },
   };
 }

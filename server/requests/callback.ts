@@ -3,8 +3,11 @@
  * with the delegation's own bearer token and `{status}` (plus `acr`/`amr` after a passkey approval). Only a 200 counts as done. Network
  * errors and other answers are retried with backoff until the request expires, except 400, 401
  * and 403: the provider has refused this token or decision, and a retry cannot change that.
+ * Each attempt is one claim of the request's item in the `callback` queue (lifecycle.ts), so
+ * attempts are made by one node at a time, and the retries of a node that died go on elsewhere.
  */
 import { CIBA_CALLBACK_PATH, type CallbackRequest } from '../../shared/auth-channel.ts';
+import type { WorkOutcome } from '../../shared/store/queue_worker.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
@@ -14,6 +17,9 @@ import type { CallbackState, StoredDecision } from '../models.ts';
 export function callbackBody(d: StoredDecision): CallbackRequest {
   return { status: d.status, ...(d.acr ? { acr: d.acr } : {}), ...(d.acr && d.amr?.length ? { amr: d.amr.join(' ') } : {}) };
 }
+
+/** How soon a callback item that found no stored decision looks again (the decision is written together with the item), ms. */
+const DECISION_PENDING_MS = 250;
 
 type Outcome = { done: true } | { done: false; final: boolean; error: string };
 
@@ -34,104 +40,43 @@ async function attempt(url: string, token: string, body: CallbackRequest, stop: 
   }
 }
 
-/** Delivers the stored decision of request `id`, retrying until done, refused, expired or stopped. */
-export class CallbackSender {
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly abort = new AbortController();
-  private readonly sleeping = new Map<string, { timer: NodeJS.Timeout; wake: () => void }>();
-  /** Attempts in flight, and the loops waiting for one of the callbackMaxConcurrent slots. */
-  private attempting = 0;
-  private readonly waitingForSlot: Array<() => void> = [];
-  private stopped = false;
+/** The delay after the `attempts`-th failed attempt: doubling from callbackRetryInitialMs up to callbackRetryMaxMs. */
+export function callbackRetryDelay(attempts: number): number {
+  return Math.min(defaults.callbackRetryInitialMs * 2 ** Math.max(0, attempts - 1), defaults.callbackRetryMaxMs);
+}
 
-  constructor(private readonly ctx: ServerContext) {}
-
-  /** Starts delivery in the background (once per request at a time). */
-  start(id: string): void {
-    if (this.stopped || this.running.has(id)) return;
-    const run = this.run(id)
-      .catch((e) => this.ctx.log.error('callback.crashed', { request_id: id, message: (e as Error).message }))
-      .finally(() => this.running.delete(id));
-    this.running.set(id, run);
+/** Makes one attempt to deliver the stored decision of request `id`; says when to try again, if ever. */
+export async function attemptCallback(ctx: ServerContext, id: string, stop: AbortSignal): Promise<WorkOutcome> {
+  const r = await ctx.models.requests.find(id);
+  if (!r) return undefined;
+  // A decision written together with this item may not be readable yet; a request settled otherwise (expired, withdrawn) owes no callback.
+  if (!r.decision) return r.status === 'pending' && nowSeconds() < r.expires_at ? { retryAt: Date.now() + DECISION_PENDING_MS } : undefined;
+  if (r.callback?.state !== 'pending') return undefined;
+  const attempts = r.callback.attempts + 1;
+  const outcome = await attempt(`${r.issuer}${CIBA_CALLBACK_PATH}`, r.token, callbackBody(r.decision), stop);
+  // Stopped midway: the next start (or another node) makes this attempt again.
+  if (stop.aborted) return { retryAt: Date.now() };
+  const expired = nowSeconds() >= r.expires_at;
+  const error = outcome.done ? '' : outcome.error;
+  let callback: CallbackState;
+  if (outcome.done) callback = { state: 'delivered', attempts, delivered_at: nowSeconds() };
+  else if (outcome.final || expired) callback = { state: 'failed', attempts, last_error: error };
+  else callback = { state: 'pending', attempts, last_error: error };
+  const saved = await ctx.models.requests.update(id, (current) => (current ? { ...current, callback } : undefined), {
+    durable: callback.state !== 'pending',
+  });
+  if (saved.outcome === 'missing') return undefined;
+  if (callback.state === 'delivered') {
+    ctx.log.info('request.delivered', { request_id: id, issuer: r.issuer, status: r.decision.status, attempts });
+    ctx.events.emit('request.delivered', { id, status: r.decision.status, attempts });
+    return undefined;
   }
-
-  private async run(id: string): Promise<void> {
-    const { ctx } = this;
-    let delay: number = defaults.callbackRetryInitialMs;
-    for (let attempts = 1; !this.stopped; attempts++) {
-      const release = await this.slot();
-      let r: Awaited<ReturnType<typeof ctx.models.requests.find>>;
-      let outcome: Outcome;
-      try {
-        if (this.stopped) return;
-        r = await ctx.models.requests.find(id);
-        if (!r?.decision || r.callback?.state !== 'pending') return;
-        outcome = await attempt(`${r.issuer}${CIBA_CALLBACK_PATH}`, r.token, callbackBody(r.decision), this.abort.signal);
-      } finally {
-        release();
-      }
-      if (this.stopped) return; // the next start resumes from the stored decision
-      const expired = nowSeconds() >= r.expires_at;
-      const error = outcome.done ? '' : outcome.error;
-      let callback: CallbackState;
-      if (outcome.done) {
-        callback = { state: 'delivered', attempts, delivered_at: nowSeconds() };
-      } else if (outcome.final || expired) {
-        callback = { state: 'failed', attempts, last_error: error };
-      } else {
-        callback = { state: 'pending', attempts, last_error: error };
-      }
-      const saved = await ctx.models.requests.update(id, (current) => (current ? { ...current, callback } : undefined), {
-        durable: callback.state !== 'pending',
-      });
-      if (saved.outcome === 'missing') return;
-      if (callback.state === 'delivered') {
-        ctx.log.info('request.delivered', { request_id: id, issuer: r.issuer, status: r.decision.status, attempts });
-        ctx.events.emit('request.delivered', { id, status: r.decision.status, attempts });
-        return;
-      }
-      if (callback.state === 'failed') {
-        ctx.log.warn('request.callback_failed', { request_id: id, issuer: r.issuer, attempts, error, expired });
-        ctx.events.emit('request.callback_failed', { id, error, attempts });
-        return;
-      }
-      ctx.log.info('request.callback_retry', { request_id: id, attempts, error, retry_in_ms: delay });
-      const untilExpiry = r.expires_at * 1000 - Date.now();
-      await this.sleep(id, Math.max(0, Math.min(delay, untilExpiry)));
-      delay = Math.min(delay * 2, defaults.callbackRetryMaxMs);
-    }
+  if (callback.state === 'failed') {
+    ctx.log.warn('request.callback_failed', { request_id: id, issuer: r.issuer, attempts, error, expired });
+    ctx.events.emit('request.callback_failed', { id, error, attempts });
+    return undefined;
   }
-
-  /** Waits for one of the callbackMaxConcurrent attempt slots; call the result to give it back. */
-  private async slot(): Promise<() => void> {
-    if (this.attempting >= defaults.callbackMaxConcurrent && !this.stopped) await new Promise<void>((resolve) => this.waitingForSlot.push(resolve));
-    this.attempting++;
-    return () => {
-      this.attempting--;
-      this.waitingForSlot.shift()?.();
-    };
-  }
-
-  private sleep(id: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        this.sleeping.delete(id);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.sleeping.set(id, { timer, wake });
-    });
-  }
-
-  /** Stops every retry loop and waits for them (the decisions stay stored; the next start resumes them). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.abort.abort();
-    for (const wake of this.waitingForSlot.splice(0)) wake();
-    for (const { timer, wake } of this.sleeping.values()) {
-      clearTimeout(timer);
-      wake();
-    }
-    await Promise.all(this.running.values());
-  }
+  const delay = Math.max(0, Math.min(callbackRetryDelay(attempts), r.expires_at * 1000 - Date.now()));
+  ctx.log.info('request.callback_retry', { request_id: id, attempts, error, retry_in_ms: delay });
+  return { retryAt: Date.now() + delay };
 }

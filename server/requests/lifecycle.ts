@@ -2,6 +2,11 @@
  * A delegated request's life: accepted (stored, devices told), then settled exactly once, by
  * the first decision or by expiry; a decision is stored before its callback is first attempted.
  * The `settlements` marker, consumed atomically, is what makes the first answer win.
+ *
+ * The work that follows a request is queued in the store together with the write that calls
+ * for it, and done by whichever node claims it (shared/store/queue_worker.ts): telling the
+ * devices of a new request, its expiry, its callback. So it is done once, survives the node that
+ * accepted the request, and a node that dies midway leaves it to another.
  */
 import { randomBytes } from 'node:crypto';
 import { CALLBACK_STATUS, type CallbackStatus } from '../../shared/auth-channel.ts';
@@ -14,12 +19,16 @@ import { AlreadySettled, RequestExpired } from '../errors.ts';
 import type { PendingRequest } from '../models.ts';
 import { pushToDevice, pushTopic } from '../notify/web_push.ts';
 import type { WsHub } from '../notify/ws_hub.ts';
-import { CallbackSender } from './callback.ts';
+import { QueueWorker } from '../../shared/store/queue_worker.ts';
+import { attemptCallback } from './callback.ts';
 import { devicesForRequest } from './queries.ts';
 import type { DecisionEvidence } from '../decisions/check.ts';
 
 /** The counter that numbers requests in arrival order. */
 const SEQUENCE = 'request-seq';
+
+/** The scheduler queues of a request's work. */
+export const REQUEST_QUEUES = { notify: 'request-notify', expiry: 'request-expiry', callback: 'callback' } as const;
 
 export type NewRequest = Omit<PendingRequest, 'id' | 'status' | 'created_at' | 'seq' | 'decision' | 'callback' | 'decided_by' | 'decided_on'>;
 
@@ -45,25 +54,53 @@ export function callbackStatusOf(d: Pick<Decision, 'decision' | 'reason'>): { st
 }
 
 export class RequestLifecycle {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  readonly callbacks: CallbackSender;
+  private readonly notifications: QueueWorker;
+  private readonly expiries: QueueWorker;
+  private readonly callbacks: QueueWorker;
 
   constructor(
     private readonly ctx: ServerContext,
     private readonly hub: WsHub,
   ) {
-    this.callbacks = new CallbackSender(ctx);
+    const common = { scheduler: ctx.store.scheduler, log: ctx.log, leaseMs: defaults.workLeaseMs, pollMs: defaults.workPollMs };
+    this.notifications = new QueueWorker({
+      ...common,
+      queue: REQUEST_QUEUES.notify,
+      concurrency: defaults.notifyConcurrency,
+      handle: async (item) => void (await this.notifyNew(item.id)),
+    });
+    this.expiries = new QueueWorker({
+      ...common,
+      queue: REQUEST_QUEUES.expiry,
+      concurrency: defaults.expiryConcurrency,
+      handle: async (item) => void (await this.expire(item.id)),
+    });
+    this.callbacks = new QueueWorker({
+      ...common,
+      queue: REQUEST_QUEUES.callback,
+      concurrency: defaults.callbackMaxConcurrent,
+      handle: (item, signal) => attemptCallback(ctx, item.id, signal),
+    });
   }
 
-  /** Stores a new request durably, then tells its devices; returns the stored record. */
+  /** Starts the work (what is due, e.g. after a restart, at once). */
+  start(): void {
+    for (const worker of [this.notifications, this.expiries, this.callbacks]) worker.start();
+  }
+
+  /** Stores a new request durably, with its expiry and the telling of its devices queued; returns the stored record. */
   async accept(input: NewRequest): Promise<PendingRequest> {
     const { ctx } = this;
     // Arrival order across every node of the entity: a store-wide sequence.
     const { count: seq } = await ctx.store.counters.hit(SEQUENCE);
     const record: PendingRequest = { ...input, id: randomBytes(16).toString('base64url'), status: 'pending', created_at: nowSeconds(), seq };
     const ttl = { expiresIn: this.ttlOf(record) };
-    await Promise.all([ctx.models.requests.put(record.id, record, ttl), ctx.models.settlements.put(record.id, { issuer: record.issuer }, ttl)]);
-    this.arm(record);
+    await Promise.all([
+      ctx.models.requests.put(record.id, record, ttl),
+      ctx.models.settlements.put(record.id, { issuer: record.issuer }, ttl),
+      this.expiries.schedule(record.id, record.expires_at * 1000),
+      this.notifications.schedule(record.id, Date.now()),
+    ]);
     ctx.log.info('request.received', {
       request_id: record.id,
       jti: record.jti,
@@ -73,30 +110,29 @@ export class RequestLifecycle {
       expires_at: record.expires_at,
     });
     ctx.events.emit('request.received', record.id);
-    void this.notifyNew(record);
     return record;
   }
 
-  private async notifyNew(r: PendingRequest): Promise<void> {
+  /** Tells the devices of a new request: live on their sockets (on any node), and by Web Push. Safe to repeat. */
+  private async notifyNew(id: string): Promise<void> {
     const { ctx } = this;
-    try {
-      const devices = await devicesForRequest(ctx, r);
-      const view = deviceRequestView(r);
-      let ws = 0;
-      for (const d of devices) ws += this.hub.sendToDevice(d.device_id, { type: 'request', request: view }) > 0 ? 1 : 0;
-      const ttl = r.expires_at - nowSeconds();
-      const pushed = await Promise.all(
-        devices.map((d) =>
-          pushToDevice(ctx, d.device_id, { type: 'request', request_id: r.id, title: defaults.pushTitle }, { ttl, topic: pushTopic(r.id), urgency: 'high' }),
-        ),
-      );
-      const push = pushed.filter(Boolean).length;
-      const level = devices.length === 0 ? 'warn' : 'info';
-      ctx.log[level]('request.notified', { request_id: r.id, devices: devices.length, ws, push });
-      ctx.events.emit('request.notified', { id: r.id, devices: devices.length, ws, push });
-    } catch (e) {
-      ctx.log.error('request.notify_failed', { request_id: r.id, message: (e as Error).message });
-    }
+    const r = await ctx.models.requests.find(id);
+    if (r?.status !== 'pending') return;
+    const devices = await devicesForRequest(ctx, r);
+    await this.hub.toDevices(
+      devices.map((d) => d.device_id),
+      { type: 'request', request: deviceRequestView(r) },
+    );
+    const ttl = r.expires_at - nowSeconds();
+    const pushed = await Promise.all(
+      devices.map((d) =>
+        pushToDevice(ctx, d.device_id, { type: 'request', request_id: r.id, title: defaults.pushTitle }, { ttl, topic: pushTopic(r.id), urgency: 'high' }),
+      ),
+    );
+    const push = pushed.filter(Boolean).length;
+    const level = devices.length === 0 ? 'warn' : 'info';
+    ctx.log[level]('request.notified', { request_id: r.id, devices: devices.length, push });
+    ctx.events.emit('request.notified', { id: r.id, devices: devices.length, push });
   }
 
   /**
@@ -113,7 +149,6 @@ export class RequestLifecycle {
       const now = await ctx.models.requests.find(r.id);
       throw now?.status === 'expired' || nowSeconds() >= r.expires_at ? new RequestExpired() : new AlreadySettled();
     }
-    this.disarm(r.id);
     const { status, shown } = callbackStatusOf(d);
     const suspicious = d.decision === 'deny' && SUSPICIOUS.has(d.reason);
     const decision = {
@@ -125,21 +160,26 @@ export class RequestLifecycle {
       ...(d.evidence ?? {}),
     };
     // The marker makes this call the one settler; the status guard keeps an answered request as it is all the same.
-    const moved = await ctx.models.requests.update(
-      r.id,
-      (current): PendingRequest | undefined =>
-        current && current.status !== 'pending'
-          ? undefined
-          : {
-              ...(current ?? r),
-              status: shown,
-              decided_by: d.by,
-              ...(d.on !== undefined ? { decided_on: d.on } : {}),
-              decision,
-              callback: { state: 'pending', attempts: 0 },
-            },
-      { expiresIn: this.ttlOf(r) },
-    );
+    // The decision and its queued callback go in one durable write (one group commit on lowdb);
+    // a callback attempt that comes before the decision is readable waits for it.
+    const [moved] = await Promise.all([
+      ctx.models.requests.update(
+        r.id,
+        (current): PendingRequest | undefined =>
+          current && current.status !== 'pending'
+            ? undefined
+            : {
+                ...(current ?? r),
+                status: shown,
+                decided_by: d.by,
+                ...(d.on !== undefined ? { decided_on: d.on } : {}),
+                decision,
+                callback: { state: 'pending', attempts: 0 },
+              },
+        { expiresIn: this.ttlOf(r) },
+      ),
+      this.callbacks.schedule(r.id, Date.now()),
+    ]);
     if (moved.outcome === 'unchanged') throw new AlreadySettled();
     const settled = moved.outcome === 'updated' ? moved.record.value : r;
     ctx.log.info('request.decided', {
@@ -155,7 +195,6 @@ export class RequestLifecycle {
       ctx.events.emit('request.suspected_fraud', fields);
     }
     ctx.events.emit('request.decided', { id: r.id, status });
-    this.callbacks.start(r.id);
     await this.notifySettled(settled);
     return settled;
   }
@@ -163,7 +202,6 @@ export class RequestLifecycle {
   /** Marks a request expired (if nothing settled it first) and withdraws it from the devices. */
   async expire(id: string): Promise<void> {
     const { ctx } = this;
-    this.disarm(id);
     const marker = await ctx.models.settlements.consume(id);
     if (marker.outcome !== 'consumed') return;
     const moved = await ctx.models.requests.update(id, (current) => (current?.status === 'pending' ? { ...current, status: 'expired' } : undefined));
@@ -185,7 +223,6 @@ export class RequestLifecycle {
     const { ctx } = this;
     const marker = await ctx.models.settlements.consume(r.id);
     if (marker.outcome !== 'consumed') return (await ctx.models.requests.find(r.id)) ?? r;
-    this.disarm(r.id);
     const moved = await ctx.models.requests.update(r.id, (current) => (current?.status === 'pending' ? { ...current, status: 'withdrawn' } : undefined));
     if (moved.outcome !== 'updated') return moved.outcome === 'unchanged' ? moved.record.value : r;
     const withdrawn = moved.record.value;
@@ -195,6 +232,7 @@ export class RequestLifecycle {
     return withdrawn;
   }
 
+  /** Tells the request's devices, on whichever node their sockets are, that it is settled (decided, expired or withdrawn). */
   private async notifySettled(r: PendingRequest): Promise<void> {
     const devices = await devicesForRequest(this.ctx, r);
     const message = {
@@ -205,20 +243,12 @@ export class RequestLifecycle {
       ...(r.decided_on ? { decided_on: r.decided_on } : {}),
       ...(r.decision?.reason ? { reason: r.decision.reason } : {}),
     } as const;
-    for (const d of devices) this.hub.sendToDevice(d.device_id, message);
-  }
-
-  /** After a restart: re-arms expiry timers, expires what lapsed meanwhile, resumes callbacks. */
-  async resume(): Promise<void> {
-    const now = nowSeconds();
-    for (const { value: r } of await this.ctx.models.requests.list()) {
-      if (r.status === 'pending') {
-        if (r.expires_at <= now) await this.expire(r.id);
-        else this.arm(r);
-      } else if (r.decision && r.callback?.state === 'pending') {
-        this.callbacks.start(r.id);
-      }
-    }
+    await this.hub
+      .toDevices(
+        devices.map((d) => d.device_id),
+        message,
+      )
+      .catch((e) => this.ctx.log.warn('request.settled_not_published', { request_id: r.id, message: (e as Error).message }));
   }
 
   /** Seconds a request's records live: until it expires, plus the time settled requests are remembered. */
@@ -226,26 +256,8 @@ export class RequestLifecycle {
     return Math.max(1, r.expires_at + defaults.settledRetention - nowSeconds());
   }
 
-  private arm(r: PendingRequest): void {
-    const ms = Math.max(0, r.expires_at * 1000 - Date.now());
-    const timer = setTimeout(
-      () => void this.expire(r.id).catch((e) => this.ctx.log.error('request.expire_failed', { request_id: r.id, message: (e as Error).message })),
-      ms,
-    );
-    timer.unref();
-    this.timers.set(r.id, timer);
-  }
-
-  private disarm(id: string): void {
-    const t = this.timers.get(id);
-    if (t) clearTimeout(t);
-    this.timers.delete(id);
-  }
-
-  /** Stops timers and callback retries (waiting for attempts in flight). */
+  /** Stops the work: a callback attempt in flight is handed back (the next start, or another node, makes it again). */
   async stop(): Promise<void> {
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
-    await this.callbacks.stop();
+    await Promise.all([this.notifications.stop(), this.expiries.stop(), this.callbacks.stop()]);
   }
 }

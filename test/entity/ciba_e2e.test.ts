@@ -35,7 +35,8 @@ before(async () => {
   const port = await freePort();
   provider = teardown.add(
     await startTestProvider({ authChannelUrl: `http://127.0.0.1:${port}/ciba/delegation`, ciba: { expiresIn: 30, maxExpiresIn: 600, interval: 1 } }),
-    (x) => x.stop(),
+    // The provider of the moment: a test restarts it.
+    () => provider.stop(),
   );
   server = teardown.add(await startTestServer({ port, url: `http://127.0.0.1:${port}`, trustedIssuers: [provider.issuer] }), (x) => x.stop());
   rp = await client.discovery(new URL(provider.issuer), 'demo-bank', undefined, client.ClientSecretBasic('demo-bank-secret'), {
