@@ -34,7 +34,7 @@ export const AUTHENTICATION_PARAMETERS = [
   'user_code',
   'requested_expiry',
 ] as const;
-const JWT_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id']);
+const JWT_CLAIMS: ReadonlySet<string> = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id']);
 /** Seconds of clock skew tolerated on exp, nbf and iat. */
 const CLOCK_TOLERANCE = 5;
 

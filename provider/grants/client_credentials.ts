@@ -9,7 +9,7 @@ import { issueAccessToken } from '../tokens/issue.ts';
 import { defineGrant } from './grant.ts';
 
 /** Scopes that only make sense with a user behind them. */
-const USER_SCOPES = new Set(['openid', 'offline_access', 'profile', 'email', 'phone', 'address']);
+const USER_SCOPES: ReadonlySet<string> = new Set(['openid', 'offline_access', 'profile', 'email', 'phone', 'address']);
 
 export const clientCredentials = defineGrant({
   grantType: 'client_credentials',
