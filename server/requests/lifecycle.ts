@@ -19,13 +19,17 @@ import { AlreadySettled, RequestExpired } from '../errors.ts';
 import type { PendingRequest } from '../models.ts';
 import { pushToDevice, pushTopic } from '../notify/web_push.ts';
 import type { WsHub } from '../notify/ws_hub.ts';
-import { QueueWorker } from '../../shared/store/queue_worker.ts';
+import { QueueWorker, type WorkOutcome } from '../../shared/store/queue_worker.ts';
 import { attemptCallback } from './callback.ts';
 import { devicesForRequest } from './queries.ts';
 import type { DecisionEvidence } from '../decisions/check.ts';
 
 /** The counter that numbers requests in arrival order. */
 const SEQUENCE = 'request-seq';
+
+/** How often a notify item looks for its request before it concludes the request is gone, and how long it waits between looks (ms). */
+const NOTIFY_LOOKS = 5;
+const NOTIFY_LOOK_MS = 100;
 
 /** The scheduler queues of a request's work. */
 export const REQUEST_QUEUES = { notify: 'request-notify', expiry: 'request-expiry', callback: 'callback' } as const;
@@ -67,7 +71,7 @@ export class RequestLifecycle {
       ...common,
       queue: REQUEST_QUEUES.notify,
       concurrency: defaults.notifyConcurrency,
-      handle: async (item) => void (await this.notifyNew(item.id)),
+      handle: (item) => this.notifyNew(item.id, item.attempts),
     });
     this.expiries = new QueueWorker({
       ...common,
@@ -114,10 +118,12 @@ export class RequestLifecycle {
   }
 
   /** Tells the devices of a new request: live on their sockets (on any node), and by Web Push. Safe to repeat. */
-  private async notifyNew(id: string): Promise<void> {
+  private async notifyNew(id: string, attempts: number): Promise<WorkOutcome> {
     const { ctx } = this;
     const r = await ctx.models.requests.find(id);
-    if (r?.status !== 'pending') return;
+    // Written in the same breath as this item: on Redis, a write retried after a script-cache miss may land just after it.
+    if (!r) return attempts < NOTIFY_LOOKS ? { retryAt: Date.now() + NOTIFY_LOOK_MS } : undefined;
+    if (r.status !== 'pending') return undefined;
     const devices = await devicesForRequest(ctx, r);
     await this.hub.toDevices(
       devices.map((d) => d.device_id),
@@ -133,6 +139,7 @@ export class RequestLifecycle {
     const level = devices.length === 0 ? 'warn' : 'info';
     ctx.log[level]('request.notified', { request_id: r.id, devices: devices.length, push });
     ctx.events.emit('request.notified', { id: r.id, devices: devices.length, push });
+    return undefined;
   }
 
   /**

@@ -231,6 +231,13 @@ export class SimDevice {
     return this.enrollment!.device_id;
   }
 
+  /** The same enrolled device talking to another node of the entity (its session and key are the same). */
+  at(serverUrl: string): SimDevice {
+    const other = new SimDevice(serverUrl, this.keys, this.publicJwk);
+    if (this.enrollment) other.enrollment = this.enrollment;
+    return other;
+  }
+
   /** POST /api/devices with a provider access token; keeps the answer. */
   async enroll(accessToken: string, name = 'Test phone'): Promise<Response> {
     const { kty, crv, x, y } = this.publicJwk;
