@@ -3,6 +3,7 @@
  * Configuration: NOD_ environment variables (see README). Ctrl-C / SIGTERM stop cleanly,
  * flushing pending writes.
  */
+import { parseArgs } from 'node:util';
 import { banner } from './banner.ts';
 import { ensureAppBuilt } from './app-build.ts';
 import { stopOnSignals } from './signals.ts';
@@ -10,6 +11,7 @@ import { stopOnSignals } from './signals.ts';
 const USAGE = `Usage: nod <command> [options]
 
   start         the provider (:3000) and the entity with the device app (:3001), in one process
+                --workers N: in N worker processes on the same ports (needs NOD_STORE=redis://...)
   provider      the provider alone
   server        the authentication entity (and the device app) alone
   ciba          phone approval: CIBA poll client          (npm run ciba -- --help)
@@ -23,8 +25,23 @@ function preferPrettyLogs(): void {
   if (process.stdout.isTTY && !process.env.NOD_LOG_FORMAT) process.env.NOD_LOG_FORMAT = 'pretty';
 }
 
-async function start(): Promise<void> {
+async function start(argv: string[]): Promise<void> {
   preferPrettyLogs();
+  const cluster = (await import('node:cluster')).default;
+  const { runPrimary, runWorker, workersRefusal } = await import('./cluster.ts');
+  if (cluster.isWorker) return runWorker();
+  const { values } = parseArgs({ args: argv, strict: true, options: { workers: { type: 'string' } } });
+  if (values.workers !== undefined) {
+    const workers = Number(values.workers);
+    const refusal = workersRefusal(workers);
+    if (refusal) {
+      process.stderr.write(`nod start: ${refusal}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    await ensureAppBuilt();
+    return runPrimary(workers);
+  }
   await ensureAppBuilt();
   const { startSystem } = await import('./system.ts');
   const system = await startSystem();
@@ -66,7 +83,7 @@ async function client(name: 'ciba' | 'tv' | 'call-center', argv: string[]): Prom
 async function main([command, ...argv]: string[]): Promise<void> {
   switch (command) {
     case 'start':
-      return start();
+      return start(argv);
     case 'provider':
       return provider();
     case 'server':

@@ -4,11 +4,25 @@ export interface Stoppable {
   close(): Promise<void>;
 }
 
-/** Installs the handlers once; a second signal while stopping exits at once. */
-export function stopOnSignals(parts: readonly Stoppable[], out: NodeJS.WritableStream = process.stderr): void {
+export interface SignalOptions {
+  readonly out?: NodeJS.WritableStream;
+  /** The signals that stop (default SIGINT and SIGTERM). */
+  readonly signals?: readonly NodeJS.Signals[];
+  /**
+   * Whether a second signal while stopping exits at once (default true: a person pressing Ctrl-C
+   * again). A cluster worker says false: a service manager signals every process of the group and
+   * the primary signals its workers too, so a worker may get the same SIGTERM twice.
+   */
+  readonly repeatExits?: boolean;
+}
+
+/** Installs the handlers once. */
+export function stopOnSignals(parts: readonly Stoppable[], options: SignalOptions = {}): void {
+  const { out = process.stderr, signals = ['SIGINT', 'SIGTERM'], repeatExits = true } = options;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
+      if (!repeatExits) return;
       out.write(`${signal} again: exiting without waiting\n`);
       process.exit(1);
     }
@@ -24,6 +38,5 @@ export function stopOnSignals(parts: readonly Stoppable[], out: NodeJS.WritableS
     out.write('stopped\n');
     process.exit(failed ? 1 : 0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  for (const signal of signals) process.on(signal, () => void stop(signal));
 }

@@ -40,6 +40,8 @@ type ScriptCall = (...args: Array<string | number>) => Promise<unknown>;
 export class RedisConnection {
   readonly client: Redis;
   private up = false;
+  /** Set by close(): the connection going away then is no outage to report. */
+  private closing = false;
 
   private constructor(
     private readonly options: RedisConnectionOptions,
@@ -79,7 +81,7 @@ export class RedisConnection {
   }
 
   private setUp(up: boolean, detail: string): void {
-    if (up === this.up) return;
+    if (up === this.up || this.closing) return;
     this.up = up;
     this.options.onStateChange?.(up ? 'recovered' : 'unavailable', detail);
   }
@@ -111,6 +113,7 @@ export class RedisConnection {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (this.client.status === 'end') return;
     try {
       await this.client.quit();
