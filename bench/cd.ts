@@ -22,7 +22,7 @@ export interface TripTimes {
   readonly error?: string;
 }
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { issuer: string; clientId: string; clientSecret: string };
+const args = JSON.parse(process.argv[2] ?? '{}') as { issuer: string; clientId: string; clientSecret: string; notifyPort?: number };
 const basic = `Basic ${Buffer.from(`${encodeURIComponent(args.clientId)}:${encodeURIComponent(args.clientSecret)}`).toString('base64')}`;
 /** auth_req_id → resolve of the wait for its ping (or the ping's time when it came first). */
 const pings = new Map<string, ((at: number) => void) | number>();
@@ -96,7 +96,8 @@ async function trip(endpoints: { bc: string; token: string }, username: string, 
 }
 
 try {
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  // A fixed port when the client was registered before the provider ran (the nodes row), else a free one.
+  await new Promise<void>((resolve) => receiver.listen(args.notifyPort ?? 0, '127.0.0.1', resolve));
   const notifyUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/ciba/notify`;
   const d = (await (await fetch(`${args.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>;
   const endpoints = { bc: d.backchannel_authentication_endpoint!, token: d.token_endpoint! };

@@ -34,6 +34,7 @@ import { bcRows, pollRows } from './rows/ciba.ts';
 import { roundTrip, printRoundTrip, type RoundTripResult } from './rows/roundtrip.ts';
 import { scale, printScale, type ScaleResult } from './rows/scale.ts';
 import { appSize, buildDeviceApp, printAppSize, type AppSizeResult } from './rows/app_size.ts';
+import { nodes, printNodes, type NodesResult } from './rows/nodes.ts';
 
 /** Side-by-side rows: id, section, what it measures, and the function that runs it. */
 const ROWS = [
@@ -43,7 +44,7 @@ const ROWS = [
   { id: 'bc', section: 'ciba', title: 'CIBA backchannel authentication request', run: bcRows },
   { id: 'poll', section: 'ciba', title: 'CIBA poll', run: pollRows },
 ] as const;
-const SECTIONS = ['token', 'ciba', 'roundtrip', 'scale', 'app'] as const;
+const SECTIONS = ['token', 'ciba', 'roundtrip', 'scale', 'app', 'nodes'] as const;
 type Section = (typeof SECTIONS)[number];
 /** Row ids that are printed as their own line but measured with another row. */
 const ALIASES: Record<string, string> = { 'cc-jwt': 'cc', 'cc-opaque': 'cc', 'bc-noop': 'bc' };
@@ -55,6 +56,7 @@ const SECTION_TITLES: Record<Section, string> = {
   roundtrip: 'CIBA round trip',
   scale: 'Scale: pending CIBA requests',
   app: 'Device app',
+  nodes: 'Scaling out: CIBA round trips per second, lowdb in 1 process vs Redis with 1 and 2 workers',
 };
 
 export interface BenchOptions {
@@ -95,6 +97,7 @@ export interface BenchResults {
   roundTrip?: RoundTripResult | SkippedRow;
   scale?: ScaleResult | SkippedRow;
   app?: AppSizeResult | SkippedRow;
+  nodes?: NodesResult | SkippedRow;
   readonly profiles: ProfileFile[];
   readonly file?: string;
 }
@@ -196,7 +199,31 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const profileDir = `${resultsDir}/profiles/${results.startedAt.replace(/[:.]/g, '-')}`;
   const children: Child<unknown>[] = [];
   let appDirToRemove: string | undefined;
+  const track = <T extends Child<unknown>>(p: Promise<T>) =>
+    p.then((c) => {
+      children.push(c);
+      return c;
+    });
+  const section = async (name: Section, body: () => Promise<void>) => {
+    const start = loadAverage();
+    const t0 = performance.now();
+    log(`== ${SECTION_TITLES[name]}: load average ${fmtLoad(start)}`);
+    await body();
+    results.sections.push({ section: name, start, end: loadAverage(), seconds: (performance.now() - t0) / 1000 });
+  };
   try {
+    // Whole deployments of their own: run first, before the other sections' processes exist.
+    if (wanted('nodes', 'nodes'))
+      await section('nodes', async () => {
+        const nodesCtx = {
+          quick: q,
+          rounds: options.rounds ?? (q ? 1 : 4),
+          log,
+          spawn: <I>(module: string, args: unknown) => track(spawnChild<I>(module, args)),
+        };
+        results.nodes = await nodes(nodesCtx).catch((e) => skipped('Scaling out', e));
+      });
+    if (options.only.every((id) => id === 'nodes')) return writeResults(results, resultsDir, q);
     const nodFlags = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
     let appDir: string | undefined, appError: string | undefined;
     if (options.only.includes('app')) {
@@ -212,11 +239,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const nodIssuer = `http://127.0.0.1:${nodPort}`;
     const panvaIssuer = `http://127.0.0.1:${panvaPort}`;
     const delegationUrl = `http://127.0.0.1:${entityPort}${DELEGATION_PATH}`;
-    const track = <T extends Child<unknown>>(p: Promise<T>) =>
-      p.then((c) => {
-        children.push(c);
-        return c;
-      });
     const entityP = track(
       spawnChild<EntityInfo>(
         'servers/entity.ts',
@@ -285,13 +307,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       },
     };
 
-    const section = async (name: Section, body: () => Promise<void>) => {
-      const start = loadAverage();
-      const t0 = performance.now();
-      log(`== ${SECTION_TITLES[name]}: load average ${fmtLoad(start)}`);
-      await body();
-      results.sections.push({ section: name, start, end: loadAverage(), seconds: (performance.now() - t0) / 1000 });
-    };
     for (const s of ['token', 'ciba'] as const) {
       const rows = ROWS.filter((r) => r.section === s && wanted(r.id, s));
       if (!rows.length) continue;
@@ -323,6 +338,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     await Promise.all(children.map((c) => c.stop()));
     if (appDirToRemove) rmSync(appDirToRemove, { recursive: true, force: true });
   }
+  return writeResults(results, resultsDir, q);
+}
+
+/** Summarises the profiles and writes the results as JSON; returns them with the file's path. */
+function writeResults(results: BenchResults, resultsDir: string, q: boolean): BenchResults {
   for (const p of results.profiles) {
     try {
       p.summary = summariseProfile(p.file, p.process === 'oidc-provider' ? 8 : 15);
@@ -424,6 +444,7 @@ export function formatResults(r: BenchResults): string {
     ['roundtrip', r.roundTrip, printRoundTrip],
     ['scale', r.scale, printScale],
     ['app', r.app, printAppSize],
+    ['nodes', r.nodes, printNodes],
   ] as const) {
     if (!section) continue;
     out.push('', `== ${SECTION_TITLES[name]}${loadOf(name)} ==`);

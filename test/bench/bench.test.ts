@@ -16,6 +16,8 @@ test('bench options: rows, aliases and profiles', () => {
   assert.deepEqual(parseArgs(['--profile', 'code']).only, ['code']);
   assert.deepEqual(parseArgs(['--profile=bc-noop']).profile, ['bc']);
   assert.deepEqual(parseArgs(['--only=cc-jwt,token', '--rounds=3']).only, ['cc', 'token']);
+  assert.deepEqual(parseArgs(['--only', 'nodes', '--quick']).only, ['nodes']);
+  assert.ok(parseArgs([]).only.includes('nodes'), 'a full run includes the nodes row');
   assert.equal(parseArgs(['--rounds', '3']).rounds, 3);
   assert.ok(parseArgs(['--profile=all']).profile!.includes('roundtrip'));
   assert.throws(() => parseArgs(['--profile=nope']), /unknown id nope/);
