@@ -13,7 +13,7 @@ export type Params = Readonly<Record<string, string | undefined>>;
  * Parameters whose own check has a documented size limit and the protocol's error for it
  * (authorization_details: invalid_authorization_details); the request body limit bounds them here.
  */
-const OWN_SIZE_LIMIT = new Set(['authorization_details']);
+const OWN_SIZE_LIMIT: ReadonlySet<string> = new Set(['authorization_details']);
 
 /** Whether a parameter value is longer than this endpoint accepts. */
 export function tooLong(name: string, value: string): boolean {
