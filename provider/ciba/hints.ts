@@ -22,8 +22,10 @@ export class HintIssuerKeys {
 
   of(trusted: TrustedHintIssuer) {
     if (trusted.jwks) return createLocalJWKSet(trusted.jwks as JSONWebKeySet);
-    let set = this.remote.get(trusted.jwks_uri!);
-    if (!set) this.remote.set(trusted.jwks_uri!, (set = createRemoteJWKSet(new URL(trusted.jwks_uri!))));
+    const known = this.remote.get(trusted.jwks_uri!);
+    if (known) return known;
+    const set = createRemoteJWKSet(new URL(trusted.jwks_uri!));
+    this.remote.set(trusted.jwks_uri!, set);
     return set;
   }
 }

@@ -73,7 +73,7 @@ describe('nod start --workers', () => {
       await nod.waitFor(/2 workers \(node:cluster\)/, 90_000);
       assert.equal(nod.stdout.match(/Stop: Ctrl-C/g)?.length, 1, 'one banner');
       // Both workers serve (each logs server.started once its two parts listen).
-      await nod.waitFor(/"event":"server\.started"[^]*"event":"server\.started"/, 60_000);
+      await nod.waitFor(/"event":"server\.started"[\s\S]*"event":"server\.started"/, 60_000);
 
       // A CIBA round trip through the workers (the demo entity approves by itself).
       const started = await fetch(`${issuer}/bc-authorize`, { method: 'POST', headers: form, body: 'scope=openid&login_hint=alice' });
