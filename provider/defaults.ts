@@ -118,11 +118,13 @@ export const defaults = {
   /**
    * HTTP admission: requests in flight (admitted, not answered yet) past which new ones get an
    * immediate 503 with Retry-After instead of a place in the queue; /healthz and /readyz always
-   * answer. 512 requests of ~2 ms CPU each is about a second of queued work on one core, past
-   * which a client is better served by a fast 503 than a slow answer; with maxBodyBytes it also
-   * bounds buffered request bodies to 32 MB. Raise it on a machine with more cores.
+   * answer. Most requests in flight are not queued work but waits: a bc-authorize waits for the
+   * entity's 201, a durable write for its group commit. 1,000 CIBA round trips started at once
+   * put their bc-authorize requests, then their callbacks and token requests, in flight together
+   * (512 shed a third of them with 503); at ~0.5 ms of CPU each, 2,048 is about a second of work
+   * on one core. With maxBodyBytes it bounds buffered bodies to 128 MB (real ones are under 2 KB).
    */
-  maxRequestsInFlight: 512,
+  maxRequestsInFlight: 2048,
   /** Timeouts and limits of connections, the same for both parts (shared/http/defaults.ts). */
   ...httpDefaults,
   /** On stop, requests in flight get this long to finish (ms): longer than delegationTimeoutMs, the slowest request's wait. */
