@@ -6,7 +6,6 @@
  * @see ../../shared/entity-api.ts DecisionPayload
  */
 import type { RequestHandler } from 'express';
-import { compactVerify, importJWK } from 'jose';
 import { DENY_REASONS, type DecisionPayload, type DecisionResponse } from '../../shared/entity-api.ts';
 import { InvalidRequest } from '../../shared/errors.ts';
 import { nowSeconds } from '../../shared/time.ts';
@@ -15,6 +14,7 @@ import { defaults } from '../defaults.ts';
 import { InvalidDecision } from '../errors.ts';
 import { currentDevice } from '../middleware/authenticate_device.ts';
 import type { Device } from '../models.ts';
+import { devicePublicKey, verifyEs256 } from '../devices/device_key.ts';
 import type { Decision, RequestLifecycle } from '../requests/lifecycle.ts';
 import { requestForDevice } from './requests.ts';
 import { runDecisionChecks } from '../decisions/index.ts';
@@ -24,9 +24,7 @@ export async function verifyDecision(signed: unknown, device: Device, requestId:
   if (typeof signed !== 'string' || signed.length > defaults.maxSignedDecision) throw new InvalidRequest('signed is required: a compact JWS');
   let payload: DecisionPayload;
   try {
-    const key = await importJWK(device.public_key, 'ES256');
-    const { payload: bytes } = await compactVerify(signed, key, { algorithms: ['ES256'] });
-    payload = JSON.parse(new TextDecoder().decode(bytes)) as DecisionPayload;
+    payload = JSON.parse(verifyEs256(signed, devicePublicKey(device)).toString('utf8')) as DecisionPayload;
   } catch {
     throw new InvalidDecision('the decision signature does not verify with this device key');
   }
