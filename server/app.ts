@@ -13,6 +13,7 @@
  *   GET/PUT/DELETE /api/push, POST /api/push/test
  *   GET  /ws (upgrade)                 live channel
  */
+import { DeviceKeys } from './devices/device_key.ts';
 import express from 'express';
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
@@ -148,6 +149,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         models,
         issuers: new IssuerKeys(config.trustedIssuers),
         vapid: await loadVapidKeys(models.settings, config.dataDir),
+        deviceKeys: new DeviceKeys(),
         ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
         events: new EventEmitter(),
       };

@@ -1,4 +1,5 @@
 /** What every part of one entity instance shares. Built once in app.ts. */
+import type { DeviceKeys } from './devices/device_key.ts';
 import type { EventEmitter } from 'node:events';
 import type { Agent } from 'node:https';
 import type { Store } from '../shared/store/store.ts';
@@ -14,6 +15,8 @@ export interface ServerContext {
   readonly models: Models;
   readonly issuers: IssuerKeys;
   readonly vapid: VapidKeys;
+  /** Devices' public keys, imported once (decision signatures). */
+  readonly deviceKeys: DeviceKeys;
   /** HTTPS agent for push services (custom CA in tests; a proxy agent in some deployments). */
   readonly pushAgent?: Agent;
   /**

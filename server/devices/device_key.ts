@@ -12,19 +12,23 @@ import type { Device } from '../models.ts';
 
 /** Imported keys kept; past this many the oldest is dropped (one per enrolled device in use). */
 const MAX_KEYS = 10_000;
-const keys = new Map<string, KeyObject>();
 
-/** The device's public key as a KeyObject (imported once). */
-export function devicePublicKey(device: Pick<Device, 'public_key'>): KeyObject {
-  const { crv, x, y } = device.public_key;
-  const id = `${crv}.${x}.${y}`;
-  let key = keys.get(id);
-  if (!key) {
-    key = createPublicKey({ key: { kty: 'EC', crv, x, y }, format: 'jwk' });
-    if (keys.size >= MAX_KEYS) keys.delete(keys.keys().next().value!);
-    keys.set(id, key);
+/** The entity's imported device keys: one per context (built with it, dropped with it). */
+export class DeviceKeys {
+  private readonly keys = new Map<string, KeyObject>();
+
+  /** The device's public key as a KeyObject (imported once). */
+  of(device: Pick<Device, 'public_key'>): KeyObject {
+    const { crv, x, y } = device.public_key;
+    const id = `${crv}.${x}.${y}`;
+    let key = this.keys.get(id);
+    if (!key) {
+      key = createPublicKey({ key: { kty: 'EC', crv, x, y }, format: 'jwk' });
+      if (this.keys.size >= MAX_KEYS) this.keys.delete(this.keys.keys().next().value!);
+      this.keys.set(id, key);
+    }
+    return key;
   }
-  return key;
 }
 
 /**

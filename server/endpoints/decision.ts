@@ -14,17 +14,17 @@ import { defaults } from '../defaults.ts';
 import { InvalidDecision } from '../errors.ts';
 import { currentDevice } from '../middleware/authenticate_device.ts';
 import type { Device } from '../models.ts';
-import { devicePublicKey, verifyEs256 } from '../devices/device_key.ts';
+import { verifyEs256 } from '../devices/device_key.ts';
 import type { Decision, RequestLifecycle } from '../requests/lifecycle.ts';
 import { requestForDevice } from './requests.ts';
 import { runDecisionChecks } from '../decisions/index.ts';
 
 /** Checks the signature and claims of a signed decision; returns its payload. */
-export async function verifyDecision(signed: unknown, device: Device, requestId: string): Promise<DecisionPayload> {
+export async function verifyDecision(ctx: ServerContext, signed: unknown, device: Device, requestId: string): Promise<DecisionPayload> {
   if (typeof signed !== 'string' || signed.length > defaults.maxSignedDecision) throw new InvalidRequest('signed is required: a compact JWS');
   let payload: DecisionPayload;
   try {
-    payload = JSON.parse(verifyEs256(signed, devicePublicKey(device)).toString('utf8')) as DecisionPayload;
+    payload = JSON.parse(verifyEs256(signed, ctx.deviceKeys.of(device)).toString('utf8')) as DecisionPayload;
   } catch {
     throw new InvalidDecision('the decision signature does not verify with this device key');
   }
@@ -44,7 +44,7 @@ export function decisionEndpoint(ctx: ServerContext, lifecycle: RequestLifecycle
   return async (req, res) => {
     const device = currentDevice(res);
     const r = await requestForDevice(ctx, String(req.params.id), res);
-    const payload = await verifyDecision((req.body as Record<string, unknown> | undefined)?.signed, device, r.id);
+    const payload = await verifyDecision(ctx, (req.body as Record<string, unknown> | undefined)?.signed, device, r.id);
     const evidence = await runDecisionChecks(ctx, { request: r, device, payload });
     const by = { by: device.device_id, on: device.name };
     // A wrong number-matching pick turns the approval into a flagged denial (check_number.ts).

@@ -2,7 +2,10 @@
 import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { devicePublicKey, verifyEs256 } from '../../server/devices/device_key.ts';
+import { DeviceKeys, verifyEs256 } from '../../server/devices/device_key.ts';
+
+const keys = new DeviceKeys();
+const devicePublicKey = (device: Parameters<DeviceKeys['of']>[0]) => keys.of(device);
 
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 
