@@ -5,6 +5,7 @@ import type { Store } from '../shared/store/store.ts';
 import type { KeyStore } from './keys/keystore.ts';
 import type { Models } from './models/index.ts';
 import type { Logger } from '../shared/log.ts';
+import type { JsonPoster } from '../shared/http/post_json.ts';
 import type { CibaLifecycle } from './ciba/lifecycle.ts';
 import type { HintIssuerKeys } from './ciba/hints.ts';
 import type { LoginHints } from './ciba/resolve_login_hint.ts';
@@ -79,6 +80,8 @@ export interface ProviderContext {
   readonly loginHints: LoginHints;
   /** Key sets of trusted login_hint_token issuers, cached per jwks_uri. */
   readonly hintIssuerKeys: HintIssuerKeys;
+  /** Keep-alive connection pools of the delegation and of ping/push notifications. */
+  readonly http: JsonPoster;
   /** A hash of a password nobody knows (made on first use), so unknown usernames cost as much as known ones. */
   dummyPasswordHash(): Promise<string>;
 }

@@ -4,6 +4,7 @@
  * in a module variable, and `stopContext` leaves no timer or subscription behind.
  */
 import { EventEmitter } from 'node:events';
+import { JsonPoster } from '../shared/http/post_json.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Store } from '../shared/store/store.ts';
 import { deliverOutcome } from './ciba/deliver.ts';
@@ -42,6 +43,7 @@ export async function createContext(config: ProviderConfig, store: Store, log: L
       }),
       loginHints: new LoginHints(),
       hintIssuerKeys: new HintIssuerKeys(),
+      http: new JsonPoster(),
       dummyPasswordHash: () => (dummy ??= makeDummyHash()),
     };
     return ctx;
@@ -60,5 +62,6 @@ export function startContext(ctx: ProviderContext): void {
 export async function stopContext(ctx: ProviderContext): Promise<void> {
   await ctx.ciba.stop();
   await ctx.keys.stop();
+  ctx.http.close();
   ctx.events.removeAllListeners();
 }

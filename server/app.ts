@@ -20,6 +20,7 @@ import type { Server } from 'node:http';
 import type { Agent } from 'node:https';
 import { ENTITY_API } from '../shared/entity-api.ts';
 import type { AdmissionGate } from '../shared/http/admission.ts';
+import { JsonPoster } from '../shared/http/post_json.ts';
 import { startService, type ServiceLimits } from '../shared/http/service.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { loadServerConfig, type ServerConfig } from './config.ts';
@@ -152,6 +153,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         deviceKeys: new DeviceKeys(),
         ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
         events: new EventEmitter(),
+        http: new JsonPoster(),
       };
       const hub = new WsHub(ctx, options.wsAuthTimeoutMs, options.wsMaxUnauthenticated);
       const lifecycle = new RequestLifecycle(ctx, hub);
@@ -160,6 +162,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         await autoApprove?.stop();
         await lifecycle.stop();
         await hub.shutdown();
+        ctx.http.close();
         ctx.events.removeAllListeners();
       };
       try {

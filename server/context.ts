@@ -4,6 +4,7 @@ import type { EventEmitter } from 'node:events';
 import type { Agent } from 'node:https';
 import type { Store } from '../shared/store/store.ts';
 import type { Logger } from '../shared/log.ts';
+import type { JsonPoster } from '../shared/http/post_json.ts';
 import type { ServerConfig } from './config.ts';
 import type { Models } from './models.ts';
 import type { IssuerKeys } from './tokens/issuer_keys.ts';
@@ -26,4 +27,6 @@ export interface ServerContext {
    */
   readonly events: EventEmitter;
   readonly log: Logger;
+  /** Keep-alive connection pools of the callbacks to the providers. */
+  readonly http: JsonPoster;
 }

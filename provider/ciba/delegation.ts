@@ -10,6 +10,7 @@ import type { DelegationRequest, DelegationTokenClaims } from '../../shared/auth
 import type { ProviderContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
 import { nowSeconds } from '../../shared/time.ts';
+import { PostTimeoutError, type PostAnswer } from '../../shared/http/post_json.ts';
 
 /** Algorithm of delegation tokens (defaults.delegationTokenAlg). */
 export const DELEGATION_TOKEN_ALG = defaults.delegationTokenAlg;
@@ -55,9 +56,14 @@ const REFUSAL_MAX_LENGTH = 300;
  * "error_description"}`; the client then gets access_denied straight away, not a request that only
  * expires. Any other refusal is the channel failing.
  */
-async function refusalOf(res: Response): Promise<AccessDenied | undefined> {
-  if (res.status !== 403 || !res.headers.get('content-type')?.includes('application/json')) return undefined;
-  const body = (await res.json().catch(() => undefined)) as { error?: unknown; error_description?: unknown } | undefined;
+function refusalOf(res: PostAnswer): AccessDenied | undefined {
+  if (res.status !== 403 || !res.headers['content-type']?.includes('application/json')) return undefined;
+  let body: { error?: unknown; error_description?: unknown } | undefined;
+  try {
+    body = JSON.parse(res.body.toString('utf8')) as typeof body;
+  } catch {
+    return undefined;
+  }
   if (body?.error !== 'access_denied') return undefined;
   const description = typeof body.error_description === 'string' ? body.error_description.slice(0, REFUSAL_MAX_LENGTH) : undefined;
   return new AccessDenied(description ?? 'the authentication device refused the request');
@@ -71,21 +77,11 @@ export async function delegate(ctx: ProviderContext, token: string, body: Delega
   let status: number;
   let refusal: AccessDenied | undefined;
   try {
-    const res = await fetch(ctx.config.authChannelUrl, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-      body: JSON.stringify(body),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    status = res.status;
-    refusal = await refusalOf(res);
-    await res.body?.cancel().catch(() => undefined);
+    const answer = await ctx.http.post(ctx.config.authChannelUrl, body, { headers: { authorization: `Bearer ${token}` }, timeoutMs });
+    status = answer.status;
+    refusal = refusalOf(answer);
   } catch (e) {
-    const why =
-      (e as Error).name === 'TimeoutError'
-        ? `no answer within ${timeoutMs} ms`
-        : `${(e as Error).message} ${String((e as { cause?: { code?: string } }).cause?.code ?? '')}`.trim();
+    const why = e instanceof PostTimeoutError ? e.message : `${(e as Error).message} ${(e as NodeJS.ErrnoException).code ?? ''}`.trim();
     throw new AuthenticationChannelUnavailable(`delegation failed: ${why}`);
   }
   if (refusal) throw refusal;

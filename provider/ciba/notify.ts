@@ -7,6 +7,7 @@
  * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.10.3
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PostTimeoutError, type JsonPoster } from '../../shared/http/post_json.ts';
 import type { ProviderContext } from '../context.ts';
 import type { CibaPolicy } from './policy.ts';
 
@@ -23,24 +24,13 @@ export interface Notification {
 
 type Attempt = { readonly ok: true; readonly status: number } | { readonly ok: false; readonly final: boolean; readonly why: string };
 
-async function attempt(n: Notification, timeoutMs: number, stop: AbortSignal): Promise<Attempt> {
+async function attempt(http: JsonPoster, n: Notification, timeoutMs: number, stop: AbortSignal): Promise<Attempt> {
   try {
-    const res = await fetch(n.url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${n.token}` },
-      body: JSON.stringify(n.body),
-      redirect: 'manual',
-      signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]),
-    });
-    await res.body?.cancel();
-    if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
-    return { ok: false, final: res.status < 500, why: `status ${res.status}` };
+    const { status } = await http.post(n.url, n.body, { headers: { authorization: `Bearer ${n.token}` }, timeoutMs, signal: stop, maxBodyBytes: 0 });
+    if (status >= 200 && status < 300) return { ok: true, status };
+    return { ok: false, final: status < 500, why: `status ${status}` };
   } catch (e) {
-    return {
-      ok: false,
-      final: false,
-      why: (e as Error).name === 'TimeoutError' ? 'timeout' : String((e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message),
-    };
+    return { ok: false, final: false, why: e instanceof PostTimeoutError ? 'timeout' : ((e as NodeJS.ErrnoException).code ?? (e as Error).message) };
   }
 }
 
@@ -51,7 +41,7 @@ export type Sent = 'sent' | 'failed' | 'interrupted';
 export async function notifyClient(ctx: ProviderContext, policy: CibaPolicy, n: Notification, stop: AbortSignal): Promise<Sent> {
   const fields = { kind: n.kind, clientId: n.clientId, jti: n.jti };
   for (let i = 1; i <= policy.notificationMaxAttempts; i++) {
-    const result = await attempt(n, policy.notificationTimeoutMs, stop);
+    const result = await attempt(ctx.http, n, policy.notificationTimeoutMs, stop);
     if (stop.aborted) return 'interrupted';
     if (result.ok) {
       ctx.log.info('backchannel_authentication.notified', { ...fields, status: result.status, attempt: i });

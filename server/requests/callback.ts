@@ -7,6 +7,7 @@
  * attempts are made by one node at a time, and the retries of a node that died go on elsewhere.
  */
 import { CIBA_CALLBACK_PATH, type CallbackRequest } from '../../shared/auth-channel.ts';
+import type { JsonPoster } from '../../shared/http/post_json.ts';
 import type { WorkOutcome } from '../../shared/store/queue_worker.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import type { ServerContext } from '../context.ts';
@@ -23,18 +24,16 @@ const DECISION_PENDING_MS = 250;
 
 type Outcome = { done: true } | { done: false; final: boolean; error: string };
 
-async function attempt(url: string, token: string, body: CallbackRequest, stop: AbortSignal): Promise<Outcome> {
+async function attempt(http: JsonPoster, url: string, token: string, body: CallbackRequest, stop: AbortSignal): Promise<Outcome> {
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify(body),
-      redirect: 'manual',
-      signal: AbortSignal.any([AbortSignal.timeout(defaults.callbackTimeoutMs), stop]),
+    const { status } = await http.post(url, body, {
+      headers: { authorization: `Bearer ${token}` },
+      timeoutMs: defaults.callbackTimeoutMs,
+      signal: stop,
+      maxBodyBytes: 0,
     });
-    await res.arrayBuffer().catch(() => undefined);
-    if (res.status === 200) return { done: true };
-    return { done: false, final: [400, 401, 403].includes(res.status), error: `HTTP ${res.status}` };
+    if (status === 200) return { done: true };
+    return { done: false, final: [400, 401, 403].includes(status), error: `HTTP ${status}` };
   } catch (e) {
     return { done: false, final: false, error: (e as Error).message };
   }
@@ -53,7 +52,7 @@ export async function attemptCallback(ctx: ServerContext, id: string, stop: Abor
   if (!r.decision) return r.status === 'pending' && nowSeconds() < r.expires_at ? { retryAt: Date.now() + DECISION_PENDING_MS } : undefined;
   if (r.callback?.state !== 'pending') return undefined;
   const attempts = r.callback.attempts + 1;
-  const outcome = await attempt(`${r.issuer}${CIBA_CALLBACK_PATH}`, r.token, callbackBody(r.decision), stop);
+  const outcome = await attempt(ctx.http, `${r.issuer}${CIBA_CALLBACK_PATH}`, r.token, callbackBody(r.decision), stop);
   // Stopped midway: the next start (or another node) makes this attempt again.
   if (stop.aborted) return { retryAt: Date.now() };
   const expired = nowSeconds() >= r.expires_at;
