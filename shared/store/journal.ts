@@ -1,10 +1,11 @@
 /**
  * The store's append-only journal: each group commit appends one line per changed record
- * (`{"c": collection, "i": id, "r": row | null}`) and fdatasyncs, so a commit costs what it
+ * (`{"c": collection, "i": id, "r": row | null}`), written with O_DSYNC, so a commit costs what it
  * changed, not the size of the whole store. On open the journal is replayed over the lowdb
  * snapshot; a torn last line (a crash mid-append) is dropped. Compaction writes a new snapshot
  * and empties the journal.
  */
+import { constants } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 
 /** One journal entry: the full new state of a record, or null when it was deleted. */
@@ -43,7 +44,9 @@ export class Journal<R> {
           throw new Error(`${this.file}: corrupt entry on line ${n + 1}: ${(e as Error).message}`);
       }
     }
-    this.handle = await open(this.file, 'a+', 0o600);
+    // O_DSYNC: each append returns once its data is on the device (what a write then fdatasync
+    // did, in one thread-pool round trip instead of two).
+    this.handle = await open(this.file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC, 0o600);
     if (good < Buffer.byteLength(text)) {
       await this.handle.truncate(good);
       await this.handle.datasync();
@@ -58,7 +61,6 @@ export class Journal<R> {
     if (entries.length === 0) return;
     const text = entries.map((e) => JSON.stringify(e)).join('\n') + '\n';
     await this.handle.write(text);
-    await this.handle.datasync();
     this.bytes += Buffer.byteLength(text);
   }
 

@@ -171,12 +171,12 @@ export class LowdbCollection<T extends object> implements Collection<T> {
     return { outcome: 'updated', record: this.record(id, row) };
   }
 
-  async consume(id: string): Promise<ConsumeResult<T>> {
+  async consume(id: string, options?: Pick<WriteOptions, 'durable'>): Promise<ConsumeResult<T>> {
     const row = this.liveRow(id);
     if (!row) return { outcome: 'missing' };
     const before = this.record(id, row);
     if (row.c !== undefined) return { outcome: 'already_consumed', record: before };
-    await this.setRow(id, { ...row, c: Math.floor(now() / 1000), r: this.host.nextRevision() });
+    await this.setRow(id, { ...row, c: Math.floor(now() / 1000), r: this.host.nextRevision() }, options?.durable !== false);
     return { outcome: 'consumed', record: before };
   }
 

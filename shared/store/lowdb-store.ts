@@ -196,7 +196,14 @@ export class LowdbStore implements Store, RowHost {
       const collection = this.collections.get(c)!;
       for (const i of ids) entries.push({ c, i, r: collection.row(i) ?? null });
     }
-    await this.journal.append(entries);
+    try {
+      await this.journal.append(entries);
+    } catch (e) {
+      // Nothing of this batch is known to be on disk: the next commit writes these records again
+      // (their state then), so a later durable write still carries what was changed before it.
+      for (const [c, ids] of dirty) for (const i of ids) this.touch(c, i);
+      throw e;
+    }
     if (this.compactSoon || this.journal.size() > Math.max(this.minCompactBytes, this.snapshotBytes)) await this.compact();
     this.writes++;
     this.lastWriteMs = performance.now() - started;
@@ -218,7 +225,9 @@ export class LowdbStore implements Store, RowHost {
   }
 
   async flush(): Promise<void> {
-    if (this.pending) await this.pending;
+    // Changes written with durable: false wait for no timer here.
+    if (this.dirty.size) await this.changed();
+    else if (this.pending) await this.pending;
     await this.inFlight;
   }
 

@@ -110,8 +110,12 @@ export interface Collection<T extends object> {
    * transitions, return undefined from `change` unless the current status allows the move.
    */
   update(id: string, change: Change<T>, options?: WriteOptions): Promise<UpdateResult<T>>;
-  /** Marks the record consumed in one atomic step: exactly one caller ever gets `consumed`. */
-  consume(id: string): Promise<ConsumeResult<T>>;
+  /**
+   * Marks the record consumed in one atomic step: exactly one caller ever gets `consumed`. With
+   * `durable: false` the answer may come before the mark is durable: only for a caller that makes
+   * a durable write (or flushes) before it acknowledges anything, so that one commit carries both.
+   */
+  consume(id: string, options?: Pick<WriteOptions, 'durable'>): Promise<ConsumeResult<T>>;
   /** Deletes the record and its index entries; true when there was one. */
   delete(id: string): Promise<boolean>;
   /** Live records whose indexed field equals `value` (the index must be declared). */
@@ -275,7 +279,7 @@ export interface Store {
   readonly pubsub: PubSub;
   /** Checks the store answers now (for /readyz); never throws. */
   ready(): Promise<StoreHealth>;
-  /** Resolves when every change made so far is durable. */
+  /** Resolves when every change made so far is durable, those written with `durable: false` included. */
   flush(): Promise<void>;
   /** Removes expired records and index entries now; returns how many records. Stores also do it by themselves. */
   sweep(): Promise<number>;

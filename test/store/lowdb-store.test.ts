@@ -174,6 +174,40 @@ test('non-durable changes are committed lazily, without a commit of their own pe
   });
 });
 
+test('flush makes changes written with durable: false durable at once, without waiting for the lazy timer', async () => {
+  await inTempDir(async (dir) => {
+    const store = await LowdbStore.open({ dir, name: 'test', sweepIntervalMs: 0, lazyCommitMs: 60_000 });
+    const c = store.collection<{ x: string }>('F');
+    await c.put('a', { x: 'lazy-one' }, { durable: false });
+    const taken = await c.consume('a', { durable: false });
+    assert.equal(taken.outcome, 'consumed');
+    await store.flush();
+    const journal = readFileSync(join(dir, 'test.journal'), 'utf8');
+    assert.match(journal, /lazy-one/);
+    assert.match(journal.trim().split('\n').at(-1)!, /"c":\d+/, 'the consumed mark is on disk');
+    await store.close();
+  });
+});
+
+test('a non-durable consume is carried by the durable write that follows it: one commit for both', async () => {
+  await inTempDir(async (dir) => {
+    let store = await open(dir);
+    const markers = store.collection<{ n: number }>('Marker');
+    const records = store.collection<{ state: string }>('Record');
+    await Promise.all([markers.put('m', { n: 1 }), records.put('r', { state: 'pending' })]);
+    const before = store.stats().writes;
+    const taken = await markers.consume('m', { durable: false });
+    assert.equal(taken.outcome, 'consumed');
+    await records.put('r', { state: 'decided' });
+    assert.equal(store.stats().writes, before + 1, 'one commit carried the mark and the record');
+    assert.equal((await markers.consume('m')).outcome, 'already_consumed', 'single use holds at once');
+    await store.close();
+    store = await open(dir);
+    assert.equal((await store.collection('Marker').consume('m')).outcome, 'already_consumed', 'the mark survived a reopen');
+    await store.close();
+  });
+});
+
 test('files written before records had revisions still load: each record gets one, metadata apart', async () => {
   await inTempDir(async (dir) => {
     writeFileSync(

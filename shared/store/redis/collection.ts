@@ -121,7 +121,8 @@ export class RedisCollection<T extends object> implements Collection<T> {
     throw new Error(`update of ${this.name} ${id}: still conflicting after ${MAX_UPDATE_ATTEMPTS} attempts`);
   }
 
-  async consume(id: string): Promise<ConsumeResult<T>> {
+  /** `durable` is not needed here: Redis has applied the mark when it answers. */
+  async consume(id: string, _options?: Pick<WriteOptions, 'durable'>): Promise<ConsumeResult<T>> {
     const now = Date.now();
     const started = performance.now();
     const [outcome, hash] = (await this.conn.script('nodConsume', this.keys.record(id), this.keys.revision, now, Math.floor(now / 1000))) as [
