@@ -5,6 +5,7 @@
  */
 import type { ProviderContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
+import type { WriteOptions } from '../../shared/store/store.ts';
 
 const consentId = (sub: string, clientId: string) => `${sub} ${clientId}`;
 
@@ -15,10 +16,16 @@ export async function isConsentRequired(ctx: ProviderContext, sub: string, clien
 }
 
 /** Remembers that the user approved `scope` for the client (added to what was approved before, without losing a concurrent addition). */
-export async function rememberConsent(ctx: ProviderContext, sub: string, clientId: string, scope: string): Promise<void> {
+export async function rememberConsent(
+  ctx: ProviderContext,
+  sub: string,
+  clientId: string,
+  scope: string,
+  options?: Pick<WriteOptions, 'durable'>,
+): Promise<void> {
   await ctx.models.consents.update(
     consentId(sub, clientId),
     (before) => ({ sub, clientId, scopes: [...new Set([...(before?.scopes ?? []), ...scope.split(' ')])] }),
-    { expiresIn: defaults.consentTtl },
+    { expiresIn: defaults.consentTtl, ...options },
   );
 }

@@ -10,7 +10,7 @@ import { InvalidGrant } from '../../shared/errors.ts';
 import { saveGrant } from '../tokens/issue.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { pollStampKey } from '../grants/pollable.ts';
-import type { UpdateResult } from '../../shared/store/store.ts';
+import type { UpdateResult, WriteOptions } from '../../shared/store/store.ts';
 import { rememberConsent } from './consent.ts';
 import { shortenFatigueSlot } from './fatigue.ts';
 import type { CibaRequest } from './request.ts';
@@ -34,13 +34,18 @@ export async function settleRequest(
   authReqId: string,
   outcome: Outcome,
   allows: (r: CibaRequest) => boolean = () => true,
+  options?: Pick<WriteOptions, 'durable'>,
 ): Promise<UpdateResult<CibaRequest>> {
-  const moved = await ctx.models.cibaRequests.update(authReqId, (r, meta): CibaRequest | undefined => {
-    if (r?.status !== 'pending' || meta?.consumedAt !== undefined || !allows(r)) return undefined;
-    if (outcome.status === 'approved') return { ...r, status: 'approved', grantId: outcome.grantId };
-    if (outcome.status === 'denied') return { ...r, status: 'denied', denyDescription: outcome.description };
-    return { ...r, status: 'withdrawn', denyDescription: outcome.description, withdrawal: { entityTold: false } };
-  });
+  const moved = await ctx.models.cibaRequests.update(
+    authReqId,
+    (r, meta): CibaRequest | undefined => {
+      if (r?.status !== 'pending' || meta?.consumedAt !== undefined || !allows(r)) return undefined;
+      if (outcome.status === 'approved') return { ...r, status: 'approved', grantId: outcome.grantId };
+      if (outcome.status === 'denied') return { ...r, status: 'denied', denyDescription: outcome.description };
+      return { ...r, status: 'withdrawn', denyDescription: outcome.description, withdrawal: { entityTold: false } };
+    },
+    options,
+  );
   if (moved.outcome !== 'updated') return moved;
   const settled = moved.record.value;
   await Promise.all([ctx.store.counters.reset(pollStampKey(ctx.models.cibaRequests, authReqId)), shortenFatigueSlot(ctx, settled, authReqId)]);
@@ -52,30 +57,43 @@ export async function settleRequest(
 
 /** settleRequest for the entity's decision: the decided request, or undefined when it was no longer pending. */
 async function recordOutcome(ctx: ProviderContext, authReqId: string, outcome: Outcome): Promise<CibaRequest | undefined> {
-  const moved = await settleRequest(ctx, authReqId, outcome);
+  const moved = await settleRequest(ctx, authReqId, outcome, undefined, LATER);
   return moved.outcome === 'updated' ? moved.record.value : undefined;
 }
 
 const alreadyDecided = () => new InvalidGrant('the request was already decided');
 
+/**
+ * The writes of one decision (grant, outcome, consent, push consumption) are applied one after
+ * the other, each visible before the next (on Redis too), and made durable together by
+ * queueDelivery (the delivery's durable schedule, or a flush): one group commit per decision
+ * instead of three or four in series, and nothing (the entity's 200, the client's ping) is
+ * acknowledged before it.
+ */
+const LATER = { durable: false } as const;
+
 /** SUCCEED: creates the grant, records the approval (and consent, when it was asked for) and delivers. */
 export async function approveRequest(ctx: ProviderContext, authReqId: string, request: CibaRequest, user: User, approval: Approval): Promise<void> {
-  const grant = await saveGrant(ctx, {
-    sub: user.sub,
-    clientId: request.clientId,
-    scope: request.scope,
-    authTime: nowSeconds(),
-    acr: approval.acr,
-    ...(approval.amr ? { amr: approval.amr } : {}),
-    ...(request.authorizationDetails ? { authorizationDetails: request.authorizationDetails } : {}),
-  });
+  const grant = await saveGrant(
+    ctx,
+    {
+      sub: user.sub,
+      clientId: request.clientId,
+      scope: request.scope,
+      authTime: nowSeconds(),
+      acr: approval.acr,
+      ...(approval.amr ? { amr: approval.amr } : {}),
+      ...(request.authorizationDetails ? { authorizationDetails: request.authorizationDetails } : {}),
+    },
+    LATER,
+  );
   const decided = await recordOutcome(ctx, authReqId, { status: 'approved', grantId: grant.grantId });
   if (!decided) {
     await ctx.models.grants.delete(grant.grantId);
     throw alreadyDecided();
   }
-  if (request.consentRequired) await rememberConsent(ctx, user.sub, request.clientId, request.scope);
-  if (decided.mode === 'push') await ctx.models.cibaRequests.consume(authReqId);
+  if (request.consentRequired) await rememberConsent(ctx, user.sub, request.clientId, request.scope, LATER);
+  if (decided.mode === 'push') await ctx.models.cibaRequests.consume(authReqId, LATER);
   await queueDelivery(ctx, authReqId, decided);
 }
 
@@ -83,13 +101,17 @@ export async function approveRequest(ctx: ProviderContext, authReqId: string, re
 export async function denyRequest(ctx: ProviderContext, authReqId: string, description: string): Promise<void> {
   const decided = await recordOutcome(ctx, authReqId, { status: 'denied', description });
   if (!decided) throw alreadyDecided();
-  if (decided.mode === 'push') await ctx.models.cibaRequests.consume(authReqId);
+  if (decided.mode === 'push') await ctx.models.cibaRequests.consume(authReqId, LATER);
   await queueDelivery(ctx, authReqId, decided);
 }
 
-/** Queues the notification owed to a ping/push client (durably; one node sends it, see lifecycle.ts). */
+/**
+ * Queues the notification owed to a ping/push client (durably; one node sends it, see
+ * lifecycle.ts). Its durable write, or a flush when nothing is owed, also makes durable what the
+ * caller wrote with durable: false before.
+ */
 async function queueDelivery(ctx: ProviderContext, authReqId: string, request: CibaRequest): Promise<void> {
-  if (request.mode === 'poll' || !request.notificationToken) return;
+  if (request.mode === 'poll' || !request.notificationToken) return ctx.store.flush();
   await ctx.ciba.queueDelivery(authReqId);
 }
 

@@ -75,20 +75,21 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
       ...(holdsSlot ? { fatigueWindow: fatigue.fatigueWindow } : {}),
     };
     // Stored before delegating: an entity may call back before it answers 201. Both ids are fresh
-    // random values, so put (not insert) is enough.
-    const ttl = { expiresIn: recordTtl(request.expiresAt) };
+    // random values, so put (not insert) is enough. The commit that makes them durable runs while
+    // the delegation travels (the client is answered only once both are done): the two waits
+    // overlap instead of adding up.
+    const ttl = { expiresIn: recordTtl(request.expiresAt), durable: false };
+    let durable: Promise<void>;
     try {
-      // The expiry watch goes into the same durable write (one group commit on lowdb); if the
-      // delegation fails below, it finds no request and does nothing.
-      await Promise.all([
-        ctx.models.cibaRequests.put(authReqId, request, ttl),
-        ctx.models.cibaDelegations.put(request.jti, { authReqId }, ttl),
-        ctx.ciba.watchExpiry(authReqId, request.expiresAt),
-      ]);
+      await Promise.all([ctx.models.cibaRequests.put(authReqId, request, ttl), ctx.models.cibaDelegations.put(request.jti, { authReqId }, ttl)]);
+      // The expiry watch's durable write is the commit that carries both records (one group commit
+      // on lowdb); if the delegation fails below, the watch finds no request and does nothing.
+      durable = ctx.ciba.watchExpiry(authReqId, request.expiresAt);
     } catch (e) {
       await releaseFatigueSlot(ctx, user.sub, authReqId).catch(() => undefined);
       throw e;
     }
+    durable.catch(() => undefined); // awaited below; a failure must not go unhandled while the delegation runs
     const logFields = { jti: request.jti, clientId: client.client_id, sub: user.sub, mode, expiresIn };
     ctx.events.emit('backchannel_authentication.saved', { authReqId, ...logFields });
 
@@ -120,6 +121,7 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
       else ctx.log.warn('backchannel_authentication.delegation_failed', { ...logFields, detail: (e as { detail?: string }).detail });
       throw e;
     }
+    await durable;
     ctx.events.emit('backchannel_authentication.delegated', { authReqId, ...logFields });
 
     const body: BackchannelAuthenticationResponse = {

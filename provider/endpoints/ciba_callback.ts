@@ -47,7 +47,8 @@ async function takePendingRequest(
   claims: { jti: string; sub: string; azp: string },
 ): Promise<{ authReqId: string; request: CibaRequest }> {
   // The token is accepted once, in one atomic step, whatever node the entity's callbacks reach.
-  const taken = await ctx.models.cibaDelegations.consume(claims.jti);
+  // Made durable with the decision it leads to (decide.ts: one commit), before the entity hears 200.
+  const taken = await ctx.models.cibaDelegations.consume(claims.jti, { durable: false });
   if (taken.outcome === 'missing') throw new InvalidGrant('no pending request for this delegation token');
   if (taken.outcome === 'already_consumed') throw new InvalidGrant('a decision was already recorded for this request');
   const { authReqId } = taken.record.value;

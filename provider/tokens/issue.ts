@@ -5,6 +5,7 @@
  * list (by `jti` and by grant) until they expire, so issuing one costs no write.
  */
 import { defaults } from '../defaults.ts';
+import type { WriteOptions } from '../../shared/store/store.ts';
 import type { ProviderContext } from '../context.ts';
 import type { Client } from '../models/client.ts';
 import type { Grant } from '../models/index.ts';
@@ -175,10 +176,14 @@ export async function issueTokenSet(ctx: ProviderContext, input: TokenSetInput):
   };
 }
 
-/** Stores a grant durably and returns it. */
-export async function saveGrant(ctx: ProviderContext, grant: Omit<Grant, 'grantId'> & { grantId?: string }): Promise<Grant> {
+/** Stores a grant (durably unless `durable: false`: a durable write that follows carries it) and returns it. */
+export async function saveGrant(
+  ctx: ProviderContext,
+  grant: Omit<Grant, 'grantId'> & { grantId?: string },
+  options?: Pick<WriteOptions, 'durable'>,
+): Promise<Grant> {
   const full: Grant = { ...grant, grantId: grant.grantId ?? randomId(16) };
-  await ctx.models.grants.put(full.grantId, full, { expiresIn: defaults.grantTtl });
+  await ctx.models.grants.put(full.grantId, full, { expiresIn: defaults.grantTtl, ...options });
   return full;
 }
 

@@ -150,7 +150,9 @@ export class RequestLifecycle {
     const { ctx } = this;
     if (nowSeconds() >= r.expires_at) throw new RequestExpired();
     // First answer wins: the settlement marker is consumed in one atomic step, on whatever node.
-    const marker = await ctx.models.settlements.consume(r.id);
+    // Its durability rides on the decision's durable write just below (one group commit, not two
+    // in series): nothing is acknowledged before that write is on disk.
+    const marker = await ctx.models.settlements.consume(r.id, { durable: false });
     if (marker.outcome === 'missing') throw new RequestExpired();
     if (marker.outcome === 'already_consumed') {
       const now = await ctx.models.requests.find(r.id);
