@@ -141,13 +141,17 @@ test('the callback is retried while the provider is briefly down, and the client
     ciba: { expiresIn: 30, maxExpiresIn: 600, interval: 1 },
   });
   const dataDir = provider.dataDir;
-  provider = Object.assign(restarted, {
-    dataDir,
-    async stop() {
-      await restarted.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  });
+  // Registered like the first one, so the restarted provider is stopped after the file's tests.
+  provider = teardown.add(
+    Object.assign(restarted, {
+      dataDir,
+      async stop() {
+        await restarted.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    }),
+    (x) => x.stop(),
+  );
   await delivered;
   const tokens = await client.pollBackchannelAuthenticationGrant(rp, auth);
   assert.equal(decodeJwt(tokens.id_token!).sub, subs.bob);
