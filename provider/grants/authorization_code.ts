@@ -22,6 +22,8 @@ async function replayed(ctx: ProviderContext, clientId: string, grantId: string)
 }
 import { requestedDetails } from '../authorization_details/narrow.ts';
 
+const LATER = { durable: false } as const;
+
 export const authorizationCode = defineGrant({
   grantType: 'authorization_code',
   parameters: ['code', 'redirect_uri', 'code_verifier', 'authorization_details'],
@@ -42,13 +44,14 @@ export const authorizationCode = defineGrant({
     // Checked before the code is spent: a bad authorization_details must not cost the client its code.
     const authorizationDetails = requestedDetails(record.grant.authorizationDetails, params.authorization_details);
     // The one atomic step that makes the code single use, whatever node the requests reach.
-    const taken = await ctx.models.codes.consume(code);
+    // Made durable with the grant and the refresh token, by one commit that overlaps the signing (issueTokenSet's flush).
+    const taken = await ctx.models.codes.consume(code, LATER);
     if (taken.outcome === 'missing') throw new InvalidGrant('authorization code is invalid or expired');
     if (taken.outcome === 'already_consumed') return replayed(ctx, client.client_id, record.grantId);
     const user = await ctx.models.users.find(record.grant.sub);
     if (!user || isLocked(user)) throw new InvalidGrant('the user can no longer sign in');
-    const grant = await saveGrant(ctx, record.grant);
-    const tokens = await issueTokenSet(ctx, { client, grant, nonce: record.nonce, authorizationDetails });
+    const grant = await saveGrant(ctx, record.grant, LATER);
+    const tokens = await issueTokenSet(ctx, { client, grant, nonce: record.nonce, authorizationDetails, flush: true });
     ctx.events.emit('grant.success', { grantType: 'authorization_code', clientId: client.client_id, grantId: grant.grantId });
     return tokens;
   },

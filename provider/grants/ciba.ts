@@ -33,7 +33,7 @@ export const ciba = defineGrant({
     const grant = request.grantId ? await ctx.models.grants.find(request.grantId) : undefined;
     const user = grant && (await ctx.models.users.find(grant.sub));
     if (!grant || !user || isLocked(user)) throw new InvalidGrant('the grant has been revoked');
-    const tokens = await issueTokenSet(ctx, { client, grant, scope: request.scope, authorizationDetails });
+    const tokens = await issueTokenSet(ctx, { client, grant, scope: request.scope, authorizationDetails, flush: true });
     ctx.events.emit('grant.success', { grantType: CIBA_GRANT_TYPE, clientId: client.client_id, grantId: grant.grantId });
     return tokens;
   },

@@ -27,8 +27,8 @@ export const deviceCode = defineGrant({
     if (!record.grant) throw new InvalidGrant('the request was approved without a grant');
     const user = await ctx.models.users.find(record.grant.sub);
     if (!user || isLocked(user)) throw new InvalidGrant('the user who approved the request can no longer sign in');
-    const grant = await saveGrant(ctx, record.grant);
-    const tokens = await issueTokenSet(ctx, { client, grant, scope: record.scope, authorizationDetails });
+    const grant = await saveGrant(ctx, record.grant, { durable: false });
+    const tokens = await issueTokenSet(ctx, { client, grant, scope: record.scope, authorizationDetails, flush: true });
     ctx.events.emit('grant.success', { grantType: DEVICE_CODE_GRANT_TYPE, clientId: client.client_id, grantId: grant.grantId });
     return tokens;
   },

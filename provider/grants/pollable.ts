@@ -33,7 +33,8 @@ export function pollStampKey(collection: Collection<object>, id: string): string
 
 /**
  * Runs the poll checks for `id` and returns the approved record, consumed; throws the
- * protocol error otherwise. Creators store the record with TTL = lifetime + defaults.expiredRequestGrace
+ * protocol error otherwise. The consumption is applied at once (single use holds) but made
+ * durable by the caller's next flush: callers issue the tokens with issueTokenSet's `flush`. Creators store the record with TTL = lifetime + defaults.expiredRequestGrace
  * so that late polls get expired_token rather than invalid_grant.
  */
 export async function pollRequest<T extends PollableRequest>(counters: Counters, collection: Collection<T>, id: string, client: Client): Promise<T> {
@@ -52,7 +53,7 @@ export async function pollRequest<T extends PollableRequest>(counters: Counters,
   if (record.status === 'pending') throw new AuthorizationPending();
   if (record.status === 'denied' || record.status === 'withdrawn')
     throw new AccessDenied(record.denyDescription ?? 'the user denied the request').withStatus(400);
-  const taken = await collection.consume(id);
+  const taken = await collection.consume(id, { durable: false });
   if (taken.outcome !== 'consumed') throw new InvalidGrant('the request was already redeemed');
   return taken.record.value;
 }

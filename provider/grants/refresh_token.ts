@@ -26,7 +26,8 @@ export const refreshToken = defineGrant({
       if (held) authorizationDetails = requestedDetails(held.authorizationDetails, params.authorization_details);
     }
     // Rotation: the token is consumed in one atomic step; a second presentation revokes the family's grant.
-    const taken = await ctx.models.refreshTokens.consume(token);
+    // Made durable with its successor, by one commit that overlaps the signing (issueTokenSet's flush).
+    const taken = await ctx.models.refreshTokens.consume(token, { durable: false });
     if (taken.outcome === 'missing' || taken.record.value.clientId !== client.client_id) throw new InvalidGrant('refresh token is invalid or expired');
     const record = taken.record.value;
     if (taken.outcome === 'already_consumed') {
@@ -48,6 +49,7 @@ export const refreshToken = defineGrant({
       scope,
       authorizationDetails,
       refresh: client.grant_types.includes('refresh_token') ? { familyId: record.familyId, familyExpiresAt: record.familyExpiresAt } : false,
+      flush: true,
     });
     ctx.events.emit('grant.success', { grantType: 'refresh_token', clientId: client.client_id, grantId: grant.grantId });
     return tokens;

@@ -95,11 +95,11 @@ export function wantsRefreshToken(client: Client, scope: string): boolean {
   return client.grant_types.includes('refresh_token') && scope.split(' ').includes('offline_access');
 }
 
-/** Stores and returns a new refresh token of `familyId` (a new family when omitted). Durable. */
+/** Stores and returns a new refresh token of `familyId` (a new family when omitted). Durable unless `durable: false`. */
 export async function issueRefreshToken(
   ctx: ProviderContext,
   grant: Grant,
-  options: { familyId?: string; familyExpiresAt?: number; scope?: string } = {},
+  options: { familyId?: string; familyExpiresAt?: number; scope?: string; durable?: boolean } = {},
 ): Promise<string> {
   const token = randomId(32);
   const familyExpiresAt = options.familyExpiresAt ?? nowSeconds() + defaults.refreshTokenTtl;
@@ -114,7 +114,7 @@ export async function issueRefreshToken(
       familyId: options.familyId ?? randomId(16),
       familyExpiresAt,
     },
-    { expiresIn: ttl },
+    { expiresIn: ttl, ...(options.durable === false ? { durable: false } : {}) },
   );
   return token;
 }
@@ -131,6 +131,12 @@ export interface TokenSetInput {
   readonly authReqId?: string;
   /** Part of the granted authorization details, when the token request asked for part (authorization_details/narrow.ts). */
   readonly authorizationDetails?: readonly AuthorizationDetail[];
+  /**
+   * Flush the store while the tokens are signed: what the grant wrote with durable: false before
+   * this call (a consumed code or refresh token, a grant) and the new refresh token are made
+   * durable by one commit that overlaps the signing, and the set is returned only once they are.
+   */
+  readonly flush?: boolean;
 }
 
 export interface TokenSet {
@@ -149,12 +155,14 @@ export async function issueTokenSet(ctx: ProviderContext, input: TokenSetInput):
   const scope = input.scope ?? input.grant.scope;
   const { client } = input;
   const grant: Grant = input.authorizationDetails ? { ...input.grant, authorizationDetails: input.authorizationDetails } : input.grant;
-  const at = await issueAccessToken(ctx, { client, grant, scope });
   let refresh_token: string | undefined;
   const refresh = input.refresh ?? wantsRefreshToken(client, scope);
   if (refresh) {
-    refresh_token = await issueRefreshToken(ctx, grant, { scope, ...(typeof refresh === 'object' ? refresh : {}) });
+    refresh_token = await issueRefreshToken(ctx, grant, { scope, ...(typeof refresh === 'object' ? refresh : {}), ...(input.flush ? { durable: false } : {}) });
   }
+  const durable = input.flush ? ctx.store.flush() : undefined;
+  durable?.catch(() => undefined); // awaited below, after the signing it overlaps
+  const at = await issueAccessToken(ctx, { client, grant, scope });
   const id_token = scope.split(' ').includes('openid')
     ? await issueIdToken(ctx, {
         client,
@@ -165,6 +173,7 @@ export async function issueTokenSet(ctx: ProviderContext, input: TokenSetInput):
         authReqId: input.authReqId,
       })
     : undefined;
+  await durable;
   return {
     access_token: at.token,
     token_type: 'Bearer',
