@@ -19,7 +19,15 @@ export default defineConfig({
   root,
   base: '/',
   publicDir: 'public',
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', reportCompressedSize: true },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    reportCompressedSize: true,
+    // No modulepreload polyfill in the start bundle (~0.5 KB gzip): browsers without <link
+    // rel=modulepreload> (Safari before 17) still load every chunk, only without preloading it.
+    modulePreload: { polyfill: false },
+  },
   server: {
     proxy: {
       '/api': { target: entity, changeOrigin: true },

@@ -15,13 +15,17 @@ import { match, navigate, usePath } from './lib/router.ts';
 import { clearSession, loadSession, saveSession, type Session } from './lib/session.ts';
 import { AppContext, useApp, type AppState } from './lib/use-app.ts';
 import { useFeed } from './lib/use-feed.ts';
-import { Callback } from './pages/Callback/index.tsx';
+import { lazyPage } from './lib/lazy-page.tsx';
 import { NotFound } from './pages/NotFound/index.tsx';
 import { Request } from './pages/Request/index.tsx';
 import { Requests } from './pages/Requests/index.tsx';
-import { Settings } from './pages/Settings/index.tsx';
-import { Tv } from './pages/Tv/index.tsx';
-import { Welcome } from './pages/Welcome/index.tsx';
+
+// Loaded when first shown (lib/lazy-page.tsx): the first screen of an enrolled device is the request
+// list or one request; sign-in (Welcome, Callback) happens once per device.
+const Welcome = lazyPage(() => import('./pages/Welcome/index.tsx').then((m) => m.Welcome));
+const Callback = lazyPage(() => import('./pages/Callback/index.tsx').then((m) => m.Callback));
+const Settings = lazyPage(() => import('./pages/Settings/index.tsx').then((m) => m.Settings));
+const Tv = lazyPage(() => import('./pages/Tv/index.tsx').then((m) => m.Tv));
 
 const CONFIG_CACHE = 'nod.config';
 

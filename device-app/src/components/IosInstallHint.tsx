@@ -1,5 +1,6 @@
 /** On iPhone and iPad, pushes only reach an app added to the Home Screen: say how. */
-import { needsIosInstall } from '../lib/format.ts';
+import './IosInstallHint.css';
+import { needsIosInstall } from '../lib/platform.ts';
 import { Icon } from './Icon.tsx';
 
 export function IosInstallHint() {

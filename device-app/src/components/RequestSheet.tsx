@@ -7,6 +7,7 @@
  * screen it brings only requests newer than the one open. "Later" puts it back in the list. A request answered on another device, expired or withdrawn
  * leaves every screen with a one-line reason ("Approved on Pixel 8", "Withdrawn by Acme Bank").
  */
+import './RequestSheet.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { DeviceRequest, RequestStatus } from '../../../shared/entity-api.ts';
 import { settledLine } from '../lib/format.ts';

@@ -4,21 +4,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7515#section-7.1
  * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.4
  */
-import type { DecisionPayload, EnrollRequest } from '../../../shared/entity-api.ts';
-
-const ALG: EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
-
-/** A new non-extractable signing key pair (the public half stays exportable). */
-export function generateDeviceKey(): Promise<CryptoKeyPair> {
-  return crypto.subtle.generateKey(ALG, false, ['sign', 'verify']);
-}
-
-/** The public key as the JWK the entity expects at enrollment. */
-export async function publicJwk(keys: CryptoKeyPair): Promise<EnrollRequest['public_key']> {
-  const jwk = await crypto.subtle.exportKey('jwk', keys.publicKey);
-  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.x || !jwk.y) throw new TypeError('unexpected public key shape');
-  return { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
-}
+import type { DecisionPayload } from '../../../shared/entity-api.ts';
 
 /** base64url without padding. */
 export function b64url(bytes: Uint8Array | ArrayBuffer): string {

@@ -1,9 +1,9 @@
 /**
  * Web Push for this device: subscribe with the entity's VAPID key, keep the entity's copy of the
- * subscription in step on every start, and unsubscribe at sign-out.
+ * subscription in step on every start (lib/push-settings.ts: status, test, sign-out).
  * @see https://www.w3.org/TR/push-api/
  */
-import { ENTITY_API, type EntityConfig, type PushStatus } from '../../../shared/entity-api.ts';
+import { ENTITY_API, type EntityConfig } from '../../../shared/entity-api.ts';
 import { api } from './api.ts';
 import { fromB64url } from './crypto.ts';
 import type { Session } from './session.ts';
@@ -64,27 +64,4 @@ export async function syncPush(session: Session, config: EntityConfig): Promise<
   if (!pushSupported() || Notification.permission !== 'granted' || !config.vapid_public_key) return;
   const sub = await ensureSubscription(config);
   if (sub) await api(ENTITY_API.push, { method: 'PUT', token: session.device_token, body: { subscription: sub.toJSON() } });
-}
-
-/** The entity's view of this device's push subscription. */
-export function pushStatus(session: Session): Promise<PushStatus> {
-  return api<PushStatus>(ENTITY_API.push, { token: session.device_token });
-}
-
-/** Asks the entity to push a test notification to this device. */
-export function sendTestPush(session: Session): Promise<unknown> {
-  return api(ENTITY_API.pushTest, { method: 'POST', token: session.device_token });
-}
-
-/** Drops this browser's subscription (at sign-out); the entity forgets it with the device. */
-export async function unsubscribeLocal(): Promise<void> {
-  const reg = await registration(1000);
-  const sub = await reg?.pushManager.getSubscription();
-  await sub?.unsubscribe();
-}
-
-/** Whether this browser currently holds a subscription. */
-export async function hasLocalSubscription(): Promise<boolean> {
-  const reg = await registration(1000);
-  return Boolean(await reg?.pushManager.getSubscription());
 }

@@ -8,7 +8,7 @@ import { IosInstallHint } from '../../components/IosInstallHint.tsx';
 import { LazyPasskeyPanel } from '../../components/LazyPasskeyPanel.tsx';
 import { Notice } from '../../components/Notice.tsx';
 import { api, describeError } from '../../lib/api.ts';
-import { generateDeviceKey, publicJwk } from '../../lib/crypto.ts';
+import { generateDeviceKey, publicJwk } from '../../lib/device-key.ts';
 import { enablePush, permission, pushSupported, syncPush } from '../../lib/push.ts';
 import { navigate } from '../../lib/router.ts';
 import type { Session } from '../../lib/session.ts';

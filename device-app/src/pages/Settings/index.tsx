@@ -2,6 +2,7 @@
  * This device (name, status), push health, the user's other devices (rename, remove), and sign
  * out, which unenrolls this device.
  */
+import './style.css';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { DEVICE_NAME_MAX_LENGTH, ENTITY_API, type DeviceInfo } from '../../../../shared/entity-api.ts';
 import { Icon } from '../../components/Icon.tsx';
@@ -10,7 +11,7 @@ import { LazyPasskeyPanel } from '../../components/LazyPasskeyPanel.tsx';
 import { PushPanel } from '../../components/PushPanel.tsx';
 import { api, ApiError, describeError } from '../../lib/api.ts';
 import { host, when } from '../../lib/format.ts';
-import { unsubscribeLocal } from '../../lib/push.ts';
+import { unsubscribeLocal } from '../../lib/push-settings.ts';
 import { useEnrolled } from '../../lib/use-app.ts';
 import { useTitle } from '../../lib/use-title.ts';
 

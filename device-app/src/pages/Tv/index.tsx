@@ -3,6 +3,7 @@
  * app opens the provider's verification page with it, where the user confirms and approves.
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
  */
+import './style.css';
 import { useRef, useState } from 'preact/hooks';
 import { Icon } from '../../components/Icon.tsx';
 import { Notice } from '../../components/Notice.tsx';

@@ -1,11 +1,13 @@
 /** First screen: what Nod does, a name for this device, and "Sign in" to enroll it. */
+import './style.css';
 import { useState } from 'preact/hooks';
 import { DEVICE_NAME_MAX_LENGTH } from '../../../../shared/entity-api.ts';
 import { IosInstallHint } from '../../components/IosInstallHint.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { Notice } from '../../components/Notice.tsx';
 import { describeError } from '../../lib/api.ts';
-import { guessDeviceName, host } from '../../lib/format.ts';
+import { host } from '../../lib/format.ts';
+import { guessDeviceName } from '../../lib/platform.ts';
 import { useApp } from '../../lib/use-app.ts';
 import { useTitle } from '../../lib/use-title.ts';
 
