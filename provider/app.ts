@@ -33,6 +33,7 @@ import { cibaCallbackEndpoint } from './endpoints/ciba_callback.ts';
 import { seedDemo, wasSeededForDemo } from './demo.ts';
 import { logEvents } from './log_events.ts';
 import { cors } from './middleware/cors.ts';
+import { parseForm } from './middleware/parse_form.ts';
 
 export interface RunningProvider {
   readonly ctx: ProviderContext;
@@ -54,10 +55,12 @@ export function buildApp(ctx: ProviderContext): express.Express {
   // Protocol answers are no-store: no ETag hashing of every body.
   app.set('etag', false);
   app.set('trust proxy', 'loopback');
-  const form = express.urlencoded({ extended: false, limit: defaults.maxBodyBytes, parameterLimit: 100 });
+  const formLimits = { limit: defaults.maxBodyBytes, parameterLimit: 100 };
+  const form = parseForm(formLimits, express.urlencoded({ extended: false, ...formLimits }));
   const json = express.json({ limit: defaults.maxBodyBytes });
   app.use((_req, res, next) => {
-    res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
 

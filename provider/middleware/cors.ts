@@ -9,7 +9,8 @@ import type { RequestHandler } from 'express';
 /** Answers preflights and adds the CORS response headers. */
 export function cors(): RequestHandler {
   return (req, res, next) => {
-    res.set({ 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'WWW-Authenticate, DPoP-Nonce' });
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, DPoP-Nonce');
     if (req.method !== 'OPTIONS') return next();
     res.set({
       'Access-Control-Allow-Methods': 'GET, POST',

@@ -3,21 +3,27 @@
  * not an OAuthError (a bug) is logged and answered as a plain server_error without details;
  * body-parser failures are the client's fault and answered 400/413 (shared bodyParserError).
  */
-import type { ErrorRequestHandler } from 'express';
-import { InvalidClient, toOAuthError } from '../../shared/errors.ts';
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { sendJson } from '../../shared/http/admission.ts';
+import { InvalidClient, toOAuthError, type OAuthError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import { sendErrorPage } from '../views/layout.ts';
 
 /** Express error middleware for JSON endpoints. */
 export function renderJsonError(log: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
-    const e = toOAuthError(err, log, req.path);
-    if (e.status < 500) log.debug('request.refused', { path: req.path, error: e.error, detail: e.detail ?? e.description });
-    const headers: Record<string, string> = { 'Cache-Control': 'no-store', ...e.headers };
-    if (e instanceof InvalidClient && /^basic /i.test(req.headers.authorization ?? '')) headers['WWW-Authenticate'] = 'Basic realm="nod"';
-    if (res.headersSent) return;
-    res.status(e.status).set(headers).json(e.toJSON());
-  };
+  return (err, req, res, _next) => sendJsonError(req, res, toOAuthError(err, log, req.path), log);
+}
+
+/**
+ * Answers a protocol error as JSON (no-store, the error's headers, a Basic challenge for a
+ * failed Basic client authentication). Hot endpoints call it for the errors they expect
+ * (authorization_pending, slow_down) instead of going through express's error routing.
+ */
+export function sendJsonError(req: Request, res: Response, e: OAuthError, log: Logger): void {
+  if (e.status < 500) log.debug('request.refused', { path: req.path, error: e.error, detail: e.detail ?? e.description });
+  if (res.headersSent) return;
+  const challenge = e instanceof InvalidClient && /^basic /i.test(req.headers.authorization ?? '');
+  sendJson(res, e.status, e.toJSON(), challenge ? { ...e.headers, 'WWW-Authenticate': 'Basic realm="nod"' } : e.headers);
 }
 
 /** Express error middleware for HTML pages: the user sees a page that says what went wrong. */

@@ -8,6 +8,7 @@
 import type { RequestHandler } from 'express';
 import { DENY_REASONS, type DecisionPayload, type DecisionResponse } from '../../shared/entity-api.ts';
 import { InvalidRequest } from '../../shared/errors.ts';
+import { sendJson } from '../../shared/http/admission.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
@@ -59,6 +60,6 @@ export function decisionEndpoint(ctx: ServerContext, lifecycle: RequestLifecycle
     const settled = await lifecycle.decide(r, decision);
     // The reason only when a check changed the decision (the app knows its own deny reason).
     const answer: DecisionResponse = { id: settled.id, status: settled.status, ...(evidence.denial ? { reason: evidence.denial } : {}) };
-    res.set('Cache-Control', 'no-store').json(answer);
+    sendJson(res, 200, answer);
   };
 }

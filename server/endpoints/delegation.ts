@@ -12,6 +12,7 @@
 import type { RequestHandler } from 'express';
 import { type DelegationAccepted, isWithdrawalNotice, parseDelegationRequest, type WithdrawalAnswer } from '../../shared/auth-channel.ts';
 import { InvalidToken } from '../../shared/errors.ts';
+import { sendJson } from '../../shared/http/admission.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
@@ -74,6 +75,6 @@ export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecyc
       throw e;
     }
     const accepted: DelegationAccepted = { id: record.id, expires_at: record.expires_at };
-    res.status(201).set('Cache-Control', 'no-store').json(accepted);
+    sendJson(res, 201, accepted);
   };
 }

@@ -199,11 +199,13 @@ export class AdmissionGate {
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: object): void {
+/** Sends `body` as JSON (no-store, plus `headers`) with Node's own response API: no framework work on hot paths. */
+export function sendJson(res: ServerResponse, status: number, body: object, headers: Readonly<Record<string, string>> = {}): void {
   const text = JSON.stringify(body);
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
+  for (const name in headers) res.setHeader(name, headers[name]!);
   res.setHeader('Content-Length', Buffer.byteLength(text));
   res.end(text);
 }
