@@ -12,10 +12,9 @@
  *   --cpu-prof                  whole-process `node --cpu-prof` profiles of provider and entity
  *   --silent                    no progress lines
  */
+import { freePort } from '../shared/http/free_port.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { spawnChild, type Child, type Usage } from './lib/child.ts';
 import { compareSides, type ProfileFile } from './lib/compare.ts';
@@ -110,14 +109,6 @@ export const PERSISTENCE = {
   oursSettings: `CIBA poll interval ${CIBA_INTERVAL} s; expired CIBA requests kept ${EXPIRED_GRACE} s past expiry at the provider (300 s in production) and at the entity (600 s) so the sweep is seen within the run; anti-fatigue limit at its default (5 per user per minute), many bench users instead`,
   theirs: "oidc-provider's own in-memory adapter, its LRU raised from 1,000 to 200,000 entries (nothing on disk)",
 };
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 /** Resolves aliases and checks every id; throws a usage error naming the known ones. */
 function ids(list: string, allowed: readonly string[], what: string): string[] {
@@ -235,7 +226,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       appDirToRemove = appDir;
     }
     // The providers and the entity must know each other's URL before any starts.
-    const [nodPort, entityPort, panvaPort] = [await freePort(), await freePort(), await freePort()];
+    const [nodPort, entityPort, panvaPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1'), await freePort('127.0.0.1')];
     const nodIssuer = `http://127.0.0.1:${nodPort}`;
     const panvaIssuer = `http://127.0.0.1:${panvaPort}`;
     const delegationUrl = `http://127.0.0.1:${entityPort}${DELEGATION_PATH}`;

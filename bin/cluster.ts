@@ -10,8 +10,8 @@
  * Ctrl-C stops every worker gracefully (each finishes its requests and hands its work back) before
  * it exits.
  */
+import { portOrFree } from '../shared/http/free_port.ts';
 import cluster, { type Worker } from 'node:cluster';
-import { createServer } from 'node:net';
 import { banner } from './banner.ts';
 import { createLogger } from '../shared/log.ts';
 import { envInt } from '../shared/env.ts';
@@ -42,24 +42,12 @@ export function workersRefusal(workers: number, env: NodeJS.ProcessEnv = process
   return undefined;
 }
 
-/** A free port for a part configured on port 0: every worker must listen on the same one. */
-async function fixedPort(port: number): Promise<number> {
-  if (port !== 0) return port;
-  return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject);
-    probe.listen(0, () => {
-      const { port: free } = probe.address() as { port: number };
-      probe.close(() => resolve(free));
-    });
-  });
-}
-
 /** The primary: forks and watches the workers; resolves once the first one serves (the banner is printed). */
 export async function runPrimary(workers: number): Promise<void> {
   const log = createLogger('cluster');
   // Every worker must agree on the ports (and so on the URLs derived from them).
-  process.env.NOD_PROVIDER_PORT = String(await fixedPort(envInt('NOD_PROVIDER_PORT', DEFAULT_PROVIDER_PORT)));
-  process.env.NOD_SERVER_PORT = String(await fixedPort(envInt('NOD_SERVER_PORT', DEFAULT_SERVER_PORT)));
+  process.env.NOD_PROVIDER_PORT = String(await portOrFree(envInt('NOD_PROVIDER_PORT', DEFAULT_PROVIDER_PORT)));
+  process.env.NOD_SERVER_PORT = String(await portOrFree(envInt('NOD_SERVER_PORT', DEFAULT_SERVER_PORT)));
   let stopping = false;
   const started = new Map<Worker, number>();
   const leaving = new WeakSet<Worker>();

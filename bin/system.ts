@@ -3,7 +3,7 @@
  * one process, on one data directory, configured to point at each other. Each part still reads
  * its own NOD_ variables; this module only fills in what must agree between them.
  */
-import { createServer } from 'node:net';
+import { portOrFree } from '../shared/http/free_port.ts';
 import { startProvider, type RunningProvider } from '../provider/app.ts';
 import { startServer, type RunningServer } from '../server/app.ts';
 import { envInt, envList, envString } from '../shared/env.ts';
@@ -17,24 +17,12 @@ export interface RunningSystem {
   close(): Promise<void>;
 }
 
-/** `port`, or a free port when it is 0 (both URLs must be known before either part starts). */
-async function resolvePort(port: number): Promise<number> {
-  if (port !== 0) return port;
-  return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject);
-    probe.listen(0, () => {
-      const { port: free } = probe.address() as { port: number };
-      probe.close(() => resolve(free));
-    });
-  });
-}
-
 const trim = (url: string) => url.replace(/\/+$/, '');
 
 /** Starts the provider, then the entity trusting it; stops the provider again if the entity fails. */
 export async function startSystem(env: NodeJS.ProcessEnv = process.env): Promise<RunningSystem> {
-  const providerPort = await resolvePort(envInt('NOD_PROVIDER_PORT', DEFAULT_PROVIDER_PORT, env));
-  const serverPort = await resolvePort(envInt('NOD_SERVER_PORT', DEFAULT_SERVER_PORT, env));
+  const providerPort = await portOrFree(envInt('NOD_PROVIDER_PORT', DEFAULT_PROVIDER_PORT, env));
+  const serverPort = await portOrFree(envInt('NOD_SERVER_PORT', DEFAULT_SERVER_PORT, env));
   const serverUrl = trim(envString('NOD_SERVER_URL', `http://localhost:${serverPort}`, env));
   const delegationPath = envString('NOD_DELEGATION_PATH', DELEGATION_PATH, env);
   const provider = await startProvider({

@@ -7,8 +7,7 @@
  * rounds of the three shapes alternate (order reversed every other round) so that drift hits all.
  * Redis fsyncs every write (appendfsync always), as lowdb's group commit does.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { freePort } from '../../shared/http/free_port.ts';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { Child } from '../lib/child.ts';
@@ -52,14 +51,6 @@ export interface NodesContext {
   log(message: string): void;
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
 interface Running {
   readonly shape: Shape;
   readonly plan: Plan;
@@ -84,7 +75,7 @@ export async function nodes(ctx: NodesContext): Promise<NodesResult> {
   const rounds = ctx.rounds;
   // Anti-fatigue stays on (5 requests per user a minute): enough users for every trip of a shape.
   const users = Math.ceil((perRound * (rounds + 1)) / 5) + 1;
-  const redis = await startRedis(await freePort());
+  const redis = await startRedis(await freePort('127.0.0.1'));
   const running: Running[] = [];
   const dirs: string[] = [];
   const start = loadAverage();
@@ -99,9 +90,9 @@ export async function nodes(ctx: NodesContext): Promise<NodesResult> {
       dirs.push(dir);
       const plan: Plan = {
         shape,
-        providerPort: await freePort(),
-        serverPort: await freePort(),
-        notifyPort: await freePort(),
+        providerPort: await freePort('127.0.0.1'),
+        serverPort: await freePort('127.0.0.1'),
+        notifyPort: await freePort('127.0.0.1'),
         dataDir: dir,
         prefix: `bench${randomBytes(3).toString('hex')}:`,
       };

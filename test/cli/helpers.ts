@@ -3,8 +3,8 @@
  * the device app's sign-in and enrollment (a simulated device with a WebCrypto key, as in the
  * entity's tests) and the provider's pages in a cookie-jar browser.
  */
+import { freePort as freeLoopbackPort } from '../../shared/http/free_port.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import * as oidc from 'openid-client';
 import { authorize, providerBrowser } from '../helpers/sign-in.ts';
@@ -13,16 +13,8 @@ import { DEVICE_APP_CLIENT_ID } from '../../shared/constants.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** A free TCP port on loopback (listen on 0, close, hand it over). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on loopback. */
+export const freePort = (): Promise<number> => freeLoopbackPort('127.0.0.1');
 
 export interface Exit {
   readonly code: number | null;

@@ -3,6 +3,7 @@
  * Keycloak-shaped issuer (discovery + JWKS with its own key + callback endpoint), a simulated
  * device (WebCrypto P-256 key, non-extractable, like the app), and a WebSocket client.
  */
+import { freePort as freeLoopbackPort } from '../../shared/http/free_port.ts';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID, webcrypto } from 'node:crypto';
@@ -306,10 +307,4 @@ export function nextEvent<T = unknown>(s: RunningServer, event: string, match: (
 }
 
 /** A free loopback port (for servers that must know each other's URL before starting). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
+export const freePort = (): Promise<number> => freeLoopbackPort('127.0.0.1');

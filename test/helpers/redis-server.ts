@@ -3,8 +3,9 @@
  * persistence, stopped (and restarted, for outage tests) by the test. Where redis-server is not
  * installed, `redisMissing` says so and how to install it, and Redis tests skip themselves.
  */
+import { freePort } from '../../shared/http/free_port.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Why Redis tests cannot run here (a skip message), or undefined when redis-server is on PATH. */
@@ -12,17 +13,6 @@ export const redisMissing: string | undefined = (() => {
   const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   return r.error || r.status !== 0 ? 'redis-server not found on PATH: install it with `apt-get install redis-server`' : undefined;
 })();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once the server answers PING, or rejects after `ms`. */
 async function waitForPong(port: number, ms: number): Promise<void> {
@@ -70,7 +60,7 @@ export interface StartRedisOptions {
 /** Starts a redis-server on a free port; call stop() in `after`/`finally`. */
 export async function startRedis(options: StartRedisOptions = {}): Promise<TestRedis> {
   if (redisMissing) throw new Error(redisMissing);
-  const port = await freePort();
+  const port = await freePort('127.0.0.1');
   let child: ChildProcess | undefined;
   const persistence = options.persistDir
     ? ['--dir', options.persistDir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
