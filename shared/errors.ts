@@ -48,7 +48,7 @@ export class OAuthError extends Error {
 }
 
 /** Makes the class for one error code with its default status and description. */
-function errorCode(code: string, status: number, fallback: string) {
+export function errorCode(code: string, status: number, fallback: string) {
   return class extends OAuthError {
     static readonly code = code;
     constructor(description: string = fallback, detail?: string) {
