@@ -74,16 +74,17 @@ export async function callCenter(argv: string[]): Promise<void> {
       say(bigText(bindingMessage));
       say(`"Please check your phone: approve the request showing ${bindingMessage}."`);
     }
-    say(`Listening for the provider's notification on port ${port}, path ${path}. Ctrl-C (the caller hung up) withdraws the request.`);
-    const signal = pollSignal(started.expires_in, 0);
-    await withCountdown('Waiting for the caller to answer...', started.expires_in, () =>
-      withdrawOnInterrupt(config, started.auth_req_id, (interrupted) =>
+    // The Ctrl-C handler is in place before the line that offers Ctrl-C is printed.
+    await withdrawOnInterrupt(config, started.auth_req_id, (interrupted) => {
+      say(`Listening for the provider's notification on port ${port}, path ${path}. Ctrl-C (the caller hung up) withdraws the request.`);
+      const signal = pollSignal(started.expires_in, 0);
+      return withCountdown('Waiting for the caller to answer...', started.expires_in, () =>
         endpoint.waitFor(started.auth_req_id, AbortSignal.any([signal, interrupted])).catch((e: unknown) => {
           if (interrupted.aborted) throw e;
           throw new CliError('no notification arrived before the request expired (is the notification endpoint reachable from the provider?)');
         }),
-      ),
-    );
+      );
+    });
     say(`Notification received after ${((Date.now() - t0) / 1000).toFixed(1)} s: fetching the tokens.`);
     const tokens = await client.genericGrantRequest(config, CIBA_GRANT_TYPE, { auth_req_id: started.auth_req_id });
     say(`Approved: the caller is ${loginHint}, verified on their phone.`);

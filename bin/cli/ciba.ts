@@ -74,8 +74,9 @@ export async function ciba(argv: string[]): Promise<void> {
     say('Their phone shows this code; approve only if it matches:');
     say(bigText(bindingMessage));
   }
-  const tokens = await withCountdown(`Waiting for ${loginHint} to approve... (Ctrl-C withdraws the request)`, started.expires_in, () =>
-    withdrawOnInterrupt(config, started.auth_req_id, (interrupted) =>
+  // The Ctrl-C handler is in place before the countdown line that offers Ctrl-C is printed.
+  const tokens = await withdrawOnInterrupt(config, started.auth_req_id, (interrupted) =>
+    withCountdown(`Waiting for ${loginHint} to approve... (Ctrl-C withdraws the request)`, started.expires_in, () =>
       client.pollBackchannelAuthenticationGrant(config, started, undefined, {
         signal: AbortSignal.any([pollSignal(started.expires_in, started.interval ?? 5), interrupted]),
       }),
