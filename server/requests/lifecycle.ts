@@ -224,18 +224,26 @@ export class RequestLifecycle {
   /**
    * The client withdrew the request (the provider's notice, endpoints/withdrawal.ts): a pending
    * request ends `withdrawn`, in the same one-winner step as a decision or expiry (the settlement
-   * marker, then the status moved from pending only). A request already answered here stays as
-   * it is (if its callback has not reached the provider yet, the provider will refuse it). The
-   * one transition to `withdrawn` on the entity. Returns the request as it now stands.
+   * marker, then the status moved from pending only). The provider sends the notice only for a
+   * request it moved from pending to withdrawn, so a decision made here whose callback has not
+   * been delivered can never count: it ends `withdrawn` too (its callback stops, the decision is
+   * kept for the record), and the phone stops showing an approval that logged nobody in. A
+   * delivered decision stays as it is. Returns the request as it now stands.
    */
   async withdraw(r: PendingRequest): Promise<PendingRequest> {
     const { ctx } = this;
     const marker = await ctx.models.settlements.consume(r.id);
-    if (marker.outcome !== 'consumed') return (await ctx.models.requests.find(r.id)) ?? r;
-    const moved = await ctx.models.requests.update(r.id, (current) => (current?.status === 'pending' ? { ...current, status: 'withdrawn' } : undefined));
-    if (moved.outcome !== 'updated') return moved.outcome === 'unchanged' ? moved.record.value : r;
+    const moved = await ctx.models.requests.update(r.id, (current) => {
+      if (!current) return undefined;
+      if (current.status === 'pending') return marker.outcome === 'consumed' ? { ...current, status: 'withdrawn' } : undefined;
+      if (!current.decision || current.status === 'withdrawn' || current.callback?.state === 'delivered') return undefined;
+      const attempts = current.callback?.attempts ?? 0;
+      return { ...current, status: 'withdrawn', callback: { state: 'failed', attempts, last_error: 'withdrawn by the client before delivery' } };
+    });
+    if (moved.outcome !== 'updated') return moved.outcome === 'unchanged' ? moved.record.value : ((await ctx.models.requests.find(r.id)) ?? r);
     const withdrawn = moved.record.value;
-    ctx.log.info('request.withdrawn', { request_id: r.id, jti: r.jti, issuer: r.issuer, client_id: r.client_id });
+    const overruled = withdrawn.decision ? { overruled: withdrawn.decision.status } : {};
+    ctx.log.info('request.withdrawn', { request_id: r.id, jti: r.jti, issuer: r.issuer, client_id: r.client_id, ...overruled });
     ctx.events.emit('request.withdrawn', { id: r.id });
     await this.notifySettled(withdrawn);
     return withdrawn;
@@ -248,9 +256,10 @@ export class RequestLifecycle {
       type: 'settled',
       id: r.id,
       status: r.status,
-      ...(r.decided_by ? { decided_by: r.decided_by } : {}),
-      ...(r.decided_on ? { decided_on: r.decided_on } : {}),
-      ...(r.decision?.reason ? { reason: r.decision.reason } : {}),
+      // A withdrawn request was ended by the client, whatever a device had answered before.
+      ...(r.status !== 'withdrawn' && r.decided_by ? { decided_by: r.decided_by } : {}),
+      ...(r.status !== 'withdrawn' && r.decided_on ? { decided_on: r.decided_on } : {}),
+      ...(r.status !== 'withdrawn' && r.decision?.reason ? { reason: r.decision.reason } : {}),
     } as const;
     await this.hub
       .toDevices(

@@ -78,16 +78,25 @@ test('only a token of the same issuer for the same delegation works: another jti
   assert.equal((await server.ctx.models.requests.find(id))?.status, 'pending');
 });
 
-test('a withdrawal never moves an answered request: neither one whose callback the provider refused nor one delivered', async () => {
-  // The provider withdrew first and refuses the decision's callback (400): the answer stays as the device gave it.
+test('a decision the provider can no longer take (its callback refused or not yet made) ends withdrawn on the phone; a delivered one stays', async () => {
+  // The provider withdrew first and refuses the decision's callback (400): the phone is told the approval counted for nothing.
   keycloak.state.callbackStatus = 400;
   try {
     const { id, token } = await newRequest();
     const failed = nextEvent<{ id: string }>(server, 'request.callback_failed', (e) => e.id === id);
     assert.equal((await phone.decide(id, 'approve')).status, 200);
     await failed;
-    assert.deepEqual(await (await delegate(server.delegationUrl, token, WITHDRAWN)).json(), { id, status: 'approved' });
-    assert.equal((await server.ctx.models.requests.find(id))?.status, 'approved');
+    assert.deepEqual(await (await delegate(server.delegationUrl, token, WITHDRAWN)).json(), { id, status: 'withdrawn' });
+    const told = (await ws.until((m) => m.some((x) => x.type === 'settled' && x.id === id && x.status === 'withdrawn'))).find(
+      (x) => x.type === 'settled' && x.id === id && x.status === 'withdrawn',
+    ) as Extract<ServerMessage, { type: 'settled' }>;
+    assert.equal(told.decided_by, undefined, 'the client ended it, not a device');
+    const stored = await server.ctx.models.requests.find(id);
+    assert.equal(stored?.status, 'withdrawn');
+    assert.equal(stored?.decision?.status, 'SUCCEED', 'the answer is kept for the record');
+    assert.equal(((await (await phone.api('GET', ENTITY_API.request(id))).json()) as DeviceRequest).status, 'withdrawn');
+    // A second notice changes nothing.
+    assert.deepEqual(await (await delegate(server.delegationUrl, token, WITHDRAWN)).json(), { id, status: 'withdrawn' });
   } finally {
     keycloak.state.callbackStatus = 200;
   }
