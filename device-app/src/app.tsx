@@ -17,11 +17,13 @@ import { AppContext, useApp, type AppState } from './lib/use-app.ts';
 import { useFeed } from './lib/use-feed.ts';
 import { lazyPage } from './lib/lazy-page.tsx';
 import { NotFound } from './pages/NotFound/index.tsx';
-import { Request } from './pages/Request/index.tsx';
 import { Requests } from './pages/Requests/index.tsx';
 
 // Loaded when first shown (lib/lazy-page.tsx): the first screen of an enrolled device is the request
-// list or one request; sign-in (Welcome, Callback) happens once per device.
+// list; sign-in (Welcome, Callback) happens once per device. One request's page (decision, number
+// picker, outcome, signing) shares its chunk with the request sheet, and the service worker has it
+// precached, so opening a request from a notification does not wait on the network.
+const Request = lazyPage(() => import('./pages/Request/index.tsx').then((m) => m.Request));
 const Welcome = lazyPage(() => import('./pages/Welcome/index.tsx').then((m) => m.Welcome));
 const Callback = lazyPage(() => import('./pages/Callback/index.tsx').then((m) => m.Callback));
 const Settings = lazyPage(() => import('./pages/Settings/index.tsx').then((m) => m.Settings));

@@ -14,9 +14,9 @@ import { APP_DIR } from './harness.ts';
  * Budget for what a start loads, gzip: Preact + the app's first screens. Issue 15's goal is 20 KB
  * with no feature removed; sign-in, settings, TV code entry and the request sheet load on demand
  * (lib/lazy-page.tsx, lib/use-lazy.ts). Number matching, the payment views and passkeys brought
- * the start to 21.9 KiB: the budget holds that line until the next split brings it under 20.
+ * the start to 21.9 KiB; one request's page then moved into the request sheet's chunk, and the start is 18.8 KiB.
  */
-const START_BUDGET_BYTES = 22 * 1024;
+const START_BUDGET_BYTES = 20 * 1024;
 
 const gz = (file: string) => gzipSync(readFileSync(join(APP_DIR, file)), { level: 9 }).length;
 
