@@ -138,7 +138,7 @@ function Routed({ path }: { path: string }) {
   const pending = useFeedCount(feed);
   const user = session ? (session.user.name ?? session.user.username) : undefined;
 
-  let page;
+  let page: preact.JSX.Element;
   if (path === '/callback') page = <Callback />;
   else if (!session || !feed || !app.config) page = session && !app.config ? <Waiting error={app.configError} /> : <Welcome />;
   else if (path === '/' || path === '/requests') page = <Requests />;

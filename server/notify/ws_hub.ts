@@ -94,7 +94,9 @@ export class WsHub {
     this.all.add(conn);
     this.unauthenticated++;
     conn.authTimer = setTimeout(() => this.close(conn, WS_CLOSE.authTimeout, 'auth timeout'), this.authTimeoutMs);
-    ws.on('pong', () => void (conn.alive = true));
+    ws.on('pong', () => {
+      conn.alive = true;
+    });
     ws.on('message', (data, isBinary) => void this.receive(conn, isBinary ? '' : data.toString()));
     ws.on('close', () => this.forget(conn));
     ws.on('error', () => this.forget(conn));
@@ -125,7 +127,10 @@ export class WsHub {
     this.unauthenticated--;
     conn.backlog = [];
     let set = this.byDevice.get(device.device_id);
-    if (!set) this.byDevice.set(device.device_id, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.byDevice.set(device.device_id, set);
+    }
     set.add(conn);
     const pending = await pendingForDevice(this.ctx, device).catch(() => []);
     const backlog = conn.backlog;

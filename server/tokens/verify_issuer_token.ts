@@ -50,7 +50,7 @@ export async function verifyIssuerToken(keys: IssuerKeys, token: string, options
     ...(options.typ ? { typ: options.typ } : {}),
   };
   try {
-    let verified;
+    let verified: Awaited<ReturnType<typeof jwtVerify>>;
     try {
       verified = await jwtVerify(token, jwks, verify);
     } catch (e) {

@@ -59,7 +59,7 @@ export class Journal<R> {
   async append(entries: ReadonlyArray<JournalEntry<R>>): Promise<void> {
     if (!this.handle) throw new Error('journal is not open');
     if (entries.length === 0) return;
-    const text = entries.map((e) => JSON.stringify(e)).join('\n') + '\n';
+    const text = `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`;
     await this.handle.write(text);
     this.bytes += Buffer.byteLength(text);
   }

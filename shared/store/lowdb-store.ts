@@ -100,7 +100,8 @@ export class LowdbStore implements Store, RowHost {
     }
     // Replay the journal over the snapshot: each entry is a record's latest state.
     for (const { c, i, r } of entries) {
-      const rows = (store.loaded[c] ??= {});
+      store.loaded[c] ??= {};
+      const rows = store.loaded[c];
       if (r === null) delete rows[i];
       else rows[i] = r;
     }
@@ -150,7 +151,10 @@ export class LowdbStore implements Store, RowHost {
   /** Notes that record `id` of `collection` changed (it goes into the next commit). */
   touch(collection: string, id: string): void {
     let ids = this.dirty.get(collection);
-    if (!ids) this.dirty.set(collection, (ids = new Set()));
+    if (!ids) {
+      ids = new Set();
+      this.dirty.set(collection, ids);
+    }
     ids.add(id);
   }
 

@@ -131,7 +131,10 @@ test('transient failures (503) are retried with backoff until delivered', async 
 
 test('a 4xx from the client is final: one attempt, and pushed tokens nobody received are revoked', async () => {
   let calls = 0;
-  receiver.answer = () => (++calls, 401);
+  receiver.answer = () => {
+    calls++;
+    return 401;
+  };
   try {
     const { authReqId, delegation } = await startFor(push);
     const delivered = nextEvent(s, 'backchannel_authentication.delivered', authReqId);

@@ -71,7 +71,9 @@ test('a ping still owed when the provider stops is delivered after the restart',
     receiver.answer = () => 'hang';
     assert.equal((await decide(s, delegation.bearer, 'SUCCEED')).status, 200);
     await receiver.next(); // the first attempt is in flight and never answered
-    await restart(() => void (receiver.answer = () => 204));
+    await restart(() => {
+      receiver.answer = () => 204;
+    });
     const note = await receiver.next();
     assert.deepEqual(note.body, { auth_req_id: authReqId });
     const tokens = await poll(s, ping, authReqId);

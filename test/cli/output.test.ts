@@ -19,7 +19,7 @@ describe('command-line client output', () => {
     assert.ok(blockLetters('abc', 80));
     assert.equal(blockLetters('Pay 10 €', 80), undefined);
     assert.equal(blockLetters('A-VERY-LONG-BINDING-MESSAGE', 40), undefined);
-    assert.match(bigText('Pay 10 €', 80), /│  Pay 10 €  │/);
+    assert.match(bigText('Pay 10 €', 80), /│ {2}Pay 10 € {2}│/);
   });
 
   it('shows the time left as m:ss, never negative', () => {

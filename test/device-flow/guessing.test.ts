@@ -75,7 +75,7 @@ describe('user code guessing limits', () => {
     const r = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
     const address = { 'x-forwarded-for': '198.51.100.7' };
     let failures = 0;
-    let last;
+    let last: Awaited<ReturnType<typeof enterCode>> | undefined;
     while (failures < defaults.userCodeAddressMaxFailures) {
       const phone = new PhoneBrowser(p.issuer, address); // a new cookie jar each time: the per-browser limit never bites
       last = await enterCode(phone, wrongCode(r.user_code, failures++));

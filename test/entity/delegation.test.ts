@@ -173,13 +173,13 @@ test('caches the discovery document and JWKS across requests', async () => {
 });
 
 test('after the issuer rotates its keys, a delegation signed with the new key is accepted at once', async () => {
-  assert.equal((await delegate(server.url + '/ciba/delegation', await ourToken(), keycloakBody)).status, 201, 'the entity has just fetched the JWKS');
+  assert.equal((await delegate(`${server.url}/ciba/delegation`, await ourToken(), keycloakBody)).status, 201, 'the entity has just fetched the JWKS');
   await provider.ctx.keys.rotate();
   const iat = nowSeconds();
   const rotated = await provider.ctx.keys.sign(
     { iss: provider.issuer, aud: provider.issuer, jti: randomUUID(), azp: 'demo-bank', sub: 'user-sub-1', iat, exp: iat + 120 },
     'ES256',
   );
-  const res = await delegate(server.url + '/ciba/delegation', rotated, keycloakBody);
+  const res = await delegate(`${server.url}/ciba/delegation`, rotated, keycloakBody);
   assert.equal(res.status, 201, await res.text());
 });

@@ -116,7 +116,10 @@ export async function startPushService() {
         if (Date.now() > deadline) throw new Error(`no push to ${path}`);
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, 100);
-          waiters.push(() => (clearTimeout(t), resolve()));
+          waiters.push(() => {
+            clearTimeout(t);
+            resolve();
+          });
         });
       }
     },

@@ -52,7 +52,7 @@ test('a stored decision survives a restart and its callback is delivered after i
     await expired;
     assert.equal((await s.ctx.models.requests.find(pendingId))?.status, 'expired');
     // the device session and the jti memory survived too
-    assert.equal((await fetch(s.url + '/api/requests', { headers: { authorization: `Bearer ${phone.enrollment!.device_token}` } })).status, 200);
+    assert.equal((await fetch(`${s.url}/api/requests`, { headers: { authorization: `Bearer ${phone.enrollment!.device_token}` } })).status, 200);
     assert.equal((await delegate(s.delegationUrl, token, body)).status, 401);
   } finally {
     await s.close();

@@ -58,7 +58,7 @@ test('refuses a socket whose first message is not auth, or not JSON', async () =
 
 test('refuses upgrades on other paths', async () => {
   const { default: WebSocket } = await import('ws');
-  const ws = new WebSocket(server.url.replace('http', 'ws') + '/api/requests');
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/requests`);
   const err = await new Promise<Error>((resolve) => ws.once('error', resolve));
   assert.match(err.message, /404/);
 });

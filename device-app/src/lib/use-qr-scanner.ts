@@ -69,7 +69,7 @@ export function useQrScanner(active: boolean, onResult: (text: string) => void) 
     return () => {
       done = true;
       clearInterval(timer);
-      stream?.getTracks().forEach((t) => t.stop());
+      for (const t of stream?.getTracks() ?? []) t.stop();
     };
   }, [active]);
 

@@ -37,8 +37,14 @@ export function sendAuthorizationResponse(ctx: ProviderContext, res: Response, t
     // Again with the response: a session from before this cookie existed gets it now.
     setSignedInBrowserState(ctx, res, sid, session);
   }
-  if (target.mode === 'form_post') return sendFormPost(res, target.redirectUri, all);
-  if (target.mode === 'fragment') return redirect(res, `${target.redirectUri}#${new URLSearchParams(all)}`);
+  if (target.mode === 'form_post') {
+    sendFormPost(res, target.redirectUri, all);
+    return;
+  }
+  if (target.mode === 'fragment') {
+    redirect(res, `${target.redirectUri}#${new URLSearchParams(all)}`);
+    return;
+  }
   const url = new URL(target.redirectUri);
   for (const [k, v] of Object.entries(all)) url.searchParams.append(k, v);
   redirect(res, url.href);
