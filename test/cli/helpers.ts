@@ -105,12 +105,12 @@ export interface System {
   stop(): Promise<Exit>;
 }
 
-/** `nod start` on free loopback ports in `dataDir`; resolves once the banner is out. */
-export async function startNod(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<System> {
+/** Free loopback ports for `nod start`'s two parts, their URLs, and the NOD_ variables that put them there. */
+export async function loopbackSystem(dataDir: string): Promise<{ issuer: string; serverUrl: string; env: NodeJS.ProcessEnv }> {
   const [providerPort, serverPort] = [await freePort(), await freePort()];
   const issuer = `http://127.0.0.1:${providerPort}`;
   const serverUrl = `http://127.0.0.1:${serverPort}`;
-  const p = new NodProcess(['start'], {
+  const env = {
     NOD_DATA_DIR: dataDir,
     NOD_PROVIDER_PORT: String(providerPort),
     NOD_SERVER_PORT: String(serverPort),
@@ -118,8 +118,14 @@ export async function startNod(dataDir: string, env: NodeJS.ProcessEnv = {}): Pr
     NOD_SERVER_HOST: '127.0.0.1',
     NOD_ISSUER: issuer,
     NOD_SERVER_URL: serverUrl,
-    ...env,
-  });
+  };
+  return { issuer, serverUrl, env };
+}
+
+/** `nod start` on free loopback ports in `dataDir`; resolves once the banner is out. */
+export async function startNod(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<System> {
+  const { issuer, serverUrl, env: system } = await loopbackSystem(dataDir);
+  const p = new NodProcess(['start'], { ...system, ...env });
   try {
     // A deadline, not a sleep: on a loaded machine tsx's first compile of everything takes a while.
     await p.waitFor(/Stop: Ctrl-C/, 60_000);

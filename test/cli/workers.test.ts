@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CIBA_GRANT_TYPE } from '../../shared/constants.ts';
 import { after, describe, it } from '../helpers/node-test.ts';
 import { redisMissing, startRedis, type TestRedis } from '../helpers/redis-server.ts';
-import { freePort, NodProcess, runNod } from './helpers.ts';
+import { loopbackSystem, NodProcess, runNod } from './helpers.ts';
 
 const basic = `Basic ${Buffer.from('demo-bank:demo-bank-secret').toString('base64')}`;
 const form = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic };
@@ -51,19 +51,11 @@ describe('nod start --workers', () => {
 
     it('serves both ports with 2 workers, replaces a dead worker, and stops them all on SIGTERM', { timeout: 150_000 }, async () => {
       redis = await startRedis();
-      const [providerPort, serverPort] = [await freePort(), await freePort()];
-      const issuer = `http://127.0.0.1:${providerPort}`;
-      const serverUrl = `http://127.0.0.1:${serverPort}`;
+      const { issuer, env } = await loopbackSystem(dataDir);
       nod = new NodProcess(['start', '--workers', '2'], {
+        ...env,
         NOD_STORE: redis.url,
         NOD_STORE_PREFIX: `w${randomBytes(4).toString('hex')}:`,
-        NOD_DATA_DIR: dataDir,
-        NOD_PROVIDER_PORT: String(providerPort),
-        NOD_SERVER_PORT: String(serverPort),
-        NOD_PROVIDER_HOST: '127.0.0.1',
-        NOD_SERVER_HOST: '127.0.0.1',
-        NOD_ISSUER: issuer,
-        NOD_SERVER_URL: serverUrl,
         NOD_DEMO: '1',
         NOD_AUTO_APPROVE: '1',
         NOD_CIBA_INTERVAL: '1',
