@@ -292,3 +292,49 @@ describe('logout ends grants and sends back-channel logout tokens', () => {
     }
   });
 });
+
+describe('back-channel logout across a restart', () => {
+  const teardown = new Teardown();
+  after(() => teardown.run());
+
+  it('a logout token still owed when the provider stops is sent by the next start on the same data', async () => {
+    const tuning = { backchannelLogout: { retryBaseMs: 200, maxAttempts: 20 } };
+    const first = await startTestProvider(tuning);
+    let closed = false;
+    teardown.add(first, (x) => (closed ? undefined : x.stop()));
+    const receiverPort = await freePort('127.0.0.1');
+    await upsertClient(first.ctx, {
+      client_id: 'bcl-restart',
+      client_secret: 'bcl-restart-secret',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      redirect_uris: [REDIRECT],
+      scope: 'openid',
+      backchannel_logout_uri: `http://127.0.0.1:${receiverPort}/bcl-restart`,
+    });
+    const failed = new Promise<void>((resolve) => first.ctx.events.once('backchannel_logout.failed', () => resolve()));
+    const browser = providerBrowser(first.issuer);
+    const page = await authorize(
+      browser,
+      authorizationUrl(first.issuer, { client_id: 'bcl-restart', redirect_uri: REDIRECT, scope: 'openid', response_type: 'code' }),
+    );
+    const code = responseParams(page).get('code')!;
+    const t = await backChannel(
+      first.issuer,
+      '/token',
+      { grant_type: 'authorization_code', code, redirect_uri: REDIRECT },
+      basicAuth('bcl-restart', 'bcl-restart-secret'),
+    );
+    await browser.get(`${first.issuer}/logout?${new URLSearchParams({ id_token_hint: String(t.json.id_token) })}`);
+    await failed; // nobody listens yet
+
+    const { issuer, port, dataDir } = first;
+    await first.close();
+    closed = true;
+    const receiver = teardown.add(await LogoutReceiver.start(issuer, receiverPort), (r) => r.close());
+    teardown.add(await startTestProvider({ ...tuning, dataDir, issuer, port }), (x) => x.stop());
+    const [got] = await receiver.receivedAt('/bcl-restart', 1, 10_000);
+    assert.equal(got!.error, undefined, got!.error);
+    assert.equal(got!.claims!.aud, 'bcl-restart');
+  });
+});
