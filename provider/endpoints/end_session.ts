@@ -1,10 +1,9 @@
 /**
  * RP-initiated logout (GET and POST /logout). With a valid id_token_hint for the signed-in user
  * the browser is signed out at once; otherwise the user confirms on a page first. Signing out
- * ends the grants made in the session (as each client chose) and sends back-channel logout
- * tokens (logout/end_session_grants.ts). The browser
- * then goes to post_logout_redirect_uri (exactly as the client registered it, with state) or
- * sees a "You are signed out" page.
+ * also ends the grants made in the session (as each client chose) and queues back-channel logout
+ * tokens (logout/end_session_grants.ts). The browser then goes to post_logout_redirect_uri
+ * (exactly as the client registered it, with state) or sees a "You are signed out" page.
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html
  */
 import type { Request, RequestHandler, Response } from 'express';
