@@ -36,6 +36,24 @@ export interface ProviderConfig {
   readonly ciba: { readonly expiresIn: number; readonly maxExpiresIn: number; readonly interval: number };
   /** Per-instance overrides of some lifetimes in defaults.ts, seconds. Not read from the environment. */
   readonly ttls?: Readonly<Partial<Record<TtlName, number>>>;
+  /** Per-instance overrides of the back-channel logout retries in defaults.ts (tests shorten them). Not read from the environment. */
+  readonly backchannelLogout?: Readonly<Partial<BackchannelLogoutTuning>>;
+}
+
+/** How logout tokens are retried (defaults.ts: backchannelLogout*). */
+export interface BackchannelLogoutTuning {
+  readonly timeoutMs: number;
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+}
+
+/** The back-channel logout retries in force: the instance's overrides, else the defaults. */
+export function backchannelLogoutTuning(config: ProviderConfig): BackchannelLogoutTuning {
+  return {
+    timeoutMs: config.backchannelLogout?.timeoutMs ?? defaults.backchannelLogoutTimeoutMs,
+    maxAttempts: config.backchannelLogout?.maxAttempts ?? defaults.backchannelLogoutMaxAttempts,
+    retryBaseMs: config.backchannelLogout?.retryBaseMs ?? defaults.backchannelLogoutRetryBaseMs,
+  };
 }
 
 /** A lifetime in seconds: the instance's override, else the default. */
@@ -68,5 +86,6 @@ export function loadProviderConfig(overrides: Partial<ProviderConfig> = {}, env 
       interval: envInt('NOD_CIBA_INTERVAL', defaults.cibaInterval, env),
     },
     ...(overrides.ttls ? { ttls: overrides.ttls } : {}),
+    ...(overrides.backchannelLogout ? { backchannelLogout: overrides.backchannelLogout } : {}),
   };
 }

@@ -7,6 +7,7 @@ import type { Models } from './models/index.ts';
 import type { Logger } from '../shared/log.ts';
 import type { JsonPoster } from '../shared/http/post_json.ts';
 import type { CibaLifecycle } from './ciba/lifecycle.ts';
+import type { BackchannelLogoutQueue } from './logout/queue.ts';
 import type { HintIssuerKeys } from './ciba/hints.ts';
 import type { LoginHints } from './ciba/resolve_login_hint.ts';
 import { CIBA_CALLBACK_PATH } from '../shared/auth-channel.ts';
@@ -76,11 +77,13 @@ export interface ProviderContext {
   readonly log: Logger;
   /** CIBA expiries and ping/push notifications, worked by whichever node claims them. */
   readonly ciba: CibaLifecycle;
+  /** Back-channel logout tokens owed to clients, sent (and retried) by whichever node claims them. */
+  readonly logout: BackchannelLogoutQueue;
   /** The login_hint resolver in force (replaceable per instance: useLoginHintResolver). */
   readonly loginHints: LoginHints;
   /** Key sets of trusted login_hint_token issuers, cached per jwks_uri. */
   readonly hintIssuerKeys: HintIssuerKeys;
-  /** Keep-alive connection pools of the delegation and of ping/push notifications. */
+  /** Keep-alive connection pools of the delegation, ping/push notifications and logout tokens. */
   readonly http: JsonPoster;
   /** A hash of a password nobody knows (made on first use), so unknown usernames cost as much as known ones. */
   dummyPasswordHash(): Promise<string>;

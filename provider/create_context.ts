@@ -1,5 +1,5 @@
 /**
- * Builds a provider instance's context once, with every service it runs (keys, CIBA lifecycle,
+ * Builds a provider instance's context once, with every service it runs (keys, CIBA lifecycle, back-channel logout outbox,
  * login-hint resolver, hint issuers' key sets), and stops them again: nothing of an instance lives
  * in a module variable, and `stopContext` leaves no timer or subscription behind.
  */
@@ -13,6 +13,8 @@ import { HintIssuerKeys } from './ciba/hints.ts';
 import { CibaLifecycle } from './ciba/lifecycle.ts';
 import { tellEntityOfWithdrawal } from './ciba/withdraw.ts';
 import { LoginHints } from './ciba/resolve_login_hint.ts';
+import { BackchannelLogoutQueue } from './logout/queue.ts';
+import { sendLogoutNotice } from './logout/deliver.ts';
 import type { ProviderConfig } from './config.ts';
 import { endpointUrls, type ProviderContext } from './context.ts';
 import { KeyStore } from './keys/keystore.ts';
@@ -41,6 +43,7 @@ export async function createContext(config: ProviderConfig, store: Store, log: L
         deliver: (authReqId, signal) => deliverOutcome(ctx, authReqId, signal),
         tellWithdrawal: (authReqId, signal) => tellEntityOfWithdrawal(ctx, authReqId, signal),
       }),
+      logout: new BackchannelLogoutQueue(store.scheduler, log, (notice, attempt, signal) => sendLogoutNotice(ctx, notice, attempt, signal)),
       loginHints: new LoginHints(),
       hintIssuerKeys: new HintIssuerKeys(),
       http: new JsonPoster(),
@@ -56,11 +59,12 @@ export async function createContext(config: ProviderConfig, store: Store, log: L
 /** Starts the background work (what came due while no node ran, at once). */
 export function startContext(ctx: ProviderContext): void {
   ctx.ciba.start();
+  ctx.logout.start();
 }
 
 /** Stops every service of the context (work in flight is handed back to the store); the store itself is closed by its owner. */
 export async function stopContext(ctx: ProviderContext): Promise<void> {
-  await ctx.ciba.stop();
+  await Promise.all([ctx.ciba.stop(), ctx.logout.stop()]);
   await ctx.keys.stop();
   ctx.http.close();
   ctx.events.removeAllListeners();

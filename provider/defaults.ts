@@ -96,6 +96,16 @@ export const defaults = {
   notificationMaxAttempts: 4,
   /** CIBA ping/push: delay before the first retry, in milliseconds; doubles each time (1 s, 2 s, 4 s). */
   notificationRetryBaseMs: 1000,
+  /** Back-Channel Logout: lifetime of a logout token (s); short, it is delivered at once (a retry signs a new one with the same jti). */
+  logoutTokenTtl: 120,
+  /** Back-Channel Logout: timeout of one POST to a client's backchannel_logout_uri, ms. */
+  backchannelLogoutTimeoutMs: 5_000,
+  /** Back-Channel Logout: attempts per logout token (network errors, timeouts and 5xx are retried; 2xx is done, 3xx and 4xx are final). */
+  backchannelLogoutMaxAttempts: 8,
+  /** Back-Channel Logout: delay before the first retry, ms; doubles per attempt (2 s, 4 s ... about 4 minutes in all), on the store's queue, so it survives a restart. */
+  backchannelLogoutRetryBaseMs: 2_000,
+  /** Back-Channel Logout: logout tokens one node sends at once. */
+  backchannelLogoutConcurrency: 16,
   /** Signed backchannel requests: longest accepted exp - nbf (FAPI-CIBA: 60 minutes). */
   requestObjectMaxLifetime: 3600,
   /** Longest client_notification_token accepted (CIBA Core 7.1). */

@@ -25,6 +25,7 @@ const LOGGED: Readonly<Record<string, readonly string[]>> = {
   'session.started': ['sub'],
   'session.ended': ['sub'],
   'end_session.success': ['sub', 'clientId'],
+  'logout.grants_ended': ['sub', 'revoked', 'kept', 'notices'],
 };
 
 /** Logs the events above at info level, with their allowed fields only. */

@@ -3,7 +3,8 @@
  * signed with the client's registered key and `backchannel_authentication_request_signing_alg`.
  * `iss` (the client), `aud` (the issuer or this endpoint), `exp`, `iat`, `nbf` and `jti` are
  * required; `exp - nbf` is at most `defaults.requestObjectMaxLifetime`; a `jti` is accepted once.
- * A client registered with a signing alg must sign; other clients cannot.
+ * A client registered with a signing alg must sign; other clients cannot. `request_uri` (a request
+ * object by reference) is not supported here and is refused with invalid_request, never ignored.
  * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.7.1.1
  */
 import {
@@ -91,6 +92,12 @@ function claimsToParams(client: Client, payload: JWTPayload): Record<string, str
  * then none may be sent outside it), else the form parameters as they are.
  */
 export async function unpackSignedRequest(ctx: ProviderContext, client: Client, params: Params): Promise<Params> {
+  // Refused rather than ignored, so a client never believes a request it referenced was used.
+  if (params.request_uri !== undefined) {
+    throw new InvalidRequest(
+      'request_uri is not supported at the backchannel authentication endpoint; send the signed request object itself in the request parameter',
+    );
+  }
   const alg = client.backchannel_authentication_request_signing_alg;
   if (params.request === undefined) {
     if (alg) throw new InvalidRequest(`this client must send signed requests (${alg}) in the request parameter`);

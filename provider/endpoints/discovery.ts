@@ -69,7 +69,8 @@ export async function discoveryDocument(ctx: ProviderContext): Promise<Record<st
     acr_values_supported: acrValuesSupported(),
     authorization_response_iss_parameter_supported: true,
     frontchannel_logout_supported: false,
-    backchannel_logout_supported: false,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     ...Object.assign({}, ...(await Promise.all(extraMetadata.map((f) => f(ctx))))),
   };
 }

@@ -1,8 +1,9 @@
 /**
  * RP-initiated logout (GET and POST /logout). With a valid id_token_hint for the signed-in user
- * the browser is signed out at once; otherwise the user confirms on a page first. The browser
- * then goes to post_logout_redirect_uri (exactly as the client registered it, with state) or
- * sees a "You are signed out" page.
+ * the browser is signed out at once; otherwise the user confirms on a page first. Signing out
+ * also ends the grants made in the session (as each client chose) and queues back-channel logout
+ * tokens (logout/end_session_grants.ts). The browser then goes to post_logout_redirect_uri
+ * (exactly as the client registered it, with state) or sees a "You are signed out" page.
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html
  */
 import type { Request, RequestHandler, Response } from 'express';
@@ -13,7 +14,8 @@ import { PATHS } from '../context.ts';
 import type { Client } from '../models/client.ts';
 import { toParams, type Params } from '../middleware/params.ts';
 import { checkCsrf, csrfToken, CSRF_FIELD } from '../interaction/csrf.ts';
-import { endSession, readSession } from '../interaction/session.ts';
+import { endSession, readSession, type CurrentSession } from '../interaction/session.ts';
+import { endSessionGrants } from '../logout/end_session_grants.ts';
 import { publicSid } from '../interaction/sid.ts';
 import { ID_TOKEN_ALGS } from '../models/client.ts';
 import { html } from '../views/html.ts';
@@ -62,8 +64,9 @@ async function checkLogoutRequest(ctx: ProviderContext, params: Params): Promise
   };
 }
 
-/** Ends the session and sends the browser on. */
-async function signOut(ctx: ProviderContext, req: Request, res: Response, logout: LogoutRequest): Promise<void> {
+/** Ends the session (its grants and the clients' sessions first: logout/end_session_grants.ts) and sends the browser on. */
+async function signOut(ctx: ProviderContext, req: Request, res: Response, logout: LogoutRequest, current: CurrentSession | undefined): Promise<void> {
+  if (current) await endSessionGrants(ctx, current.sid, current.session);
   const ended = await endSession(ctx, req, res);
   if (ended) ctx.events.emit('end_session.success', { sub: ended.sub, clientId: logout.client?.client_id });
   if (logout.redirect) {
@@ -109,13 +112,13 @@ export function endSessionEndpoint(ctx: ProviderContext): RequestHandler {
     if (confirmed) checkCsrf(ctx, req, params[CSRF_FIELD]);
     const logout = await checkLogoutRequest(ctx, params);
     const current = await readSession(ctx, req);
-    if (!current || confirmed) return signOut(ctx, req, res, logout);
+    if (!current || confirmed) return signOut(ctx, req, res, logout, current);
     // The hint must name this browser's user (and, when it carries one, this session) to skip the question.
     const hintMatches =
       logout.hint !== undefined &&
       logout.hint.sub === current.session.sub &&
       (logout.hint.sid === undefined || logout.hint.sid === publicSid(ctx, current.sid));
-    if (hintMatches) return signOut(ctx, req, res, logout);
+    if (hintMatches) return signOut(ctx, req, res, logout, current);
     confirmPage(ctx, req, res, logout);
   };
 }

@@ -16,7 +16,7 @@ import type { ProviderContext } from '../context.ts';
 import type { Session } from '../models/index.ts';
 import { defaults } from '../defaults.ts';
 import { randomId } from '../tokens/random.ts';
-import { setCookie } from './cookies.ts';
+import { crossSiteSameSite, setCookie } from './cookies.ts';
 
 export const BROWSER_STATE_COOKIE = 'nod_bs';
 
@@ -35,7 +35,7 @@ export function browserStateOf(ctx: ProviderContext, sid: string, session: Sessi
  * third-party cookies; Lax otherwise (http issuers: same-site relying parties only).
  */
 function setBrowserStateCookie(ctx: ProviderContext, res: Response, value: string, maxAge: number): void {
-  setCookie(ctx, res, BROWSER_STATE_COOKIE, value, { script: true, maxAge, sameSite: ctx.config.secureCookies ? 'None' : 'Lax' });
+  setCookie(ctx, res, BROWSER_STATE_COOKIE, value, { script: true, maxAge, sameSite: crossSiteSameSite(ctx) });
 }
 
 /** Signed in (or still signed in): the cookie names this session. */

@@ -45,6 +45,19 @@ export function setCookie(ctx: ProviderContext, res: Response, name: string, val
   res.append('Set-Cookie', header);
 }
 
-export function clearCookie(ctx: ProviderContext, res: Response, name: string): void {
-  setCookie(ctx, res, name, '', { maxAge: 0 });
+/** Deletes a cookie (set with the same attributes it was set with, `maxAge` aside). */
+export function clearCookie(ctx: ProviderContext, res: Response, name: string, options: Omit<CookieOptions, 'maxAge'> = {}): void {
+  setCookie(ctx, res, name, '', { ...options, maxAge: 0 });
+}
+
+/**
+ * SameSite of the cookies a cross-site request must carry: the session, which a cross-site POST
+ * to /authorize (a form_post flow started on another site) needs to see, and the browser state
+ * that a relying party's check-session iframe reads. None (and so Secure) when cookies are secure
+ * (by default: an https issuer); Lax otherwise, since browsers refuse SameSite=None without
+ * Secure. Lax cookies travel on top-level GET navigations only, so on plain HTTP a cross-site
+ * POST to /authorize arrives without the session and starts a fresh sign-in.
+ */
+export function crossSiteSameSite(ctx: ProviderContext): 'None' | 'Lax' {
+  return ctx.config.secureCookies ? 'None' : 'Lax';
 }

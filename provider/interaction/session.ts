@@ -1,6 +1,8 @@
 /**
  * The browser login session at the provider: an opaque id in the `nod_session` cookie, the
- * session record in the store. A sign-in always starts a new id (no fixation).
+ * session record in the store. A sign-in always starts a new id (no fixation). The cookie is
+ * SameSite=None; Secure with secure cookies, so a cross-site POST to /authorize sees it
+ * (cookies.ts, crossSiteSameSite); the login and consent forms keep their own Strict CSRF cookie.
  */
 import type { Request, Response } from 'express';
 import type { ProviderContext } from '../context.ts';
@@ -9,7 +11,7 @@ import type { User } from '../models/user.ts';
 import { defaults } from '../defaults.ts';
 import { randomId } from '../tokens/random.ts';
 import { nowSeconds } from '../../shared/time.ts';
-import { clearCookie, readCookie, setCookie } from './cookies.ts';
+import { clearCookie, crossSiteSameSite, readCookie, setCookie } from './cookies.ts';
 import { setSignedInBrowserState, setSignedOutBrowserState } from './browser_state.ts';
 
 export const SESSION_COOKIE = 'nod_session';
@@ -36,7 +38,7 @@ export async function startSession(ctx: ProviderContext, req: Request, res: Resp
   const sid = randomId(32);
   const session: Session = { sub: user.sub, authTime: nowSeconds(), amr: ['pwd'], acr: ACR_PASSWORD, clients: [] };
   await ctx.models.sessions.put(sid, session, { expiresIn: defaults.sessionTtl });
-  setCookie(ctx, res, SESSION_COOKIE, sid, { maxAge: defaults.sessionTtl });
+  setCookie(ctx, res, SESSION_COOKIE, sid, { maxAge: defaults.sessionTtl, sameSite: crossSiteSameSite(ctx) });
   setSignedInBrowserState(ctx, res, sid, session);
   ctx.events.emit('session.started', { sub: user.sub });
   return { sid, session };
@@ -53,7 +55,7 @@ export async function addSessionClient(ctx: ProviderContext, current: CurrentSes
 /** Signs this browser out. */
 export async function endSession(ctx: ProviderContext, req: Request, res: Response): Promise<Session | undefined> {
   const sid = readCookie(req, SESSION_COOKIE);
-  clearCookie(ctx, res, SESSION_COOKIE);
+  clearCookie(ctx, res, SESSION_COOKIE, { sameSite: crossSiteSameSite(ctx) });
   setSignedOutBrowserState(ctx, res);
   if (!sid) return undefined;
   const session = await ctx.models.sessions.find(sid);

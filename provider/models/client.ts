@@ -9,6 +9,7 @@ import { InvalidClientMetadata } from '../../shared/errors.ts';
 import { CIBA_GRANT_TYPE, DEVICE_CODE_GRANT_TYPE } from '../../shared/constants.ts';
 import { authorizationDetailsTypesMetadata } from './client_authorization_details_types.ts';
 import { defaultAcrValuesMetadata } from './client_default_acr_values.ts';
+import { backchannelLogoutMetadata, type BackchannelLogoutMetadata } from './client_backchannel_logout.ts';
 import { NUMBER_MATCHING_METADATA } from '../../shared/ciba-extensions.ts';
 
 export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', CIBA_GRANT_TYPE, DEVICE_CODE_GRANT_TYPE] as const;
@@ -18,7 +19,7 @@ export const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
 export const REQUEST_OBJECT_ALGS = ['RS256', 'PS256', 'ES256'] as const;
 export const DELIVERY_MODES = ['poll', 'ping', 'push'] as const;
 
-export interface Client {
+export interface Client extends Readonly<BackchannelLogoutMetadata> {
   readonly client_id: string;
   /** SHA-256 of the secret (hex); the secret itself is never stored. */
   readonly client_secret_hash?: string;
@@ -56,7 +57,11 @@ export interface Client {
 }
 
 /** Metadata fields validated in their own modules: each returns its part of the stored client or throws InvalidClientMetadata. */
-const METADATA_EXTENSIONS: ReadonlyArray<(input: Record<string, unknown>) => Partial<Client>> = [authorizationDetailsTypesMetadata, defaultAcrValuesMetadata];
+const METADATA_EXTENSIONS: ReadonlyArray<(input: Record<string, unknown>) => Partial<Client>> = [
+  authorizationDetailsTypesMetadata,
+  defaultAcrValuesMetadata,
+  backchannelLogoutMetadata,
+];
 
 /** Hashes a client secret for storage and comparison. */
 export function hashSecret(secret: string): string {

@@ -19,6 +19,7 @@ export interface Grant {
   readonly authTime: number;
   readonly acr?: string;
   readonly amr?: readonly string[];
+  /** The public id of the browser session the grant was made in (interaction/sid.ts); indexed, so a logout finds its grants. */
   readonly sid?: string;
   /** RFC 9396: the authorization details the user approved (token response, access token claim, introspection). */
   readonly authorizationDetails?: readonly AuthorizationDetail[];
@@ -33,6 +34,8 @@ export interface AuthorizationCode {
   readonly codeChallengeMethod?: string;
   /** The grant the code's tokens hang from: a replay of the code revokes it. */
   readonly grantId: string;
+  /** The grant's session (its public sid), indexed: a logout drops the session's codes not yet redeemed. */
+  readonly sid?: string;
 }
 
 export interface RefreshToken {
@@ -109,8 +112,8 @@ export function openModels(store: Store): Models {
   return {
     clients: store.collection<Client>('Client'),
     users: store.collection<User>('User', { indexes: ['username', 'email', 'phone_number'] }),
-    grants: store.collection<Grant>('Grant', { indexes: ['sub'] }),
-    codes: store.collection<AuthorizationCode>('AuthorizationCode', { indexes: ['grantId'] }),
+    grants: store.collection<Grant>('Grant', { indexes: ['sub', 'sid'] }),
+    codes: store.collection<AuthorizationCode>('AuthorizationCode', { indexes: ['grantId', 'sid'] }),
     refreshTokens: store.collection<RefreshToken>('RefreshToken', { indexes: ['grantId', 'familyId'] }),
     sessions: store.collection<Session>('Session', { indexes: ['sub'] }),
     consents: store.collection<Consent>('Consent'),

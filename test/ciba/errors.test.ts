@@ -6,7 +6,8 @@ import { CIBA_GRANT_TYPE } from '../../shared/constants.ts';
 import { newUser } from '../../provider/models/user.ts';
 import { setCibaPolicy } from '../../provider/ciba/policy.ts';
 import { setCibaUserCode } from '../../provider/ciba/user_code.ts';
-import { backchannel, cibaClient, decide, poll, post, startCiba, type CibaSetup } from './helpers.ts';
+import * as oidc from 'openid-client';
+import { backchannel, cibaClient, decide, poll, post, rp, startCiba, type CibaSetup } from './helpers.ts';
 
 let s: CibaSetup;
 let bank: { client_id: string; secret: string };
@@ -69,6 +70,31 @@ test('invalid_request: hints (none, two), scope (missing, without openid), reque
     body: 'scope=openid&login_hint=alice&login_hint=bob',
   });
   assert.equal(((await repeated.json()) as { error: string }).error, 'invalid_request');
+});
+
+test('request_uri is refused with invalid_request (never ignored), through openid-client; discovery does not offer it', async () => {
+  const config = await rp(s, bank.client_id, bank.secret);
+  assert.equal(config.serverMetadata().request_uri_parameter_supported, false);
+  assert.equal(config.serverMetadata().require_request_uri_registration, undefined);
+  let saved = 0;
+  const count = () => void saved++;
+  s.provider.ctx.events.on('backchannel_authentication.saved', count);
+  try {
+    const params = { scope: 'openid', login_hint: 'alice', request_uri: 'https://client.example/requests/1' };
+    const error = await oidc.initiateBackchannelAuthentication(config, params).then(
+      () => assert.fail('a request with request_uri was accepted'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof oidc.ResponseBodyError, String(error));
+    assert.equal(error.error, 'invalid_request');
+    assert.equal(error.status, 400);
+    assert.match(error.error_description ?? '', /request_uri is not supported at the backchannel authentication endpoint.*request parameter/);
+    // Sent raw with no hint at all: the same refusal. Nothing was stored or delegated.
+    await refused(bank, { scope: 'openid', request_uri: 'urn:example:req' }, 'invalid_request');
+    assert.equal(saved, 0);
+  } finally {
+    s.provider.ctx.events.off('backchannel_authentication.saved', count);
+  }
 });
 
 test('requested_expiry as a numeric string is honoured, and cut to the configured maximum', async () => {

@@ -5,12 +5,9 @@
  * the other end of the protocol.
  */
 import { createECDH, createDecipheriv, hkdfSync, randomBytes, type ECDH } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { createServer, Agent } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tempDir } from './helpers.ts';
+import { selfSignedCert } from '../helpers/self-signed.ts';
 
 export interface ReceivedPush {
   readonly path: string;
@@ -60,33 +57,7 @@ export class TestSubscription {
 }
 
 export async function startPushService() {
-  const dir = tempDir('nod-push-');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  const key = readFileSync(join(dir, 'key.pem'));
-  const cert = readFileSync(join(dir, 'cert.pem'));
-  rmSync(dir, { recursive: true, force: true });
+  const { key, cert } = selfSignedCert(['127.0.0.1']);
   const received: ReceivedPush[] = [];
   const state = { status: 201 };
   const waiters: Array<() => void> = [];

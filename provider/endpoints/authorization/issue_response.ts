@@ -45,6 +45,7 @@ export async function issueAuthorizationResponse(
         redirectUri: request.redirectUri,
         grant,
         grantId: grant.grantId,
+        ...(grant.sid ? { sid: grant.sid } : {}),
         ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
         ...(request.codeChallenge ? { codeChallenge: request.codeChallenge, codeChallengeMethod: request.codeChallengeMethod } : {}),
       },
