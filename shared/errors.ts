@@ -35,6 +35,12 @@ export class OAuthError extends Error {
     this.detail = detail;
   }
 
+  /** Sets Retry-After in seconds (rate limits, lockouts, overload); at least 1. */
+  retryAfter(seconds: number): this {
+    this.headers['Retry-After'] = String(Math.max(1, Math.ceil(seconds)));
+    return this;
+  }
+
   /** Changes the HTTP status (e.g. access_denied is 403 at the backchannel endpoint, 400 at the token endpoint). */
   withStatus(status: number): this {
     this.status = status;
@@ -66,13 +72,7 @@ export class UnsupportedResponseType extends errorCode('unsupported_response_typ
 export class InvalidScope extends errorCode('invalid_scope', 400, 'the requested scope is invalid or not allowed') {}
 export class AccessDenied extends errorCode('access_denied', 403, 'the resource owner or server denied the request') {}
 export class ServerError extends errorCode('server_error', 500, 'the server could not complete the request') {}
-export class TemporarilyUnavailable extends errorCode('temporarily_unavailable', 503, 'the service is temporarily unavailable') {
-  /** Sets Retry-After in seconds. */
-  retryAfter(seconds: number): this {
-    this.headers['Retry-After'] = String(Math.max(1, Math.ceil(seconds)));
-    return this;
-  }
-}
+export class TemporarilyUnavailable extends errorCode('temporarily_unavailable', 503, 'the service is temporarily unavailable') {}
 export class InvalidToken extends errorCode('invalid_token', 401, 'the access token is invalid') {}
 export class InsufficientScope extends errorCode('insufficient_scope', 403, 'the access token lacks the required scope') {}
 export class LoginRequired extends errorCode('login_required', 400, 'end-user authentication is required') {}
@@ -96,13 +96,7 @@ export class InvalidUserCode extends errorCode('invalid_user_code', 400, 'the us
 // RFC 9396 section 5
 export class InvalidAuthorizationDetails extends errorCode('invalid_authorization_details', 400, 'the authorization_details are invalid') {}
 /** Too many requests (rate limits, anti-fatigue); not an OAuth code of its own, so it uses a clear name. */
-export class TooManyRequests extends errorCode('too_many_requests', 429, 'too many requests; try again later') {
-  /** Sets Retry-After in seconds. */
-  retryAfter(seconds: number): this {
-    this.headers['Retry-After'] = String(Math.max(1, Math.ceil(seconds)));
-    return this;
-  }
-}
+export class TooManyRequests extends errorCode('too_many_requests', 429, 'too many requests; try again later') {}
 
 /** True for any typed protocol error. */
 export function isOAuthError(e: unknown): e is OAuthError {

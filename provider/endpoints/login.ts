@@ -105,6 +105,7 @@ export function loginSubmit(ctx: ProviderContext): RequestHandler {
     } catch (e) {
       if (!(e instanceof LoginFailure)) throw e;
       ctx.log.info('login.failure', { status: e.status });
+      if (e.retryAfter !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(e.retryAfter))));
       renderLogin(ctx, req, res, { ...shown, error: e.message, status: e.status });
     }
   };
