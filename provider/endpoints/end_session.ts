@@ -17,7 +17,7 @@ import { endSession, readSession } from '../interaction/session.ts';
 import { publicSid } from '../interaction/sid.ts';
 import { ID_TOKEN_ALGS } from '../models/client.ts';
 import { html } from '../views/html.ts';
-import { cspAllowingFormsTo, sendPage } from '../views/layout.ts';
+import { sendPage } from '../views/layout.ts';
 
 /** A logout request, checked. */
 interface LogoutRequest {
@@ -83,7 +83,7 @@ function confirmPage(ctx: ProviderContext, req: Request, res: Response, logout: 
   const name = logout.client ? (logout.client.client_name ?? logout.client.client_id) : undefined;
   sendPage(res, {
     title: 'Sign out',
-    csp: cspAllowingFormsTo(logout.redirect ? [logout.redirect] : []),
+    policy: { formTargets: logout.redirect ? [logout.redirect] : [] },
     body: html`<section class="card" aria-labelledby="t">
 <h1 id="t">Sign out of Nod?</h1>
 ${name ? html`<p class="muted">Requested by <span class="client">${name}</span>.</p>` : ''}

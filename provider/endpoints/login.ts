@@ -10,7 +10,7 @@ import { checkCsrf, csrfToken, CSRF_FIELD } from '../interaction/csrf.ts';
 import { authenticateUser, LoginFailure } from '../interaction/authenticate_user.ts';
 import { startSession } from '../interaction/session.ts';
 import { html } from '../views/html.ts';
-import { cspAllowingFormsTo, sendPage } from '../views/layout.ts';
+import { sendPage } from '../views/layout.ts';
 
 /** Only local absolute paths may be returned to (no open redirect). */
 export function safeReturnTo(value: string | undefined): string | undefined {
@@ -47,7 +47,7 @@ function renderLogin(
   sendPage(res, {
     title: 'Sign in',
     status: o.status,
-    csp: cspAllowingFormsTo(o.redirects ?? []),
+    policy: { formTargets: o.redirects ?? [] },
     body: html`<section class="card" aria-labelledby="t">
 <h1 id="t">Sign in</h1>
 ${o.clientName ? html`<p class="muted">to continue to <span class="client">${o.clientName}</span></p>` : ''}
