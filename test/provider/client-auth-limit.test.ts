@@ -3,13 +3,16 @@
  * real provider, with openid-client v6 at the token and revocation endpoints and fetch at the
  * others: wrong secrets from one address block that client_id there (invalid_client with
  * Retry-After), the right secret fails during the block and works after it, other addresses are
- * not blocked, the per-client ceiling and the per-address limit hold, each block is logged once.
+ * not blocked, the per-client ceiling and the per-address limit hold, each block is logged once;
+ * private_key_jwt assertions count the same way; public clients are never counted.
  * The provider trusts X-Forwarded-For from loopback (trust proxy 'loopback', as behind a local
  * reverse proxy), so each request says which address it stands for. Windows are 2 s here.
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
+import { upsertClient } from '../../provider/demo.ts';
 import { defaults } from '../../provider/defaults.ts';
 import { PATHS } from '../../provider/context.ts';
 import { after, before, describe, it } from '../helpers/node-test.ts';
@@ -29,9 +32,10 @@ describe('client authentication guessing limits', () => {
   });
   after(() => p?.stop());
 
-  /** openid-client v6 for `clientId` with `secret`, its requests coming from `address`. */
-  async function rp(clientId: string, secret: string, address: string): Promise<oidc.Configuration> {
-    const config = await oidc.discovery(new URL(p.issuer), clientId, secret, oidc.ClientSecretBasic(secret), { execute: [oidc.allowInsecureRequests] });
+  /** openid-client v6 for `clientId` authenticating with `auth` (default: client_secret_basic with `auth`), its requests coming from `address`. */
+  async function rp(clientId: string, auth: string | oidc.ClientAuth, address: string): Promise<oidc.Configuration> {
+    const method = typeof auth === 'string' ? oidc.ClientSecretBasic(auth) : auth;
+    const config = await oidc.discovery(new URL(p.issuer), clientId, undefined, method, { execute: [oidc.allowInsecureRequests] });
     config[oidc.customFetch] = (url, options) => {
       const headers = new Headers(options.headers as HeadersInit);
       headers.set('x-forwarded-for', address);
@@ -47,8 +51,9 @@ describe('client authentication guessing limits', () => {
     } catch (e) {
       const res = (e as { response?: Response }).response;
       assert.ok(res, `expected an HTTP refusal, got ${String(e)}`);
-      const body = (await res.clone().json()) as { error: string; error_description: string };
-      return { status: res.status, error: body.error, retryAfter: res.headers.get('retry-after'), description: body.error_description };
+      // A ResponseBodyError has read the body (and kept its fields); a challenge error has not.
+      const body = e instanceof oidc.ResponseBodyError ? e : ((await res.json()) as { error: string; error_description: string });
+      return { status: res.status, error: body.error, retryAfter: res.headers.get('retry-after'), description: body.error_description ?? '' };
     }
     assert.fail('expected a refusal');
   }
@@ -146,6 +151,27 @@ describe('client authentication guessing limits', () => {
     assert.equal(logs.events('client_auth.source_blocked').filter((l) => l.address === address && l.for === 'all clients').length, 1);
     const other = await post(PATHS.token, 'demo-push', 'demo-push-secret', '10.0.4.2', { grant_type: 'client_credentials' });
     assert.notEqual(other.json.error, 'invalid_client');
+  });
+
+  it('private_key_jwt: assertions signed with another key count the same, and the real key fails during the block', async () => {
+    const real = await generateKeyPair('ES256', { extractable: true });
+    const forged = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(real.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    await upsertClient(p.ctx, {
+      client_id: 'jwt-service',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [jwk] },
+      grant_types: ['client_credentials'],
+      response_types: [],
+      scope: 'api',
+    });
+    const config = (key: CryptoKey, address: string) => rp('jwt-service', oidc.PrivateKeyJwt({ key, kid: 'k1' }), address);
+    assert.ok((await oidc.clientCredentialsGrant(await config(real.privateKey, '10.0.6.1'), { scope: 'api' })).access_token, 'the real key works');
+    const wrong = await config(forged.privateKey, '10.0.6.1');
+    for (let n = 1; n < PER_SOURCE; n++) assert.equal((await refusal(oidc.clientCredentialsGrant(wrong, { scope: 'api' }))).retryAfter, null);
+    assert.ok((await refusal(oidc.clientCredentialsGrant(wrong, { scope: 'api' }))).retryAfter, 'blocked at the limit');
+    const during = await refusal(oidc.clientCredentialsGrant(await config(real.privateKey, '10.0.6.1'), { scope: 'api' }));
+    assert.deepEqual([during.error, Boolean(during.retryAfter)], ['invalid_client', true]);
   });
 
   it('a public client has no secret to guess: its failures are not counted', async () => {
