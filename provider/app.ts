@@ -16,9 +16,12 @@ import { renderHtmlError, renderJsonError } from './middleware/render_error.ts';
 import { loginPage, loginSubmit } from './endpoints/login.ts';
 import { authorizationEndpoint, resumeEndpoint } from './endpoints/authorization/index.ts';
 import { resumePath } from './endpoints/authorization/interaction.ts';
+import { FORM_POST_SCRIPT, FORM_POST_SCRIPT_PATH } from './endpoints/authorization/respond.ts';
+import { assetEndpoint } from './views/assets.ts';
+import { securityHeaders } from '../shared/http/security_headers.ts';
 import { consentPage, consentSubmit } from './endpoints/consent.ts';
 import { endSessionEndpoint } from './endpoints/end_session.ts';
-import { checkSessionEndpoint } from './endpoints/check_session.ts';
+import { CHECK_SESSION_SCRIPT, CHECK_SESSION_SCRIPT_PATH, checkSessionEndpoint } from './endpoints/check_session.ts';
 import { STYLESHEET_PATH, stylesheetEndpoint } from './views/stylesheet.ts';
 import { discoveryEndpoint } from './endpoints/discovery.ts';
 import { jwksEndpoint } from './endpoints/jwks.ts';
@@ -58,11 +61,7 @@ export function buildApp(ctx: ProviderContext): express.Express {
   const formLimits = { limit: defaults.maxBodyBytes, parameterLimit: 100 };
   const form = parseForm(formLimits, express.urlencoded({ extended: false, ...formLimits }));
   const json = express.json({ limit: defaults.maxBodyBytes });
-  app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    next();
-  });
+  app.use(securityHeaders());
 
   // JSON endpoints first (the token endpoint is the hottest path); their errors render as JSON.
   const api = express.Router();
@@ -85,6 +84,8 @@ export function buildApp(ctx: ProviderContext): express.Express {
   // HTML pages: errors render as pages, not JSON.
   const pages = express.Router();
   pages.get(STYLESHEET_PATH, stylesheetEndpoint());
+  pages.get(FORM_POST_SCRIPT_PATH, assetEndpoint('text/javascript', FORM_POST_SCRIPT));
+  pages.get(CHECK_SESSION_SCRIPT_PATH, assetEndpoint('text/javascript', CHECK_SESSION_SCRIPT));
   pages.get(PATHS.login, loginPage(ctx));
   pages.post(PATHS.login, form, loginSubmit(ctx));
   pages.get(PATHS.authorization, authorizationEndpoint(ctx));

@@ -8,8 +8,14 @@ import { DEFAULT_PROVIDER_PORT, DEFAULT_SERVER_PORT } from '../shared/constants.
 import { defaults } from './defaults.ts';
 import { loadStoreConfig, type StoreConfig } from '../shared/store/open.ts';
 
-/** Lifetimes in defaults.ts that a provider instance may override (tests shorten them). */
-export type TtlName = 'authorizationCodeTtl' | 'interactionTtl' | 'frontChannelAccessTokenTtl';
+/** Lifetimes and windows in defaults.ts that a provider instance may override (tests shorten them). */
+export type TtlName =
+  | 'authorizationCodeTtl'
+  | 'interactionTtl'
+  | 'frontChannelAccessTokenTtl'
+  | 'accountLockTtl'
+  | 'loginAddressWindow'
+  | 'clientAuthFailureWindow';
 
 export interface ProviderConfig {
   /** Public issuer URL; no trailing slash. `NOD_ISSUER`, default http://localhost:3000. */

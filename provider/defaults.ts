@@ -32,8 +32,26 @@ export const defaults = {
   accountLockTtl: 15 * 60,
   /** Failed sign-ins allowed from one address per window (against password spraying)... */
   loginAddressMaxFailures: 20,
-  /** ...and that window, seconds. */
+  /** ...and that window, seconds; the failure that reaches the limit is logged once (login.address_blocked), the account lock as account.locked. */
   loginAddressWindow: 15 * 60,
+  /**
+   * Client authentication failures (wrong secret, bad client assertion, unknown client_id) at
+   * every endpoint that authenticates clients, counted in the store so that all nodes count
+   * together (middleware/client_auth_limit.ts). Past a limit the caller gets `invalid_client`
+   * (401: RFC 6749 section 5.2 has no other code for a failed client authentication, and
+   * `slow_down` is a polling answer of the device and CIBA grants only) with Retry-After, and
+   * the client_id is refused before its secret is looked at, so a guess during a block, even
+   * the right one, teaches nothing. Refusals are not counted and blocks are short, so an
+   * attacker cannot lock a client out for long, nor cheaply from one address.
+   * Failures of one client_id from one address in a window (the primary limit)...
+   */
+  clientAuthMaxFailuresPerSource: 10,
+  /** ...of one client_id from all addresses together (a distributed guesser; high, so a few addresses cannot lock the real client out)... */
+  clientAuthMaxFailuresPerClient: 100,
+  /** ...from one address for all client_ids together (one guesser trying many clients)... */
+  clientAuthMaxFailuresPerAddress: 50,
+  /** ...the window of the three counts, seconds; a limit reached blocks for this long from the failure that reached it (logged once: client_auth.source_blocked, client.locked). */
+  clientAuthFailureWindow: 60,
   /** Largest accepted form or JSON body, in bytes. */
   maxBodyBytes: 64 * 1024,
   /** Longest accepted single parameter value, in characters (request objects and JWTs fit). */

@@ -43,6 +43,7 @@ import { WsHub } from './notify/ws_hub.ts';
 import { installAutoApprove } from './requests/auto_approve.ts';
 import { RequestLifecycle } from './requests/lifecycle.ts';
 import { serveDeviceApp } from './static.ts';
+import { securityHeaders } from '../shared/http/security_headers.ts';
 import { IssuerKeys } from './tokens/issuer_keys.ts';
 
 export interface RunningServer {
@@ -79,10 +80,7 @@ export function buildApp(ctx: ServerContext, hub: WsHub, lifecycle: RequestLifec
   app.set('trust proxy', 'loopback');
   const json = express.json({ limit: defaults.maxBodyBytes });
   const device = authenticateDevice(ctx);
-  app.use((_req, res, next) => {
-    res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
-    next();
-  });
+  app.use(securityHeaders());
   // The app API authenticates with bearer tokens, never cookies, so any origin may call it.
   app.use('/api', (req, res, next) => {
     res.set({
@@ -115,7 +113,7 @@ export function buildApp(ctx: ServerContext, hub: WsHub, lifecycle: RequestLifec
   app.post(ENTITY_API.pushTest, device, testPushEndpoint(ctx));
 
   // /healthz and /readyz are answered by the admission gate (shared/http/admission.ts), in every state.
-  serveDeviceApp(app, ctx.config.appDir, [ctx.config.delegationPath, ENTITY_API.ws]);
+  serveDeviceApp(app, ctx.config.appDir, [ctx.config.delegationPath, ENTITY_API.ws], [ctx.config.enrollIssuer]);
 
   app.use((req) => {
     throw new NotFound(`no endpoint at ${req.method} ${req.path}`);

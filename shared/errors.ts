@@ -35,6 +35,12 @@ export class OAuthError extends Error {
     this.detail = detail;
   }
 
+  /** Sets Retry-After in seconds (rate limits, lockouts, overload); at least 1. */
+  retryAfter(seconds: number): this {
+    this.headers['Retry-After'] = String(Math.max(1, Math.ceil(seconds)));
+    return this;
+  }
+
   /** Changes the HTTP status (e.g. access_denied is 403 at the backchannel endpoint, 400 at the token endpoint). */
   withStatus(status: number): this {
     this.status = status;

@@ -35,7 +35,7 @@ const AUTH_REQ_ID_BYTES = 32;
 export function backchannelAuthenticationEndpoint(ctx: ProviderContext): RequestHandler {
   return async (req, res) => {
     const form = requestParams(req);
-    const client = await authenticateClient(ctx, form, req.headers.authorization, ctx.urls.backchannelAuthentication);
+    const client = await authenticateClient(ctx, form, req.headers.authorization, ctx.urls.backchannelAuthentication, req.ip ?? 'unknown');
     const policy = await cibaPolicy(ctx);
     const mode = assertCibaClient(client, policy);
     const params = await unpackSignedRequest(ctx, client, form);

@@ -5,17 +5,20 @@
  * `changed` or `error` (malformed message, or the browser state cannot be read: no cookie
  * because the browser blocks cookies in third-party frames, or no WebCrypto outside a secure
  * context). Only messages from the embedding window are answered, and only to its origin.
- * Framing by any site is the point of this page, so its CSP says `frame-ancestors *` and it
- * sends no X-Frame-Options; it has no form, no link and nothing to click.
+ * Framing by the relying parties is the point of this page, so its CSP says `frame-ancestors *`
+ * and it sends no X-Frame-Options; it has no form, no link and nothing to click, and answers only
+ * the origin that asks with a hash over that origin, so a site that is no client learns nothing
+ * (naming every client's origin instead would cost a scan of all clients per page load). Its
+ * script is a file (CHECK_SESSION_SCRIPT_PATH): no inline script.
  * @see https://openid.net/specs/openid-connect-session-1_0.html#OPiframe
  */
 import type { RequestHandler } from 'express';
 import type { ProviderContext } from '../context.ts';
-import { randomId } from '../tokens/random.ts';
+import { pageSecurityHeaders } from '../../shared/http/security_headers.ts';
 import { BROWSER_STATE_COOKIE } from '../interaction/browser_state.ts';
 
-/** The page's script; `unchanged` only when the recomputed hash equals the one posted. */
-const SCRIPT = `
+/** The page's script (served at CHECK_SESSION_SCRIPT_PATH); `unchanged` only when the recomputed hash equals the one posted. */
+export const CHECK_SESSION_SCRIPT = `
 const COOKIE = ${JSON.stringify(BROWSER_STATE_COOKIE)};
 const MESSAGE = /^([A-Za-z0-9._~-]{1,128}) ([0-9a-f]{64})\\.([A-Za-z0-9_-]{1,64})$/;
 function browserState() {
@@ -42,18 +45,16 @@ window.addEventListener('message', async (e) => {
 });
 `;
 
-/** GET the OP iframe page. */
+/** Where the page's script is served (its CSP allows no inline script). */
+export const CHECK_SESSION_SCRIPT_PATH = '/assets/check-session.js';
+
+/** GET the OP iframe page: framable by any site, the one page that is. */
 export function checkSessionEndpoint(): RequestHandler {
   return (_req, res) => {
-    const nonce = randomId(16);
     res
-      .set({
-        'Content-Type': 'text/html; charset=utf-8',
-        'Cache-Control': 'no-store',
-        'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${nonce}'; frame-ancestors *; form-action 'none'; base-uri 'none'`,
-      })
+      .set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...pageSecurityHeaders({ scripts: true, frameable: true }) })
       .send(
-        `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Nod session check</title></head><body><script nonce="${nonce}">${SCRIPT}</script></body></html>`,
+        `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Nod session check</title></head><body><script src="${CHECK_SESSION_SCRIPT_PATH}"></script></body></html>`,
       );
   };
 }

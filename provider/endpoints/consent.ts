@@ -15,7 +15,7 @@ import { readSession, type CurrentSession } from '../interaction/session.ts';
 import { html } from '../views/html.ts';
 import { decisionForm, scopeList } from '../views/partials.ts';
 import { authorizationDetailsList } from '../views/authorization_details.ts';
-import { cspAllowingFormsTo, sendPage } from '../views/layout.ts';
+import { sendPage } from '../views/layout.ts';
 import { loginUrl } from './login.ts';
 import {
   consentPath,
@@ -59,7 +59,7 @@ export function consentPage(ctx: ProviderContext): RequestHandler {
     const token = csrfToken(ctx, req, res);
     sendPage(res, {
       title: `Allow ${name}?`,
-      csp: cspAllowingFormsTo([pending.interaction.request.redirectUri]),
+      policy: { formTargets: [pending.interaction.request.redirectUri] },
       body: html`<section class="card" aria-labelledby="t">
 <h1 id="t">Allow <span class="client">${name}</span>?</h1>
 ${pending.interaction.request.authorizationDetails ? html`<p>It asks you to approve:</p>${authorizationDetailsList(pending.interaction.request.authorizationDetails)}` : ''}

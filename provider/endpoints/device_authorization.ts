@@ -42,7 +42,7 @@ async function takeUserCode(ctx: ProviderContext, deviceCode: string, expiresIn:
 export function deviceAuthorizationEndpoint(ctx: ProviderContext): RequestHandler {
   return async (req, res) => {
     const params = requestParams(req);
-    const client = await authenticateClient(ctx, params, req.headers.authorization, ctx.urls.deviceAuthorization);
+    const client = await authenticateClient(ctx, params, req.headers.authorization, ctx.urls.deviceAuthorization, req.ip ?? 'unknown');
     if (!client.grant_types.includes(DEVICE_CODE_GRANT_TYPE)) throw new UnauthorizedClient(`client is not registered for ${DEVICE_CODE_GRANT_TYPE}`);
     const requested = params.scope === undefined ? spaceList(client.scope) : spaceList(params.scope);
     const refused = allowedScopes(client, requested);

@@ -19,7 +19,7 @@ import { endSessionGrants } from '../logout/end_session_grants.ts';
 import { publicSid } from '../interaction/sid.ts';
 import { ID_TOKEN_ALGS } from '../models/client.ts';
 import { html } from '../views/html.ts';
-import { cspAllowingFormsTo, sendPage } from '../views/layout.ts';
+import { sendPage } from '../views/layout.ts';
 
 /** A logout request, checked. */
 interface LogoutRequest {
@@ -86,7 +86,7 @@ function confirmPage(ctx: ProviderContext, req: Request, res: Response, logout: 
   const name = logout.client ? (logout.client.client_name ?? logout.client.client_id) : undefined;
   sendPage(res, {
     title: 'Sign out',
-    csp: cspAllowingFormsTo(logout.redirect ? [logout.redirect] : []),
+    policy: { formTargets: logout.redirect ? [logout.redirect] : [] },
     body: html`<section class="card" aria-labelledby="t">
 <h1 id="t">Sign out of Nod?</h1>
 ${name ? html`<p class="muted">Requested by <span class="client">${name}</span>.</p>` : ''}

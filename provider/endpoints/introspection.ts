@@ -14,7 +14,7 @@ import { verifyAccessToken } from '../tokens/verify_access_token.ts';
 export function introspectionEndpoint(ctx: ProviderContext): RequestHandler {
   return async (req, res) => {
     const params = requestParams(req);
-    const client = await authenticateClient(ctx, params, req.headers.authorization, ctx.urls.introspection);
+    const client = await authenticateClient(ctx, params, req.headers.authorization, ctx.urls.introspection, req.ip ?? 'unknown');
     if (client.token_endpoint_auth_method === 'none') throw new InvalidClient('public clients cannot use introspection');
     const token = required(params, 'token');
     res.set('Cache-Control', 'no-store');

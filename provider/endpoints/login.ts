@@ -10,7 +10,7 @@ import { checkCsrf, csrfToken, CSRF_FIELD } from '../interaction/csrf.ts';
 import { authenticateUser, LoginFailure } from '../interaction/authenticate_user.ts';
 import { startSession } from '../interaction/session.ts';
 import { html } from '../views/html.ts';
-import { cspAllowingFormsTo, sendPage } from '../views/layout.ts';
+import { sendPage } from '../views/layout.ts';
 
 /** Only local absolute paths may be returned to (no open redirect). */
 export function safeReturnTo(value: string | undefined): string | undefined {
@@ -48,7 +48,7 @@ function renderLogin(
   sendPage(res, {
     title: 'Sign in',
     status: o.status,
-    csp: cspAllowingFormsTo(o.redirects ?? []),
+    policy: { formTargets: o.redirects ?? [] },
     body: html`<section class="card" aria-labelledby="t">
 <h1 id="t">Sign in</h1>
 ${o.clientName ? html`<p class="muted">to continue to <span class="client">${o.clientName}</span></p>` : ''}
@@ -106,6 +106,7 @@ export function loginSubmit(ctx: ProviderContext): RequestHandler {
     } catch (e) {
       if (!(e instanceof LoginFailure)) throw e;
       ctx.log.info('login.failure', { status: e.status });
+      if (e.retryAfter !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(e.retryAfter))));
       renderLogin(ctx, req, res, { ...shown, error: e.message, status: e.status });
     }
   };

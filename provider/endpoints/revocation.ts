@@ -48,7 +48,7 @@ const ORDER: Readonly<Record<string, readonly Revoker[]>> = {
 export function revocationEndpoint(ctx: ProviderContext): RequestHandler {
   return async (req, res) => {
     const params = requestParams(req);
-    const client = await authenticateClient(ctx, params, req.headers.authorization, ctx.urls.revocation);
+    const client = await authenticateClient(ctx, params, req.headers.authorization, ctx.urls.revocation, req.ip ?? 'unknown');
     const token = required(params, 'token');
     for (const revoke of ORDER[params.token_type_hint ?? ''] ?? ORDER.refresh_token!) if (await revoke(ctx, client, token)) break;
     res.set('Cache-Control', 'no-store').status(200).end();

@@ -33,7 +33,7 @@ const NO_CACHE = { Pragma: 'no-cache' } as const;
 /** The token response of a request, or the protocol error it deserves. */
 async function token(ctx: ProviderContext, req: Request): Promise<object> {
   const params = requestParams(req);
-  const client = await authenticateClient(ctx, params, req.headers.authorization, ctx.urls.token);
+  const client = await authenticateClient(ctx, params, req.headers.authorization, ctx.urls.token, req.ip ?? 'unknown');
   const grantType = params.grant_type;
   if (!grantType) throw new InvalidRequest('missing required parameter grant_type');
   const grant = grantTypes.get(grantType);

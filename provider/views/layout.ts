@@ -1,8 +1,10 @@
 /**
  * The page frame of every provider page (login, consent, device verification, errors):
- * phone-first, accessible landmarks, one stylesheet, strict security headers.
+ * phone-first, accessible landmarks, one stylesheet, strict security headers (the CSP of every
+ * page comes from shared/http/security_headers.ts; scripts only as files of the provider).
  */
 import type { Response } from 'express';
+import { pageSecurityHeaders, type PagePolicy } from '../../shared/http/security_headers.ts';
 import { html, type SafeHtml } from './html.ts';
 import { STYLESHEET_PATH } from './stylesheet.ts';
 
@@ -10,26 +12,10 @@ export interface PageOptions {
   readonly title: string;
   readonly body: SafeHtml;
   readonly status?: number;
-  /** Extra CSP directives or replacements, e.g. for form_post (form-action to the client). */
-  readonly csp?: string;
-}
-
-const BASE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-/** The CSP source that admits `uri`: its origin, or its scheme for private-use URIs (com.example.app:/cb). */
-export function cspSource(uri: string): string {
-  const u = new URL(uri);
-  return u.origin !== 'null' ? u.origin : u.protocol;
-}
-
-/**
- * The page CSP with form submissions also allowed to reach `targets`. Browsers apply form-action
- * to the redirects that follow a submission, so a form whose answer redirects to a client (login,
- * consent, logout) must name the client's redirect URIs.
- */
-export function cspAllowingFormsTo(targets: readonly string[]): string {
-  const sources = [...new Set(targets.map(cspSource))];
-  return sources.length ? BASE_CSP.replace("form-action 'self'", `form-action 'self' ${sources.join(' ')}`) : BASE_CSP;
+  /** What the page may do beyond the strict default (shared/http/security_headers.ts): forms to a client, scripts. */
+  readonly policy?: PagePolicy;
+  /** Scripts of the page: paths of the provider's own script files (never inline). */
+  readonly scripts?: readonly string[];
 }
 
 /** Sends a full HTML page. */
@@ -48,6 +34,7 @@ export function sendPage(res: Response, options: PageOptions): void {
 <main id="main">
 ${options.body}
 </main>
+${(options.scripts ?? []).map((src) => html`<script src="${src}"></script>`)}
 </body>
 </html>`;
   res
@@ -55,8 +42,7 @@ ${options.body}
     .set({
       'Content-Type': 'text/html; charset=utf-8',
       'Cache-Control': 'no-store',
-      'X-Frame-Options': 'DENY',
-      'Content-Security-Policy': options.csp ?? BASE_CSP,
+      ...pageSecurityHeaders({ ...options.policy, scripts: Boolean(options.scripts?.length) }),
     })
     .send(page.value);
 }

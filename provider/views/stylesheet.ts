@@ -1,5 +1,6 @@
 /** The one stylesheet of the provider's pages, served at STYLESHEET_PATH (CSP: style-src 'self'). */
 import type { RequestHandler } from 'express';
+import { assetEndpoint } from './assets.ts';
 
 export const STYLESHEET_PATH = '/assets/nod.css';
 
@@ -46,7 +47,5 @@ h2.subhead{font-size:1rem;margin:1.25rem 0 .25rem}
 `;
 
 export function stylesheetEndpoint(): RequestHandler {
-  return (_req, res) => {
-    res.set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }).send(CSS);
-  };
+  return assetEndpoint('text/css', CSS);
 }

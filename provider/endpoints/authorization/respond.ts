@@ -12,9 +12,8 @@ import type { OAuthError } from '../../../shared/errors.ts';
 import type { ProviderContext } from '../../context.ts';
 import type { CurrentSession } from '../../interaction/session.ts';
 import { browserStateOf, sessionState, setSignedInBrowserState } from '../../interaction/browser_state.ts';
-import { randomId } from '../../tokens/random.ts';
 import { html } from '../../views/html.ts';
-import { cspSource, sendPage } from '../../views/layout.ts';
+import { sendPage } from '../../views/layout.ts';
 import type { ResponseMode } from './response_types.ts';
 
 /** Where and how a response goes. */
@@ -61,12 +60,16 @@ export function sendAuthorizationError(ctx: ProviderContext, res: Response, targ
   sendAuthorizationResponse(ctx, res, target, { error: error.error, error_description: error.description });
 }
 
+/** The script of the form_post page, served at FORM_POST_SCRIPT_PATH (the page's CSP allows no inline script). */
+export const FORM_POST_SCRIPT_PATH = '/assets/form-post.js';
+export const FORM_POST_SCRIPT = "document.getElementById('response').submit();\n";
+
 /** An auto-submitting form (with a visible Continue button for browsers without scripts). */
 function sendFormPost(res: Response, action: string, fields: Record<string, string>): void {
-  const nonce = randomId(16);
   sendPage(res, {
     title: 'Continue',
-    csp: `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'self'; form-action ${cspSource(action)}; frame-ancestors 'none'; base-uri 'none'`,
+    policy: { formTargets: [action] },
+    scripts: [FORM_POST_SCRIPT_PATH],
     body: html`<section class="card" aria-labelledby="t">
 <h1 id="t">Returning to the app</h1>
 <p class="muted">If nothing happens, select Continue.</p>
@@ -74,7 +77,6 @@ function sendFormPost(res: Response, action: string, fields: Record<string, stri
 ${Object.entries(fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
 <div class="actions"><button type="submit" class="primary">Continue</button></div>
 </form>
-</section>
-<script nonce="${nonce}">document.getElementById('response').submit()</script>`,
+</section>`,
   });
 }
