@@ -47,12 +47,6 @@ export class OAuthError extends Error {
     return this;
   }
 
-  /** Sets Retry-After in seconds (503 while starting, stopping or overloaded; 429 past a rate limit). */
-  retryAfter(seconds: number): this {
-    this.headers['Retry-After'] = String(Math.max(1, Math.ceil(seconds)));
-    return this;
-  }
-
   /** The JSON body every OAuth endpoint answers with. */
   toJSON(): ErrorResponse {
     return { error: this.error, error_description: this.description };
