@@ -57,7 +57,7 @@ export function buildApp(ctx: ProviderContext): express.Express {
   app.disable('x-powered-by');
   // Protocol answers are no-store: no ETag hashing of every body.
   app.set('etag', false);
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', ctx.config.trustProxy);
   const formLimits = { limit: defaults.maxBodyBytes, parameterLimit: 100 };
   const form = parseForm(formLimits, express.urlencoded({ extended: false, ...formLimits }));
   const json = express.json({ limit: defaults.maxBodyBytes });

@@ -7,6 +7,7 @@ import { DELEGATION_PATH } from '../shared/auth-channel.ts';
 import { DEFAULT_PROVIDER_PORT, DEFAULT_SERVER_PORT } from '../shared/constants.ts';
 import { defaults } from './defaults.ts';
 import { loadStoreConfig, type StoreConfig } from '../shared/store/open.ts';
+import { parseTrustProxy, type TrustProxy } from '../shared/http/trust_proxy.ts';
 
 /** Lifetimes and windows in defaults.ts that a provider instance may override (tests shorten them). */
 export type TtlName =
@@ -38,6 +39,8 @@ export interface ProviderConfig {
   readonly device: { readonly expiresIn: number; readonly interval: number };
   /** Set cookies with the Secure flag: `NOD_SECURE_COOKIES`, default on for https issuers. */
   readonly secureCookies: boolean;
+  /** Proxies whose X-Forwarded-For names the client (the guessing limits count by it): `NOD_TRUST_PROXY`, default loopback (shared/http/trust_proxy.ts). */
+  readonly trustProxy: TrustProxy;
   /** CIBA lifetimes and poll interval, seconds: `NOD_CIBA_EXPIRES_IN`, `NOD_CIBA_MAX_EXPIRES_IN`, `NOD_CIBA_INTERVAL` (see defaults.ts). */
   readonly ciba: { readonly expiresIn: number; readonly maxExpiresIn: number; readonly interval: number };
   /** Per-instance overrides of some lifetimes in defaults.ts, seconds. Not read from the environment. */
@@ -86,6 +89,7 @@ export function loadProviderConfig(overrides: Partial<ProviderConfig> = {}, env 
       interval: envInt('NOD_DEVICE_CODE_INTERVAL', defaults.deviceCodeInterval, env),
     },
     secureCookies: overrides.secureCookies ?? envBool('NOD_SECURE_COOKIES', issuer.startsWith('https:'), env),
+    trustProxy: overrides.trustProxy ?? parseTrustProxy(env.NOD_TRUST_PROXY),
     ciba: overrides.ciba ?? {
       expiresIn: envInt('NOD_CIBA_EXPIRES_IN', defaults.cibaExpiresIn, env),
       maxExpiresIn: envInt('NOD_CIBA_MAX_EXPIRES_IN', defaults.cibaMaxExpiresIn, env),

@@ -77,7 +77,7 @@ export interface StartServerOptions extends Partial<ServerConfig> {
 export function buildApp(ctx: ServerContext, hub: WsHub, lifecycle: RequestLifecycle): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', ctx.config.trustProxy);
   const json = express.json({ limit: defaults.maxBodyBytes });
   const device = authenticateDevice(ctx);
   app.use(securityHeaders());

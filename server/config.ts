@@ -2,6 +2,7 @@
  * Entity configuration from `NOD_` environment variables; every field has a default and tests
  * pass overrides directly.
  */
+import { parseTrustProxy, type TrustProxy } from '../shared/http/trust_proxy.ts';
 import { envBool, envInt, envList, envString } from '../shared/env.ts';
 import { DELEGATION_PATH } from '../shared/auth-channel.ts';
 import { DEFAULT_PROVIDER_PORT, DEFAULT_SERVER_PORT, DEVICE_APP_CLIENT_ID } from '../shared/constants.ts';
@@ -37,6 +38,8 @@ export interface ServerConfig {
   readonly autoApprove: boolean;
   /** Directory of the built device app; served when it exists. */
   readonly appDir: string;
+  /** Proxies whose X-Forwarded-For names the client: `NOD_TRUST_PROXY`, default loopback (shared/http/trust_proxy.ts). */
+  readonly trustProxy: TrustProxy;
 }
 
 const trim = (u: string) => u.replace(/\/+$/, '');
@@ -69,5 +72,6 @@ export function loadServerConfig(overrides: Partial<ServerConfig> = {}, env = pr
     demo: overrides.demo ?? envBool('NOD_DEMO', false, env),
     autoApprove: overrides.autoApprove ?? envBool('NOD_AUTO_APPROVE', false, env),
     appDir: overrides.appDir ?? new URL('../device-app/dist', import.meta.url).pathname,
+    trustProxy: overrides.trustProxy ?? parseTrustProxy(env.NOD_TRUST_PROXY),
   };
 }
