@@ -31,6 +31,7 @@ import { CIBA_GRANT_TYPE } from '../shared/constants.ts';
 import { UsageError } from './cli/errors.ts';
 import { parseOptions } from './cli/options.ts';
 import { NUMBER_MATCHING_METADATA } from '../shared/ciba-extensions.ts';
+import { defined } from '../shared/defined.ts';
 
 const USAGE = `Usage: npm run admin -- <command>
 
@@ -266,12 +267,10 @@ function cibaPolicyPatch(values: Record<string, string | boolean | undefined>, m
   if (matching !== undefined && matching !== 'on' && matching !== 'off') throw new UsageError(`--number-matching ${matching}: must be on or off`);
   const patch: Partial<CibaPolicy> = {
     ...(mode ? { deliveryMode: mode as CibaPolicy['deliveryMode'] } : {}),
-    ...(expiresIn !== undefined ? { expiresIn } : {}),
-    ...(interval !== undefined ? { interval } : {}),
+    ...defined({ expiresIn, interval }),
     ...(hintList ? { acceptedHints: hintList as CibaHint[] } : {}),
     ...(matching ? { numberMatching: matching === 'on' } : {}),
-    ...(fatigueLimit !== undefined ? { fatigueLimit } : {}),
-    ...(fatigueWindow !== undefined ? { fatigueWindow } : {}),
+    ...defined({ fatigueLimit, fatigueWindow }),
   };
   if (Object.keys(patch).length === 0)
     throw new UsageError(

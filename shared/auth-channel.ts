@@ -16,6 +16,7 @@
 import { InvalidRequest } from './errors.ts';
 import { checkAuthorizationDetailsValue, type AuthorizationDetail } from './authorization_details.ts';
 import { BINDING_NUMBER_PATTERN } from './ciba-extensions.ts';
+import { defined } from './defined.ts';
 
 /** Where the entity (server/) receives delegations by default (`NOD_DELEGATION_PATH`). */
 export const DELEGATION_PATH = '/ciba/delegation';
@@ -200,5 +201,5 @@ export function parseCallbackRequest(raw: unknown): CallbackRequest {
   if (amr !== undefined && (typeof amr !== 'string' || amr.length > CALLBACK_LIMITS.amr || !amr.split(' ').every((v) => AMR_VALUE.test(v)))) {
     throw new InvalidRequest('amr must be a space-separated string of authentication method references');
   }
-  return { status: status as CallbackStatus, ...(acr !== undefined ? { acr } : {}), ...(amr !== undefined ? { amr } : {}) };
+  return { status: status as CallbackStatus, ...defined({ acr, amr }) };
 }

@@ -28,6 +28,7 @@ import { recordTtl, type CibaRequest } from '../ciba/request.ts';
 import { delegate, signDelegationToken } from '../ciba/delegation.ts';
 import type { BackchannelAuthenticationResponse } from '../../shared/wire.ts';
 import { AccessDenied } from '../../shared/errors.ts';
+import { defined } from '../../shared/defined.ts';
 
 /** Bytes of CSPRNG output in an auth_req_id (256 bits; the spec asks for at least 128). */
 const AUTH_REQ_ID_BYTES = 32;
@@ -67,11 +68,9 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
       expiresAt: now + expiresIn,
       interval: client.ciba_interval ?? policy.interval,
       consentRequired,
-      ...(bindingMessage !== undefined ? { bindingMessage } : {}),
-      ...(acrValues !== undefined ? { acrValues } : {}),
+      ...defined({ bindingMessage, acrValues }),
       ...(authorizationDetails ? { authorizationDetails } : {}),
-      ...(notificationToken !== undefined ? { notificationToken } : {}),
-      ...(bindingNumber !== undefined ? { bindingNumber } : {}),
+      ...defined({ notificationToken, bindingNumber }),
       ...(holdsSlot ? { fatigueWindow: fatigue.fatigueWindow } : {}),
     };
     // Stored before delegating: an entity may call back before it answers 201. Both ids are fresh
@@ -102,12 +101,11 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
           login_hint: user.username,
           scope,
           is_consent_required: request.consentRequired,
-          ...(bindingMessage !== undefined ? { binding_message: bindingMessage } : {}),
-          ...(request.acrValues !== undefined ? { acr_values: request.acrValues } : {}),
+          ...defined({ binding_message: bindingMessage, acr_values: request.acrValues }),
           client_id: client.client_id,
           ...(client.client_name ? { client_name: client.client_name } : {}),
           ...(authorizationDetails ? { authorization_details: authorizationDetails } : {}),
-          ...(bindingNumber !== undefined ? { binding_number: bindingNumber } : {}),
+          ...defined({ binding_number: bindingNumber }),
         },
         policy.delegationTimeoutMs,
       );
@@ -128,7 +126,7 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
       auth_req_id: authReqId,
       expires_in: expiresIn,
       ...(mode !== 'push' ? { interval: request.interval } : {}),
-      ...(bindingNumber !== undefined ? { binding_number: bindingNumber } : {}),
+      ...defined({ binding_number: bindingNumber }),
     };
     res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(body);
   };

@@ -20,6 +20,7 @@ import { publicSid } from '../interaction/sid.ts';
 import { ID_TOKEN_ALGS } from '../models/client.ts';
 import { html } from '../views/html.ts';
 import { sendPage } from '../views/layout.ts';
+import { defined } from '../../shared/defined.ts';
 
 /** A logout request, checked. */
 interface LogoutRequest {
@@ -60,7 +61,7 @@ async function checkLogoutRequest(ctx: ProviderContext, params: Params): Promise
     ...(client ? { client } : {}),
     ...(hint ? { hint } : {}),
     ...(redirect ? { redirect } : {}),
-    ...(params.state !== undefined ? { state: params.state } : {}),
+    ...defined({ state: params.state }),
   };
 }
 

@@ -10,6 +10,7 @@ import { InvalidClient } from '../../shared/errors.ts';
 import { authenticateClient } from '../middleware/authenticate_client.ts';
 import { requestParams, required } from '../middleware/params.ts';
 import { verifyAccessToken } from '../tokens/verify_access_token.ts';
+import { defined } from '../../shared/defined.ts';
 
 export function introspectionEndpoint(ctx: ProviderContext): RequestHandler {
   return async (req, res) => {
@@ -34,7 +35,7 @@ export function introspectionEndpoint(ctx: ProviderContext): RequestHandler {
           iat: at.iat,
           jti: at.jti,
           ...(at.gid !== undefined ? { username: (await ctx.models.users.find(at.sub))?.username } : {}),
-          ...(at.acr !== undefined ? { acr: at.acr } : {}),
+          ...defined({ acr: at.acr }),
           // RFC 9396 §9.2
           ...(at.authorization_details ? { authorization_details: at.authorization_details } : {}),
         });

@@ -11,6 +11,7 @@ import { authorizationDetailsTypesMetadata } from './client_authorization_detail
 import { defaultAcrValuesMetadata } from './client_default_acr_values.ts';
 import { backchannelLogoutMetadata, type BackchannelLogoutMetadata } from './client_backchannel_logout.ts';
 import { NUMBER_MATCHING_METADATA } from '../../shared/ciba-extensions.ts';
+import { defined } from '../../shared/defined.ts';
 
 export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', CIBA_GRANT_TYPE, DEVICE_CODE_GRANT_TYPE] as const;
 export const RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token', 'token'] as const;
@@ -191,9 +192,7 @@ export function validateClientMetadata(input: Input): { client: Client; secret?:
     ...(mode ? { backchannel_token_delivery_mode: mode } : {}),
     ...(typeof endpoint === 'string' ? { backchannel_client_notification_endpoint: endpoint } : {}),
     ...(reqAlg ? { backchannel_authentication_request_signing_alg: reqAlg } : {}),
-    ...(userCode !== undefined ? { backchannel_user_code_parameter: userCode } : {}),
-    ...(numberMatching !== undefined ? { backchannel_number_matching: numberMatching } : {}),
-    ...(fatigueLimit !== undefined ? { ciba_fatigue_limit: fatigueLimit } : {}),
+    ...defined({ backchannel_user_code_parameter: userCode, backchannel_number_matching: numberMatching, ciba_fatigue_limit: fatigueLimit }),
     ...Object.fromEntries(
       (['ciba_expires_in', 'ciba_interval', 'ciba_fatigue_window', 'device_code_expires_in', 'device_code_interval'] as const)
         .map((f) => [f, positiveInt(input, f)] as const)

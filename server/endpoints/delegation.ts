@@ -23,6 +23,7 @@ import { verifyIssuerToken } from '../tokens/verify_issuer_token.ts';
 import { assertPasskeyPossible } from '../requests/passkey_possible.ts';
 import { numberChoices } from '../requests/number_choices.ts';
 import { withdrawByToken } from './withdrawal.ts';
+import { defined } from '../../shared/defined.ts';
 
 export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecycle): RequestHandler {
   return async (req, res) => {
@@ -47,7 +48,7 @@ export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecyc
     const azp = typeof payload.azp === 'string' ? payload.azp : undefined;
     const keys = { ...(sub ? { sub, userKey: userKey(issuer, sub) } : {}), nameKey: nameKey(issuer, body.login_hint) };
     // Refused before anything is stored: the provider may send the same token again later.
-    await assertPasskeyPossible(ctx, { ...keys, login_hint: body.login_hint, ...(body.acr_values !== undefined ? { acr_values: body.acr_values } : {}) });
+    await assertPasskeyPossible(ctx, { ...keys, login_hint: body.login_hint, ...defined({ acr_values: body.acr_values }) });
     const jtiKey = `${issuer} ${payload.jti}`;
     // Insert-if-absent: of two deliveries of one token, on any nodes, exactly one is accepted. Not
     // awaited for durability on its own: the request's durable write right after covers it (lowdb

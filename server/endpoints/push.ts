@@ -11,6 +11,7 @@ import type { ServerContext } from '../context.ts';
 import { currentDevice } from '../middleware/authenticate_device.ts';
 import type { PushSubscriptionRecord } from '../models.ts';
 import { pushToDevice } from '../notify/web_push.ts';
+import { defined } from '../../shared/defined.ts';
 
 const B64URL = /^[A-Za-z0-9_-]+={0,2}$/;
 
@@ -40,7 +41,7 @@ async function status(ctx: ServerContext, res: Response): Promise<PushStatus> {
   if (!record) return { subscribed: false };
   return {
     subscribed: true,
-    ...(record.last_push_at !== undefined ? { last_push_at: record.last_push_at } : {}),
+    ...defined({ last_push_at: record.last_push_at }),
     ...(record.last_error ? { last_error: record.last_error } : {}),
   };
 }

@@ -4,6 +4,7 @@
  * it is atomic in this single process) and then waits for the group commit that makes it durable.
  */
 import type { Change, Collection, CollectionOptions, ConsumeResult, RecordMeta, ReplaceOptions, StoredRecord, UpdateResult, WriteOptions } from './store.ts';
+import { defined } from '../defined.ts';
 
 /** A stored row (also the journal and snapshot format; short names keep the files small). */
 export interface Row {
@@ -117,7 +118,7 @@ export class LowdbCollection<T extends object> implements Collection<T> {
     return {
       revision: row.r!,
       ...(row.e !== undefined ? { expiresAt: Math.floor(row.e / 1000) } : {}),
-      ...(row.c !== undefined ? { consumedAt: row.c } : {}),
+      ...defined({ consumedAt: row.c }),
     };
   }
 

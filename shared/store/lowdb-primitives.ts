@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LowdbCollection, Row } from './lowdb-collection.ts';
 import type { ClaimedItem, CounterState, Counters, HitOptions, Lease, Leases, Reservation, Scheduler, Slots } from './store.ts';
+import { defined } from '../defined.ts';
 
 const now = () => Date.now();
 const token = () => randomBytes(16).toString('base64url');
@@ -30,7 +31,7 @@ export class LowdbCounters implements Counters {
     const count = ((row?.p.n as number | undefined) ?? 0) + 1;
     let e = row ? row.e : options.windowMs !== undefined ? at + options.windowMs : undefined;
     if (options.limit !== undefined && options.blockMs !== undefined && count === options.limit + 1) e = at + options.blockMs;
-    const next: Row = { p: { n: count }, r: 0, ...(e !== undefined ? { e } : {}) };
+    const next: Row = { p: { n: count }, r: 0, ...defined({ e }) };
     void this.rows.setRow(key, next, false);
     return state(next);
   }
@@ -142,7 +143,7 @@ export class LowdbScheduler implements Scheduler {
   }
 
   async schedule(queue: string, id: string, at: number, payload?: unknown): Promise<void> {
-    const item: Item = { at, attempts: 0, ...(payload !== undefined ? { payload } : {}) };
+    const item: Item = { at, attempts: 0, ...defined({ payload }) };
     await this.rows(queue).setRow(id, { p: item as unknown as Record<string, unknown>, r: 0 });
   }
 

@@ -14,6 +14,7 @@ import type { CurrentSession } from '../../interaction/session.ts';
 import { publicSid } from '../../interaction/sid.ts';
 import { issueAccessToken, issueIdToken, saveGrant } from '../../tokens/issue.ts';
 import { randomId } from '../../tokens/random.ts';
+import { defined } from '../../../shared/defined.ts';
 
 /** Issues what `request.responseType` asks for; returns the response parameters (without state and iss). */
 export async function issueAuthorizationResponse(
@@ -46,7 +47,7 @@ export async function issueAuthorizationResponse(
         grant,
         grantId: grant.grantId,
         ...(grant.sid ? { sid: grant.sid } : {}),
-        ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
+        ...defined({ nonce: request.nonce }),
         ...(request.codeChallenge ? { codeChallenge: request.codeChallenge, codeChallengeMethod: request.codeChallengeMethod } : {}),
       },
       { expiresIn: ttlOf(ctx.config, 'authorizationCodeTtl') },

@@ -15,6 +15,7 @@ import { browserStateOf, sessionState, setSignedInBrowserState } from '../../int
 import { html } from '../../views/html.ts';
 import { sendPage } from '../../views/layout.ts';
 import type { ResponseMode } from './response_types.ts';
+import { defined } from '../../../shared/defined.ts';
 
 /** Where and how a response goes. */
 export interface ResponseTarget {
@@ -28,7 +29,7 @@ export interface ResponseTarget {
 
 /** Sends `params` plus iss and state to the client. */
 export function sendAuthorizationResponse(ctx: ProviderContext, res: Response, target: ResponseTarget, params: Record<string, string>): void {
-  const all: Record<string, string> = { ...params, ...(target.state !== undefined ? { state: target.state } : {}), iss: ctx.config.issuer };
+  const all: Record<string, string> = { ...params, ...defined({ state: target.state }), iss: ctx.config.issuer };
   res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
   if (target.session) {
     const { sid, session } = target.session;
