@@ -18,6 +18,8 @@ export interface JournalEntry<R> {
 export class Journal<R> {
   private handle: FileHandle | undefined;
   private bytes = 0;
+  /** Bytes of a torn last line that open() dropped (0: the journal ended cleanly). */
+  droppedBytes = 0;
 
   constructor(private readonly file: string) {}
 
@@ -47,7 +49,8 @@ export class Journal<R> {
     // O_DSYNC: each append returns once its data is on the device (what a write then fdatasync
     // did, in one thread-pool round trip instead of two).
     this.handle = await open(this.file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC, 0o600);
-    if (good < Buffer.byteLength(text)) {
+    this.droppedBytes = Buffer.byteLength(text) - good;
+    if (this.droppedBytes > 0) {
       await this.handle.truncate(good);
       await this.handle.datasync();
     }

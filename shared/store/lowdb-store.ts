@@ -31,6 +31,8 @@ export interface LowdbStoreOptions {
   readonly lazyCommitMs?: number;
   /** The journal is compacted into the snapshot once it exceeds max(this, snapshot size). Default 1 MiB. */
   readonly minCompactBytes?: number;
+  /** Told when the journal ended in a torn line (a crash mid-append) that was dropped on open. */
+  readonly onTornTail?: (file: string, bytes: number) => void;
 }
 
 export class LowdbStore implements Store, RowHost {
@@ -92,6 +94,7 @@ export class LowdbStore implements Store, RowHost {
       store.release();
       throw e;
     }
+    if (store.journal.droppedBytes > 0) options.onTornTail?.(join(options.dir, `${options.name}.journal`), store.journal.droppedBytes);
     store.loaded = store.db.data ?? {};
     try {
       store.snapshotBytes = statSync(store.file).size;

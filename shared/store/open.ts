@@ -45,21 +45,26 @@ export interface OpenStoreOptions {
   readonly name: string;
   /** How often expired records are swept (lowdb) or the listings of expired ones (Redis, by one node), ms (0: never). */
   readonly sweepIntervalMs?: number;
-  /** Where `store.unavailable` and `store.recovered` are logged (a networked store going away and coming back). */
+  /**
+   * Where `store.unavailable` and `store.recovered` are logged (a networked store going away and
+   * coming back), and `store.journal_tail_dropped` (lowdb: a torn last journal line, left by a
+   * crash mid-append, was dropped on open).
+   */
   readonly log?: Logger;
 }
 
 /** Opens the configured store: lowdb (locks the data directory) or Redis (waits for it to answer). */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const { url, prefix } = options.store;
+  const { log } = options;
   if (url === 'lowdb') {
     return LowdbStore.open({
       dir: options.dataDir,
       name: options.name,
       ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+      ...(log ? { onTornTail: (file: string, bytes: number) => log.warn('store.journal_tail_dropped', { file, bytes }) } : {}),
     });
   }
-  const { log } = options;
   return RedisStore.open({
     url,
     prefix,

@@ -121,7 +121,9 @@ test('a torn last journal line (crash mid-append) is dropped; everything before 
     const journal = join(dir, 'test.journal');
     writeFileSync(journal, `${readFileSync(journal, 'utf8')}{"c":"T","i":"c","r":{"p":{"v"`);
     rmSync(join(dir, 'test.lock'));
-    store = await open(dir);
+    const torn: Array<[string, number]> = [];
+    store = await LowdbStore.open({ dir, name: 'test', sweepIntervalMs: 0, onTornTail: (file, bytes) => torn.push([file, bytes]) });
+    assert.deepEqual(torn, [[journal, '{"c":"T","i":"c","r":{"p":{"v"'.length]], 'the dropped tail is reported');
     const t = store.collection<{ v: number }>('T');
     assert.deepEqual(
       (await t.list()).map((r) => [r.id, r.value.v]),
