@@ -3,6 +3,7 @@
  * says otherwise. Environment variables (see config.ts) and per-client metadata override some.
  */
 import { httpDefaults } from '../shared/http/defaults.ts';
+import { envInt } from '../shared/env.ts';
 import { STANDARD_SCOPE_DESCRIPTIONS } from '../shared/scopes.ts';
 
 export const defaults = {
@@ -135,8 +136,10 @@ export const defaults = {
    * node with a lease it renews every third of it while working; when a node dies its claims run
    * out after this long (ms) and another node takes the work over. Longer than an event-loop stall
    * under load, short enough that a client waits little more for a notification.
+   * `NOD_WORK_LEASE_MS` overrides it, for tests that kill nodes and want the restarted node to
+   * take the work over at once (test/crash); not a production setting.
    */
-  workLeaseMs: 10_000,
+  workLeaseMs: envInt('NOD_WORK_LEASE_MS', 10_000),
   /** Longest sleep of a node's worker between two looks at its queue: how soon it notices work another node left or scheduled, ms. */
   workPollMs: 1_000,
   /** Ping/push notifications one node sends at once (each may wait notificationTimeoutMs for the client). */

@@ -3,6 +3,7 @@
  * unless the name says otherwise. Environment variables (config.ts) override some.
  */
 import { httpDefaults } from '../shared/http/defaults.ts';
+import { envInt } from '../shared/env.ts';
 
 export const defaults = {
   /** Device session lifetime; sliding (renewed on use), so an app used monthly stays signed in. */
@@ -35,8 +36,10 @@ export const defaults = {
    * callbacks, the demo's automated approvals) is claimed by one node with a lease it renews every
    * third of it while working; when a node dies its claims run out after this long (ms) and another
    * node takes the work over. Longer than an event-loop stall under load; a callback waits little more.
+   * `NOD_WORK_LEASE_MS` overrides it, for tests that kill nodes and want the restarted node to
+   * take the work over at once (test/crash); not a production setting.
    */
-  workLeaseMs: 10_000,
+  workLeaseMs: envInt('NOD_WORK_LEASE_MS', 10_000),
   /** Longest sleep of a node's worker between two looks at its queue: how soon it notices work another node left or scheduled, ms. */
   workPollMs: 1_000,
   /** New requests whose devices one node tells at once (each may wait pushTimeoutMs for a push service). */

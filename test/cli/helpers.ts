@@ -145,13 +145,22 @@ export async function startNod(dataDir: string, env: NodeJS.ProcessEnv = {}): Pr
   };
 }
 
-/** The device app's part: alice signs in at the provider (code + PKCE) and the device enrolls with the entity. */
-export async function enrollDevice(issuer: string, serverUrl: string, username = 'alice', password = 'wonderland'): Promise<SimDevice> {
+/** What the device app's sign-in at the provider gave: the tokens, and the code it redeemed (for replay checks). */
+export interface DeviceAppSignIn {
+  readonly tokens: oidc.TokenEndpointResponse;
+  readonly code: string;
+  readonly redirectUri: string;
+  readonly verifier: string;
+}
+
+/** The device app's sign-in: the user signs in at the provider and the app redeems the code (code + PKCE). */
+export async function signInDeviceApp(issuer: string, serverUrl: string, username = 'alice', password = 'wonderland'): Promise<DeviceAppSignIn> {
   const config = await oidc.discovery(new URL(issuer), DEVICE_APP_CLIENT_ID, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
+  const redirectUri = `${serverUrl}/callback`;
   const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: `${serverUrl}/callback`,
+    redirect_uri: redirectUri,
     scope: 'openid profile',
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
@@ -159,7 +168,14 @@ export async function enrollDevice(issuer: string, serverUrl: string, username =
   });
   const page = await authorize(providerBrowser(issuer), url, { username, password });
   if (!page.location) throw new Error(`sign-in did not return to the app (status ${page.status}): ${page.body.slice(0, 300)}`);
+  const code = new URL(page.location).searchParams.get('code') ?? '';
   const tokens = await oidc.authorizationCodeGrant(config, page.location, { pkceCodeVerifier: verifier, expectedState: state });
+  return { tokens, code, redirectUri, verifier };
+}
+
+/** The device app's part: alice signs in at the provider (code + PKCE) and the device enrolls with the entity. */
+export async function enrollDevice(issuer: string, serverUrl: string, username = 'alice', password = 'wonderland'): Promise<SimDevice> {
+  const { tokens } = await signInDeviceApp(issuer, serverUrl, username, password);
   const device = await SimDevice.create(serverUrl);
   const res = await device.enroll(tokens.access_token, `${username}'s test phone`);
   if (res.status !== 201) throw new Error(`enrollment failed: ${res.status} ${await res.text()}`);
