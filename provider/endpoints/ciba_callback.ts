@@ -2,8 +2,8 @@
  * The HTTP Authentication Channel callback (shared/auth-channel.ts; the same path relative to
  * the issuer as Keycloak's):
  * the entity presents the delegation bearer token and the user's decision. The token is
- * accepted once (its jti is consumed) and only before it expires; anything else is a 4xx and
- * changes nothing. SUCCEED approves (unless the account got locked meanwhile, or the request
+ * accepted until its request is decided (its jti is consumed, and the request moves out of
+ * pending once) and only before it expires; anything else is a 4xx and changes nothing. SUCCEED approves (unless the account got locked meanwhile, or the request
  * required a passkey approval (acr phr) that the callback does not report: then the request ends
  * denied and the entity gets 403); UNAUTHORIZED and CANCELLED end as access_denied.
  */
@@ -46,11 +46,15 @@ async function takePendingRequest(
   ctx: ProviderContext,
   claims: { jti: string; sub: string; azp: string },
 ): Promise<{ authReqId: string; request: CibaRequest }> {
-  // The token is accepted once, in one atomic step, whatever node the entity's callbacks reach.
-  // Made durable with the decision it leads to (decide.ts: one commit), before the entity hears 200.
+  // The token is marked used whatever node the entity's callbacks reach; made durable with the
+  // decision it leads to (decide.ts: one commit), before the entity hears 200.
   const taken = await ctx.models.cibaDelegations.consume(claims.jti, { durable: false });
   if (taken.outcome === 'missing') throw new InvalidGrant('no pending request for this delegation token');
-  if (taken.outcome === 'already_consumed') throw new InvalidGrant('a decision was already recorded for this request');
+  // Used already: either its decision is recorded (the request is no longer pending: refused just
+  // below), or an earlier attempt stopped between marking the token and recording the decision
+  // (its node was killed; on Redis each write lands at once) and this is the entity's retry, which
+  // must complete it rather than leave the request pending for good. One decision per request
+  // holds all the same: settleRequest moves it out of pending once (a compare-and-set).
   const { authReqId } = taken.record.value;
   const found = await ctx.models.cibaRequests.get(authReqId);
   const request = found?.value;

@@ -290,3 +290,18 @@ test('callback: missing, malformed, foreign and non-delegation bearer tokens →
   assert.equal((await poll(s, bank, r.body.auth_req_id as string)).body.error, 'authorization_pending');
   assert.equal((await decide(s, delegation.bearer, 'SUCCEED')).status, 200, 'the real decision still goes through');
 });
+
+test('callback: a retry completes a decision whose first attempt died after spending the token; a replay after the decision → 400', async () => {
+  await user('retry-user');
+  const r = await backchannel(s, bank, { scope: 'openid', login_hint: 'retry-user' });
+  const delegation = await s.entity.next();
+  const { jti } = JSON.parse(Buffer.from(delegation.bearer.split('.')[1]!, 'base64url').toString()) as { jti: string };
+  // What a provider node killed midway leaves on Redis: the token marked used, the request still pending.
+  assert.equal((await s.provider.ctx.models.cibaDelegations.consume(jti)).outcome, 'consumed');
+  assert.equal((await decide(s, delegation.bearer, 'SUCCEED')).status, 200, "the entity's retry goes through");
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  assert.ok((await poll(s, bank, r.body.auth_req_id as string)).body.access_token, 'the approval reached the client');
+  const replay = await decide(s, delegation.bearer, 'UNAUTHORIZED');
+  assert.equal(replay.status, 400);
+  assert.equal(replay.body.error, 'invalid_grant');
+});

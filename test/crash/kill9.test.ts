@@ -27,54 +27,79 @@ console.log(`kill -9 test seed: ${SEED} (replay with NOD_CRASH_SEED=${SEED})`);
 /** How long a dead node's claims on queued work last: short, so the restarted node takes the work at once (Redis). */
 const WORK_LEASE_MS = 1500;
 
-interface Plan {
-  /** Kills of the provider and of the entity, in a seeded order. */
-  readonly provider: number;
-  readonly entity: number;
-  /** Write a torn journal tail before the first restart of each (lowdb only). */
-  readonly tearJournals: boolean;
-}
+type Target = 'provider' | 'server';
 
-/** Kills and restarts the parts at seeded random moments while the workload runs; returns what it did. */
-async function chaos(sys: CrashSystem, plan: Plan, random: () => number): Promise<string[]> {
-  const order = [...Array<'provider'>(plan.provider).fill('provider'), ...Array<'server'>(plan.entity).fill('server')];
-  for (let i = order.length - 1; i > 0; i--) {
+/**
+ * Four kill events in a seeded order: the provider, the entity, both at once (each restarted in
+ * parallel), and one more of a seeded pick: five kills or more. With `tearJournals` (lowdb), the
+ * first restart of each part finds a torn journal tail.
+ */
+async function chaos(sys: CrashSystem, tearJournals: boolean, random: () => number): Promise<string[]> {
+  const pick = (): Target[][] => [['provider'], ['server'], ['provider', 'server']];
+  const events = [...pick(), pick()[Math.floor(random() * 3)]!];
+  for (let i = events.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
+    [events[i], events[j]] = [events[j]!, events[i]!];
   }
   const done: string[] = [];
-  const torn = new Set<string>();
-  for (const which of order) {
-    await sleep(400 + random() * 1600);
-    const part = which === 'provider' ? sys.provider : sys.entity;
-    await part.kill();
-    const tear = plan.tearJournals && !torn.has(which);
-    if (tear) {
-      torn.add(which);
-      tearJournal(sys.dataDir, which);
+  const torn = new Set<Target>();
+  for (const targets of events) {
+    await sleep(300 + random() * 1200);
+    const parts = targets.map((t) => (t === 'provider' ? sys.provider : sys.entity));
+    await Promise.all(parts.map((p) => p.kill()));
+    const tear = targets.filter((t) => tearJournals && !torn.has(t));
+    for (const t of tear) {
+      torn.add(t);
+      tearJournal(sys.dataDir, t);
     }
     const started = performance.now();
-    const run = await part.start();
-    done.push(`${which}${tear ? ' (torn journal)' : ''} back in ${Math.round(performance.now() - started)} ms`);
-    if (tear) assert.match(run.stdout, /"event":"store\.journal_tail_dropped"/, `${which} restarted without saying it dropped the torn journal tail`);
+    const runs = await Promise.all(parts.map((p) => p.start()));
+    done.push(`${targets.join('+')}${tear.length ? ` (torn journal: ${tear.join('+')})` : ''} back in ${Math.round(performance.now() - started)} ms`);
+    for (const [i, t] of targets.entries()) {
+      if (tear.includes(t))
+        assert.match(runs[i]!.stdout, /"event":"store\.journal_tail_dropped"/, `${t} restarted without saying it dropped the torn journal tail`);
+    }
   }
+  assert.ok(torn.size === 2 || !tearJournals);
   return done;
 }
 
-async function scenario(storeEnv: NodeJS.ProcessEnv, plan: Plan, teardown: Teardown): Promise<void> {
+async function scenario(storeEnv: NodeJS.ProcessEnv, tearJournals: boolean, teardown: Teardown): Promise<void> {
   const dataDir = teardown.add(mkdtempSync(join(tmpdir(), 'nod-crash-')), (d) => rmSync(d, { recursive: true, force: true }));
   const sys = await crashSystem(dataDir, storeEnv, WORK_LEASE_MS);
   teardown.add(sys.provider, (p) => p.kill());
   teardown.add(sys.entity, (p) => p.kill());
+  const phases: string[] = [];
+  let at = performance.now();
+  const phase = (name: string) => {
+    phases.push(`${name} ${Math.round(performance.now() - at)} ms`);
+    at = performance.now();
+  };
   await Promise.all([sys.provider.start(), sys.entity.start()]);
   const work = teardown.add(new Workload(sys.issuer, sys.serverUrl, seededRandom(SEED + 1)), (w) => w.stop());
   await work.start();
-  const kills = await chaos(sys, plan, seededRandom(SEED));
+  phase('start');
+  const kills = await chaos(sys, tearJournals, seededRandom(SEED));
+  phase('chaos');
   await work.settle(20_000);
   await work.stop();
+  phase('settle');
   const violations = await work.check();
-  const summary = `seed ${SEED}; kills: ${kills.join(', ')}; ${JSON.stringify(work.stats)}; first errors: ${JSON.stringify(work.errors)}`;
+  phase('check');
+  const summary = `seed ${SEED}; ${phases.join(', ')}; kills: ${kills.join(', ')}; ${JSON.stringify(work.stats)}; first errors: ${JSON.stringify(work.errors)}`;
   console.log(summary);
+  if (violations.length) {
+    // What the parts said about it: their warnings and errors, every run.
+    const lines = [sys.provider, sys.entity].flatMap((part) =>
+      part.runs.flatMap((run, n) =>
+        run.stdout
+          .split('\n')
+          .filter((l) => /"level":"(warn|error)"/.test(l))
+          .map((l) => `${part.command} run ${n + 1}: ${l.slice(0, 400)}`),
+      ),
+    );
+    console.log(lines.slice(-60).join('\n'));
+  }
   assert.deepEqual(violations, [], summary);
   // The workload did what it is meant to exercise (or the checks above prove little).
   assert.ok(work.stats.tokens > 0 && work.stats.denied > 0 && work.stats.rotations > 0, summary);
@@ -84,17 +109,20 @@ describe('kill -9 of the provider and the entity', () => {
   it('on lowdb loses nothing acknowledged, issues nothing twice, and drops a torn journal tail with a log line', { timeout: 150_000 }, async () => {
     const teardown = new Teardown();
     try {
-      await scenario({ NOD_STORE: '' }, { provider: 3, entity: 3, tearJournals: true }, teardown);
+      await scenario({ NOD_STORE: '' }, true, teardown);
     } finally {
       await teardown.run();
     }
   });
 
-  it('on Redis (a node is killed, not Redis) loses nothing acknowledged and issues nothing twice', { skip: redisMissing ?? false, timeout: 150_000 }, async () => {
+  it('on Redis (a node is killed, not Redis) loses nothing acknowledged and issues nothing twice', {
+    skip: redisMissing ?? false,
+    timeout: 150_000,
+  }, async () => {
     const teardown = new Teardown();
     try {
       const redis = teardown.add(await startRedis(), (r) => r.stop());
-      await scenario({ NOD_STORE: redis.url, NOD_STORE_PREFIX: `crash${randomBytes(4).toString('hex')}:` }, { provider: 3, entity: 2, tearJournals: false }, teardown);
+      await scenario({ NOD_STORE: redis.url, NOD_STORE_PREFIX: `crash${randomBytes(4).toString('hex')}:` }, false, teardown);
     } finally {
       await teardown.run();
     }

@@ -59,6 +59,12 @@ interface Answer {
   readonly json: Record<string, unknown>;
 }
 
+/** An answer in a few words for a violation message (tokens are not printed). */
+function brief(res: Answer): string {
+  if (res.status === 200) return '200 tokens';
+  return `${res.status} ${String(res.json.error)}${res.json.error_description ? ` (${String(res.json.error_description)})` : ''}`;
+}
+
 /** POSTs a form; throws on a network error or timeout (the answer was lost). */
 async function postForm(url: string, body: Record<string, string>, authorization?: string): Promise<Answer> {
   const res = await fetch(url, {
@@ -161,11 +167,7 @@ export class Workload {
     const tag = `crash ${++this.n}`;
     const choice = this.random() < 0.7 ? 'approve' : 'deny';
     this.stats.bcAuthorize++;
-    const res = await postForm(
-      `${this.issuer}/bc-authorize`,
-      { scope: 'openid offline_access', login_hint: 'alice', binding_message: tag },
-      this.client,
-    );
+    const res = await postForm(`${this.issuer}/bc-authorize`, { scope: 'openid offline_access', login_hint: 'alice', binding_message: tag }, this.client);
     if (res.status !== 200) return;
     this.stats.acked++;
     const interval = Number(res.json.interval ?? 1);
@@ -242,7 +244,8 @@ export class Workload {
       if (r.choice === 'deny' && r.decision === 'acked') this.violation(`${r.tag}: tokens for a request whose denial was acknowledged`);
       r.outcome = 'tokens';
       this.stats.tokens++;
-      if (typeof res.json.refresh_token === 'string') this.families.push({ current: res.json.refresh_token, rotated: [], unsure: false, dead: false, busy: false });
+      if (typeof res.json.refresh_token === 'string')
+        this.families.push({ current: res.json.refresh_token, rotated: [], unsure: false, dead: false, busy: false });
       else this.violation(`${r.tag}: no refresh token with offline_access`);
     } else if (error === 'authorization_pending') {
       return;
@@ -260,7 +263,7 @@ export class Workload {
     } else if (res.status >= 500) {
       r.pollLost = true;
     } else {
-      this.violation(`${r.tag}: token endpoint answered ${res.status} ${JSON.stringify(res.json)} for an acknowledged auth_req_id`);
+      this.violation(`${r.tag}: token endpoint answered ${brief(res)} for an acknowledged auth_req_id`);
       r.outcome = 'lost';
     }
   }
@@ -283,7 +286,7 @@ export class Workload {
       } else if (f.unsure) {
         f.dead = true; // its rotation went through unseen; this reuse revoked the grant, as it should
       } else {
-        this.violation(`the refresh token last given was refused: ${res.status} ${JSON.stringify(res.json)}`);
+        this.violation(`the refresh token last given was refused: ${brief(res)}`);
         f.dead = true;
       }
     } catch (e) {
@@ -327,7 +330,7 @@ export class Workload {
   private async checkRequest(r: CibaRequest): Promise<void> {
     const res = await postForm(`${this.issuer}/token`, { grant_type: CIBA_GRANT_TYPE, auth_req_id: r.authReqId }, this.client);
     const error = String(res.json.error);
-    const say = `${r.tag} (${r.outcome ?? 'no answer'}, decision ${r.decision}, ${r.choice}): ${res.status} ${JSON.stringify(res.json)}`;
+    const say = `${r.tag} (${r.outcome ?? 'no answer'}, decision ${r.decision}, ${r.choice}): ${brief(res)}`;
     if (res.status === 200) this.violation(`${say}: tokens again`);
     else if (r.outcome === 'tokens' && !(error === 'invalid_grant' && /already redeemed/.test(String(res.json.error_description))))
       this.violation(`${say}: a redeemed request is not remembered as redeemed`);
@@ -341,7 +344,7 @@ export class Workload {
 
   private async checkFamily(f: RefreshFamily): Promise<void> {
     const res = await postForm(`${this.issuer}/token`, { grant_type: 'refresh_token', refresh_token: f.current }, this.client);
-    if (res.status !== 200 && !f.unsure) this.violation(`the refresh token last given no longer works: ${res.status} ${JSON.stringify(res.json)}`);
+    if (res.status !== 200 && !f.unsure) this.violation(`the refresh token last given no longer works: ${brief(res)}`);
     // Every rotated-out token is refused (its reuse also revokes the family: checked last).
     for (const old of f.rotated) {
       const again = await postForm(`${this.issuer}/token`, { grant_type: 'refresh_token', refresh_token: old }, this.client);
