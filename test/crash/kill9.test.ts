@@ -81,7 +81,8 @@ async function scenario(storeEnv: NodeJS.ProcessEnv, tearJournals: boolean, tear
   phase('start');
   const kills = await chaos(sys, tearJournals, seededRandom(SEED));
   phase('chaos');
-  await work.settle(20_000);
+  // Generous: a callback that failed while the provider was down is retried at most 10 s later (callbackRetryMaxMs).
+  await work.settle(40_000);
   await work.stop();
   phase('settle');
   const violations = await work.check();
