@@ -1,9 +1,11 @@
 /**
- * The store's append-only journal: each group commit appends one line per changed record
- * (`{"c": collection, "i": id, "r": row | null}`), written with O_DSYNC, so a commit costs what it
- * changed, not the size of the whole store. On open the journal is replayed over the lowdb
- * snapshot; a torn last line (a crash mid-append) is dropped. Compaction writes a new snapshot
- * and empties the journal.
+ * The store's append-only journal: each group commit appends one line holding every record it
+ * changed (`{"c": collection, "i": id, "r": row | null}`, or a JSON array of them when the commit
+ * changed several), written with O_DSYNC, so a commit costs what it changed, not the size of the
+ * whole store. On open the journal is replayed over the lowdb snapshot; a torn last line (a crash
+ * mid-append) is dropped, and with it the whole commit: a commit is on disk entirely or not at
+ * all, never half (a SIGKILL can cut a write of more than a page at a page boundary). Compaction
+ * writes a new snapshot and empties the journal.
  */
 import { constants } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
@@ -38,7 +40,9 @@ export class Journal<R> {
       const line = lines[n]!;
       if (line === '') continue;
       try {
-        entries.push(JSON.parse(line) as JournalEntry<R>);
+        const parsed = JSON.parse(line) as JournalEntry<R> | Array<JournalEntry<R>>;
+        if (Array.isArray(parsed)) entries.push(...parsed);
+        else entries.push(parsed);
         good += Buffer.byteLength(line) + 1;
       } catch (e) {
         // Only the last line may be torn (a crash mid-append); anything else is corruption.
@@ -58,11 +62,12 @@ export class Journal<R> {
     return entries;
   }
 
-  /** Appends entries and makes them durable. */
+  /** Appends the entries of one commit, as one line, and makes them durable. */
   async append(entries: ReadonlyArray<JournalEntry<R>>): Promise<void> {
     if (!this.handle) throw new Error('journal is not open');
     if (entries.length === 0) return;
-    const text = `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`;
+    // One line per commit: a torn append loses the whole commit on replay, not part of it.
+    const text = `${JSON.stringify(entries.length === 1 ? entries[0] : entries)}\n`;
     await this.handle.write(text);
     this.bytes += Buffer.byteLength(text);
   }

@@ -41,7 +41,8 @@ test('a burst of concurrent durable writes is one journal append, and all of it 
     const writes = store.stats().writes;
     assert.ok(writes <= 3, `500 concurrent upserts took ${writes} commits`);
     const lines = readFileSync(join(dir, 'test.journal'), 'utf8').trim().split('\n');
-    assert.equal(lines.length, 500, 'one journal line per changed record');
+    assert.equal(lines.length, writes, 'one journal line per commit');
+    assert.equal(lines.flatMap((l) => [JSON.parse(l)].flat()).length, 500, 'holding every changed record');
     await store.close();
     store = await open(dir);
     const all = await store.collection<{ n: number }>('Burst').list();
@@ -136,6 +137,28 @@ test('a torn last journal line (crash mid-append) is dropped; everything before 
     await store.close();
     store = await open(dir);
     assert.equal((await store.collection('T').list()).length, 3);
+    await store.close();
+  });
+});
+
+test('a commit cut short mid-append is dropped whole, never applied in part', async () => {
+  await inTempDir(async (dir) => {
+    let store = await open(dir);
+    const c = store.collection<{ v: number }>('T');
+    await c.put('a', { v: 1 });
+    await Promise.all([c.put('a', { v: 2 }), c.put('b', { v: 2 })]);
+    await store.flush();
+    rmSync(join(dir, 'test.lock'));
+    // A SIGKILL mid-write: the second commit's line ends after its first record.
+    const journal = join(dir, 'test.journal');
+    const [first, second] = readFileSync(journal, 'utf8').trim().split('\n');
+    assert.ok(second?.startsWith('['), 'a commit of two records is one line');
+    writeFileSync(journal, `${first}\n${second.slice(0, second.indexOf('},{') + 1)},`);
+    store = await open(dir);
+    assert.deepEqual(
+      (await store.collection<{ v: number }>('T').list()).map((r) => [r.id, r.value.v]),
+      [['a', 1]],
+    );
     await store.close();
   });
 });
