@@ -20,6 +20,7 @@ import type { PendingRequest } from '../models.ts';
 import { pushToDevice, pushTopic } from '../notify/web_push.ts';
 import type { WsHub } from '../notify/ws_hub.ts';
 import { QueueWorker, type WorkOutcome } from '../../shared/store/queue_worker.ts';
+import type { WriteOptions } from '../../shared/store/store.ts';
 import { attemptCallback } from './callback.ts';
 import { devicesForRequest } from './queries.ts';
 import type { DecisionEvidence } from '../decisions/check.ts';
@@ -152,11 +153,10 @@ export class RequestLifecycle {
     // First answer wins: the settlement marker is consumed in one atomic step, on whatever node.
     // Its durability rides on the decision's durable write just below (one group commit, not two
     // in series): nothing is acknowledged before that write is on disk.
-    const marker = await ctx.models.settlements.consume(r.id, { durable: false });
+    const marker = await this.takeSettlement(r.id, { durable: false });
     if (marker.outcome === 'missing') throw new RequestExpired();
-    if (marker.outcome === 'already_consumed') {
-      const now = await ctx.models.requests.find(r.id);
-      throw now?.status === 'expired' || nowSeconds() >= r.expires_at ? new RequestExpired() : new AlreadySettled();
+    if (marker.outcome === 'settled') {
+      throw marker.request?.status === 'expired' || nowSeconds() >= r.expires_at ? new RequestExpired() : new AlreadySettled();
     }
     const { status, shown } = callbackStatusOf(d);
     const suspicious = d.decision === 'deny' && SUSPICIOUS.has(d.reason);
@@ -170,7 +170,9 @@ export class RequestLifecycle {
     };
     // The marker makes this call the one settler; the status guard keeps an answered request as it is all the same.
     // The decision and its queued callback go in one durable write (one group commit on lowdb);
-    // a callback attempt that comes before the decision is readable waits for it.
+    // a callback attempt that comes before the decision is readable waits for it. A settler that
+    // took over a marker (takeSettlement) may be racing a live one: it queues the callback only
+    // once its decision won, so the callback in flight of the other is never queued again.
     const [moved] = await Promise.all([
       ctx.models.requests.update(
         r.id,
@@ -187,9 +189,10 @@ export class RequestLifecycle {
               },
         { expiresIn: this.ttlOf(r) },
       ),
-      this.callbacks.schedule(r.id, Date.now()),
+      marker.takeover ? undefined : this.callbacks.schedule(r.id, Date.now()),
     ]);
     if (moved.outcome === 'unchanged') throw new AlreadySettled();
+    if (marker.takeover) await this.callbacks.schedule(r.id, Date.now());
     const settled = moved.outcome === 'updated' ? moved.record.value : r;
     ctx.log.info('request.decided', {
       request_id: r.id,
@@ -211,8 +214,7 @@ export class RequestLifecycle {
   /** Marks a request expired (if nothing settled it first) and withdraws it from the devices. */
   async expire(id: string): Promise<void> {
     const { ctx } = this;
-    const marker = await ctx.models.settlements.consume(id);
-    if (marker.outcome !== 'consumed') return;
+    if ((await this.takeSettlement(id)).outcome !== 'taken') return;
     const moved = await ctx.models.requests.update(id, (current) => (current?.status === 'pending' ? { ...current, status: 'expired' } : undefined));
     if (moved.outcome !== 'updated') return;
     const expired = moved.record.value;
@@ -232,10 +234,10 @@ export class RequestLifecycle {
    */
   async withdraw(r: PendingRequest): Promise<PendingRequest> {
     const { ctx } = this;
-    const marker = await ctx.models.settlements.consume(r.id);
+    const marker = await this.takeSettlement(r.id);
     const moved = await ctx.models.requests.update(r.id, (current) => {
       if (!current) return undefined;
-      if (current.status === 'pending') return marker.outcome === 'consumed' ? { ...current, status: 'withdrawn' } : undefined;
+      if (current.status === 'pending') return marker.outcome === 'taken' ? { ...current, status: 'withdrawn' } : undefined;
       if (!current.decision || current.status === 'withdrawn' || current.callback?.state === 'delivered') return undefined;
       const attempts = current.callback?.attempts ?? 0;
       return { ...current, status: 'withdrawn', callback: { state: 'failed', attempts, last_error: 'withdrawn by the client before delivery' } };
@@ -247,6 +249,25 @@ export class RequestLifecycle {
     ctx.events.emit('request.withdrawn', { id: r.id });
     await this.notifySettled(withdrawn);
     return withdrawn;
+  }
+
+  /**
+   * Takes the settlement marker of request `id` (consumed once): `taken` when this caller may
+   * settle the request. A marker found consumed while the request is still pending was taken by
+   * a settler that stopped before moving the request (its node was killed; on Redis each write
+   * lands at once), which would leave the request pending and undecidable for good: this caller
+   * may go on too, and the status compare-and-set that follows (out of pending, once) picks the
+   * one winner (`takeover`). `settled` comes with the request as it stands.
+   */
+  private async takeSettlement(
+    id: string,
+    options?: Pick<WriteOptions, 'durable'>,
+  ): Promise<{ outcome: 'taken'; takeover: boolean } | { outcome: 'missing' } | { outcome: 'settled'; request: PendingRequest | undefined }> {
+    const marker = await this.ctx.models.settlements.consume(id, options);
+    if (marker.outcome === 'consumed') return { outcome: 'taken', takeover: false };
+    if (marker.outcome === 'missing') return { outcome: 'missing' };
+    const request = await this.ctx.models.requests.find(id);
+    return request?.status === 'pending' ? { outcome: 'taken', takeover: true } : { outcome: 'settled', request };
   }
 
   /** Tells the request's devices, on whichever node their sockets are, that it is settled (decided, expired or withdrawn). */

@@ -115,6 +115,17 @@ test('first answer wins across two devices; the other is told it is settled', as
   tabletWs.close();
 });
 
+test('a request whose settlement a killed node began (marker taken, still pending) is decided by the next decision, with one callback', async () => {
+  const { id, token } = await newRequest();
+  // What a node killed between taking the marker and recording its decision leaves on Redis.
+  assert.equal((await server.ctx.models.settlements.consume(id)).outcome, 'consumed');
+  const delivered = nextEvent<{ id: string }>(server, 'request.delivered', (e) => e.id === id);
+  assert.equal((await phone.decide(id, 'approve')).status, 200, 'the request is not stuck');
+  await delivered;
+  assert.equal(callbacksWith(token).length, 1);
+  assert.equal((await tablet.decide(id, 'deny', 'not_me')).status, 409, 'and it is decided once');
+});
+
 test('an expired request is withdrawn from the devices and refuses decisions with 410', async () => {
   const ws = await phone.connect();
   const { id, token } = await newRequest({ exp: nowSeconds() + 2 });
