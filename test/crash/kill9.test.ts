@@ -76,9 +76,10 @@ async function scenario(storeEnv: NodeJS.ProcessEnv, tearJournals: boolean, tear
     at = performance.now();
   };
   await Promise.all([sys.provider.start(), sys.entity.start()]);
+  phase('nodes up');
   const work = teardown.add(new Workload(sys.issuer, sys.serverUrl, seededRandom(SEED + 1)), (w) => w.stop());
   await work.start();
-  phase('start');
+  phase('first device');
   const kills = await chaos(sys, tearJournals, seededRandom(SEED));
   phase('chaos');
   // Generous: a callback that failed while the provider was down is retried at most 10 s later (callbackRetryMaxMs).

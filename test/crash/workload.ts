@@ -19,7 +19,7 @@ import { basicAuth } from '../helpers/sign-in.ts';
 import { CRASH_CLIENT } from './nodes.ts';
 
 /** CIBA requests pending at once while the chaos runs. */
-const OUTSTANDING = 8;
+const OUTSTANDING = 12;
 /** Longest wait for one HTTP answer (a killed process resets its connections at once). */
 const HTTP_TIMEOUT_MS = 10_000;
 
@@ -30,10 +30,16 @@ interface CibaRequest {
   interval: number;
   nextPollAt: number;
   polling: boolean;
+  /** A device is sending its decision now (two decider loops run). */
+  deciding: boolean;
   /** A device saw it at the entity. */
   seen: boolean;
+  /** Its id at the entity, once seen. */
+  entityId?: string;
   /** none: no decision sent; acked: the entity answered 200; unsure: a decision's answer was lost. */
   decision: 'none' | 'acked' | 'unsure';
+  /** When the entity acknowledged the decision (ms). */
+  ackedAt: number;
   /** Final answer of the token endpoint, once there is one. */
   outcome?: 'tokens' | 'access_denied' | 'expired_token' | 'lost';
   /** Token responses received for it (more than one is double issuance). */
@@ -119,22 +125,25 @@ export class Workload {
         await sleep(pauseMs());
       }
     };
+    // Two of each client but the poller (which polls every due request at once) and the enroller.
     this.loops = [
-      loop(
-        () => this.startRequest(),
-        () => 50 + this.random() * 150,
-      ),
-      loop(
-        () => this.decide(),
-        () => 150 + this.random() * 150,
-      ),
+      ...[1, 2].flatMap(() => [
+        loop(
+          () => this.startRequest(),
+          () => 50 + this.random() * 150,
+        ),
+        loop(
+          () => this.decide(),
+          () => 150 + this.random() * 150,
+        ),
+        loop(
+          () => this.rotate(),
+          () => 100 + this.random() * 200,
+        ),
+      ]),
       loop(
         () => this.poll(),
         () => 100,
-      ),
-      loop(
-        () => this.rotate(),
-        () => 100 + this.random() * 200,
       ),
       loop(
         () => this.enrollOne(),
@@ -179,6 +188,8 @@ export class Workload {
       interval,
       nextPollAt: Date.now() + interval * 1000 + 100,
       polling: false,
+      deciding: false,
+      ackedAt: Number.POSITIVE_INFINITY,
       seen: false,
       decision: 'none',
       tokens: 0,
@@ -189,26 +200,34 @@ export class Workload {
   /** One of alice's devices lists what is pending at the entity and decides each request it knows. */
   private async decide(): Promise<void> {
     const device = this.devices[Math.floor(this.random() * this.devices.length)]!;
+    const listedAt = Date.now();
     const res = await device.api('GET', ENTITY_API.requests);
     if (res.status !== 200) return;
     for (const shown of (await res.json()) as DeviceRequest[]) {
       const r = this.requests.get(shown.binding_message ?? '');
       if (!r) continue; // a request whose bc-authorize answer was lost: left to expire
       r.seen = true;
+      r.entityId = shown.id;
+      if (r.deciding) continue;
       if (r.decision === 'acked') {
-        this.violation(`${r.tag}: still pending at the entity after its decision was acknowledged`);
+        // (A list asked for before the acknowledgement, by the other decider, may still show it.)
+        if (listedAt > r.ackedAt) this.violation(`${r.tag}: still pending at the entity after its decision was acknowledged`);
         continue;
       }
       let status: number;
+      r.deciding = true;
       try {
         status = (await device.decide(shown.id, r.choice)).status;
       } catch {
         r.decision = 'unsure';
         this.stats.lostAnswers++;
         continue;
+      } finally {
+        r.deciding = false;
       }
       if (status === 200) {
         r.decision = 'acked';
+        r.ackedAt = Date.now();
         this.stats.decisions++;
       } else if (status >= 500) r.decision = 'unsure';
       else if (r.decision === 'none') this.violation(`${r.tag}: the first decision was refused with ${status}`);
@@ -338,9 +357,24 @@ export class Workload {
     else if (r.outcome === 'access_denied' && error !== 'access_denied') this.violation(`${say}: a denial is not remembered`);
     else if (!r.outcome) {
       if (r.decision === 'acked') this.violation(`${say}: an acknowledged decision never reached the provider`);
-      else if (!r.seen) this.violation(`${say}: an acknowledged request never reached the devices`);
+      else if (!r.seen || !r.entityId) this.violation(`${say}: an acknowledged request never reached the devices`);
       else if (!['authorization_pending', 'slow_down', 'access_denied', 'expired_token'].includes(error)) this.violation(`${say}: unknown`);
+      else await this.checkUnsettled(r, say);
     }
+  }
+
+  /**
+   * A request the provider has not seen settled, whose decision's answer was lost: at the entity
+   * it is either still pending, and then still decidable, or decided, and then the decision must
+   * have reached the provider during the settling (never half: recorded but stuck).
+   */
+  private async checkUnsettled(r: CibaRequest, say: string): Promise<void> {
+    const device = this.devices[0]!;
+    const res = await device.api('GET', ENTITY_API.request(r.entityId!));
+    const status = res.status === 200 ? ((await res.json()) as DeviceRequest).status : `HTTP ${res.status}`;
+    if (status !== 'pending') return this.violation(`${say}: ${status} at the entity, but the decision never reached the provider`);
+    const again = await device.decide(r.entityId!, r.choice);
+    if (again.status !== 200) this.violation(`${say}: pending at the entity, but a decision is refused with ${again.status}: stuck`);
   }
 
   private async checkFamily(f: RefreshFamily): Promise<void> {
