@@ -102,6 +102,8 @@ export class Workload {
   private running = true;
   private loops: Array<Promise<void>> = [];
   private n = 0;
+  /** bc-authorize requests sent and not answered yet. */
+  private startsInFlight = 0;
   private readonly client = basicAuth(CRASH_CLIENT.id, CRASH_CLIENT.secret);
 
   constructor(
@@ -156,7 +158,8 @@ export class Workload {
   async settle(ms: number): Promise<void> {
     this.starting = false;
     const deadline = Date.now() + ms;
-    while (Date.now() < deadline && [...this.requests.values()].some((r) => !r.outcome)) await sleep(200);
+    // A bc-authorize still in flight may yet be acknowledged: it is waited for like the others.
+    while (Date.now() < deadline && (this.startsInFlight > 0 || [...this.requests.values()].some((r) => !r.outcome))) await sleep(200);
   }
 
   /** Stops every loop. */
@@ -177,7 +180,13 @@ export class Workload {
     // Every third request is denied: both outcomes occur in every run, whatever the seed.
     const choice = this.n % 3 === 0 ? 'deny' : 'approve';
     this.stats.bcAuthorize++;
-    const res = await postForm(`${this.issuer}/bc-authorize`, { scope: 'openid offline_access', login_hint: 'alice', binding_message: tag }, this.client);
+    this.startsInFlight++;
+    let res: Answer;
+    try {
+      res = await postForm(`${this.issuer}/bc-authorize`, { scope: 'openid offline_access', login_hint: 'alice', binding_message: tag }, this.client);
+    } finally {
+      this.startsInFlight--;
+    }
     if (res.status !== 200) return;
     this.stats.acked++;
     const interval = Number(res.json.interval ?? 1);
