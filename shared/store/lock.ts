@@ -7,7 +7,7 @@
  * pid reused by another process (different start time) are all dead owners, and their lock is
  * taken over. A restart right after `kill -9` is never refused because of a dead process.
  */
-import { openSync, writeSync, closeSync, readFileSync, unlinkSync, mkdirSync, existsSync } from 'node:fs';
+import { openSync, writeSync, closeSync, readFileSync, unlinkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Thrown when another live process holds the data directory. */
@@ -20,9 +20,8 @@ export class DataDirLockedError extends Error {
   }
 }
 
-/** What /proc says about a pid (state letter, start time); undefined when the pid has no entry; 'no-proc' where there is no /proc. */
-function procStat(pid: number): { state: string; start: string } | undefined | 'no-proc' {
-  if (!existsSync('/proc/self/stat')) return 'no-proc';
+/** What /proc says about a pid (state letter, start time); undefined where it says nothing (no /proc, no entry, not readable). */
+function procStat(pid: number): { state: string; start: string } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -36,8 +35,7 @@ function procStat(pid: number): { state: string; start: string } | undefined | '
 
 /** This process's start time as the lock file records it ('' where /proc is absent). */
 function ownStart(): string {
-  const s = procStat(process.pid);
-  return typeof s === 'object' ? s.start : '';
+  return procStat(process.pid)?.start ?? '';
 }
 
 /** The owner a lock file names: pid and (newer files) start time. */
@@ -55,12 +53,8 @@ function parseOwner(text: string): Owner | undefined {
 /** Whether the process that wrote the lock still runs (and is not a zombie or a stranger with its reused pid). */
 function ownerAlive(owner: Owner): boolean {
   const stat = procStat(owner.pid);
-  if (stat === undefined) return false;
-  if (stat !== 'no-proc') {
-    if (stat.state === 'Z' || stat.state === 'X' || stat.state === 'x') return false;
-    if (owner.start !== undefined && owner.start !== stat.start) return false;
-    return true;
-  }
+  if (stat) return stat.state !== 'Z' && stat.state !== 'X' && stat.state !== 'x' && (owner.start === undefined || owner.start === stat.start);
+  // Nothing from /proc (not Linux, or hidden): signal 0 says whether the pid exists (EPERM: it does, another user's).
   try {
     process.kill(owner.pid, 0);
     return true;
