@@ -88,7 +88,7 @@ async function scenario(storeEnv: NodeJS.ProcessEnv, tearJournals: boolean, tear
   phase('settle');
   const violations = await work.check();
   phase('check');
-  const summary = `seed ${SEED}; ${phases.join(', ')}; kills: ${kills.join(', ')}; ${JSON.stringify(work.stats)}; first errors: ${JSON.stringify(work.errors)}`;
+  const summary = `${storeEnv.NOD_STORE ? 'redis' : 'lowdb'}, seed ${SEED}; ${phases.join(', ')}; kills: ${kills.join(', ')}; ${JSON.stringify(work.stats)}; first errors: ${JSON.stringify(work.errors)}`;
   console.log(summary);
   if (violations.length) {
     // What the parts said about it: their warnings and errors, every run.
