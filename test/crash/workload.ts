@@ -149,7 +149,7 @@ export class Workload {
       ),
       loop(
         () => this.enrollOne(),
-        () => 2500 + this.random() * 2500,
+        () => 1000 + this.random() * 1000,
       ),
     ];
   }
@@ -177,8 +177,6 @@ export class Workload {
   private async startRequest(): Promise<void> {
     if (!this.starting || [...this.requests.values()].filter((r) => !r.outcome).length >= OUTSTANDING) return;
     const tag = `crash ${++this.n}`;
-    // Every third request is denied: both outcomes occur in every run, whatever the seed.
-    const choice = this.n % 3 === 0 ? 'deny' : 'approve';
     this.stats.bcAuthorize++;
     this.startsInFlight++;
     let res: Answer;
@@ -189,6 +187,8 @@ export class Workload {
     }
     if (res.status !== 200) return;
     this.stats.acked++;
+    // Every third acknowledged request is denied: both outcomes occur in every run, whatever the seed and the load.
+    const choice = this.stats.acked % 3 === 0 ? 'deny' : 'approve';
     const interval = Number(res.json.interval ?? 1);
     this.requests.set(tag, {
       tag,
