@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerMessage } from '../../shared/entity-api.ts';
 import { after, before, describe, test } from '../helpers/node-test.ts';
-import { startNode } from '../helpers/nodes.ts';
+import { CHILD_WORK_LEASE_MS, startNode } from '../helpers/nodes.ts';
 import { redisMissing, startRedis, type TestRedis } from '../helpers/redis-server.ts';
 import { Teardown } from '../helpers/teardown.ts';
 import {
@@ -157,7 +157,7 @@ describe('entity nodes on one Redis', { skip: redisMissing ?? false }, () => {
     const expired = Promise.race(survivors.map((s) => nextEvent<{ id: string }>(s, 'request.expired', (e) => e.id === pending.id, 40_000)));
     const started = Date.now();
     await Promise.all([delivered, expired]);
-    console.log(`# callback taken over ${((Date.now() - started) / 1000).toFixed(1)} s after the kill (lease ${10} s)`);
+    console.log(`# callback taken over ${((Date.now() - started) / 1000).toFixed(1)} s after the kill (lease ${CHILD_WORK_LEASE_MS / 1000} s)`);
     const calls = keycloak.callbacks.filter((c) => c.authorization === `Bearer ${token}`);
     assert.ok(calls.length >= 1 && calls.every((c) => (c.body as { status: string }).status === 'CANCELLED'));
     assert.equal((await a.ctx.models.requests.find(id))?.callback?.state, 'delivered');
