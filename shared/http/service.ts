@@ -197,13 +197,15 @@ function serveAsPlainRequest(server: Server, req: IncomingMessage, socket: Socke
 /** Sockets answered by answerRaw: Node's parser reports every later chunk it refuses again, and one answer is enough. */
 const answered = new WeakSet<Socket>();
 
-/** Writes a whole response on a socket no ServerResponse owns, and closes it (lingering). */
+/** Writes a whole response on a socket no ServerResponse owns, and closes it (lingering, unless `lingerMs` is 0). */
 function answerRaw(socket: Socket, e: OAuthError, lingerMs: number): void {
   if (answered.has(socket)) return;
   answered.add(socket);
   if (!socket.writable) return void socket.destroy();
   socket.write(rawResponse(e));
-  lingeringClose(socket, lingerMs);
+  if (lingerMs > 0) return lingeringClose(socket, lingerMs);
+  socket.end();
+  socket.once('finish', () => socket.destroy());
 }
 
 /**
@@ -247,7 +249,9 @@ function onClientError(err: NodeJS.ErrnoException, socket: Socket, log: Logger, 
   if (started) return void socket.destroy();
   const status = CLIENT_ERROR_STATUS[code] ?? 400;
   const why = status === 408 ? 'the request took too long to arrive' : status === 431 ? 'the request headers are too large' : 'the request could not be parsed';
-  answerRaw(socket, new InvalidRequest(why).withStatus(status), lingerMs);
+  // A client too slow to send its request has no burst of bytes left to reset the answer: closed at
+  // once, like Node does, so the request it held in flight is over now, not when the client closes.
+  answerRaw(socket, new InvalidRequest(why).withStatus(status), status === 408 ? 0 : lingerMs);
 }
 
 /** One turn of the event loop, poll phase included (so connections waiting in the backlog are accepted). */
