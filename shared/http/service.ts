@@ -203,9 +203,11 @@ function answerRaw(socket: Socket, e: OAuthError, lingerMs: number): void {
   answered.add(socket);
   if (!socket.writable) return void socket.destroy();
   socket.write(rawResponse(e));
-  if (lingerMs > 0) return lingeringClose(socket, lingerMs);
-  socket.end();
-  socket.once('finish', () => socket.destroy());
+  if (lingerMs > 0) lingeringClose(socket, lingerMs);
+  else {
+    socket.end();
+    socket.once('finish', () => socket.destroy());
+  }
 }
 
 /**
