@@ -7,6 +7,7 @@ import express from 'express';
 import type { Server } from 'node:http';
 import type { AdmissionGate } from '../shared/http/admission.ts';
 import { startService, type ServiceLimits } from '../shared/http/service.ts';
+import { errorCode } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { loadProviderConfig, type ProviderConfig } from './config.ts';
 import { PATHS, type ProviderContext } from './context.ts';
@@ -37,6 +38,9 @@ import { seedDemo, wasSeededForDemo } from './demo.ts';
 import { logEvents } from './log_events.ts';
 import { cors } from './middleware/cors.ts';
 import { parseForm } from './middleware/parse_form.ts';
+
+/** 404 for a path no route serves (its description, like every error's, is capped where errors are made). */
+class NoEndpoint extends errorCode('not_found', 404, 'no endpoint here') {}
 
 export interface RunningProvider {
   readonly ctx: ProviderContext;
@@ -104,13 +108,7 @@ export function buildApp(ctx: ProviderContext): express.Express {
   app.use(pages);
 
   // /healthz and /readyz are answered by the admission gate (shared/http/admission.ts), in every state.
-  app.use((_req, _res, next) => next({ status: 404 }));
-  app.use((err: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if ((err as { status?: number })?.status === 404 && !(err instanceof Error)) {
-      return void res.status(404).json({ error: 'not_found', error_description: `no endpoint at ${req.method} ${req.path}` });
-    }
-    next(err);
-  });
+  app.use((req, _res, next) => next(new NoEndpoint(`no endpoint at ${req.method} ${req.path}`)));
   app.use(renderJsonError(ctx.log));
   return app;
 }

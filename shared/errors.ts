@@ -10,6 +10,21 @@ export interface ErrorResponse {
   readonly error_description?: string;
 }
 
+/**
+ * The most characters of a description a response carries: descriptions may quote the request
+ * (its path, a parameter), and an 8 KB path must not come back as 8 KB. Longer ones are cut here,
+ * where every error is made, with an ellipsis.
+ */
+export const MAX_DESCRIPTION_CHARS = 200;
+
+/** `text` cut to MAX_DESCRIPTION_CHARS (code points, so no surrogate is split), with an ellipsis when cut. */
+export function capDescription(text: string): string {
+  if (text.length <= MAX_DESCRIPTION_CHARS) return text;
+  return `${Array.from(text)
+    .slice(0, MAX_DESCRIPTION_CHARS - 1)
+    .join('')}…`;
+}
+
 /** V8's knob (Node and Chromium); not in the ECMAScript lib, so typed here for the neutral shared/ project. */
 const V8Error = Error as ErrorConstructor & { stackTraceLimit: number };
 
@@ -26,12 +41,13 @@ export class OAuthError extends Error {
     // authorization_pending, and never shown to anyone).
     const limit = V8Error.stackTraceLimit;
     V8Error.stackTraceLimit = 0;
-    super(`${error}: ${description}`);
+    const shown = capDescription(description);
+    super(`${error}: ${shown}`);
     V8Error.stackTraceLimit = limit;
     this.name = 'OAuthError';
     this.error = error;
     this.status = status;
-    this.description = description;
+    this.description = shown;
     this.detail = detail;
   }
 
@@ -104,12 +120,27 @@ export function isOAuthError(e: unknown): e is OAuthError {
 }
 
 /**
+ * Codes of errors a request stream raises when the client sends something Node's HTTP parser
+ * refuses mid-body (`HPE_INVALID_CHUNK_SIZE`, `HPE_CHUNK_SIZE_OVERFLOW`, ...) or goes away
+ * (`ECONNRESET`, `ECONNABORTED`, a premature close): the client's fault, never a bug.
+ */
+export function isClientStreamError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && (code.startsWith('HPE_') || code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'ERR_STREAM_PREMATURE_CLOSE');
+}
+
+/**
  * The protocol error for a failure of the body parser (express.json / express.urlencoded, i.e.
- * body-parser's `type`), or undefined when `err` is not one: the client's fault, never a 500.
+ * body-parser's `type`), of the request stream (isClientStreamError), or of a library answering
+ * for the client's request with an http-errors 4xx (`expose`: e.g. 416 from express.static for a
+ * Range that cannot be satisfied, with its Content-Range header); undefined when `err` is none of
+ * these: the client's fault, never a 500.
  * @see https://github.com/expressjs/body-parser#errors
+ * @see https://github.com/jshttp/http-errors
  */
 export function bodyParserError(err: unknown): OAuthError | undefined {
-  const e = err as { type?: unknown; status?: unknown } | null | undefined;
+  const e = err as { type?: unknown; status?: unknown; expose?: unknown; message?: unknown; headers?: unknown } | null | undefined;
+  if (isClientStreamError(err)) return new InvalidRequest('the request could not be read', String((err as { code: string }).code));
   switch (e?.type) {
     case 'entity.too.large':
       return new InvalidRequest('the request body is too large').withStatus(413);
@@ -123,8 +154,17 @@ export function bodyParserError(err: unknown): OAuthError | undefined {
     case 'request.size.invalid':
       return new InvalidRequest('the request body could not be parsed');
     default:
-      return e?.status === 400 ? new InvalidRequest('the request body could not be parsed') : undefined;
+      if (e?.status === 400) return new InvalidRequest('the request body could not be parsed');
+      if (typeof e?.status === 'number' && e.status > 400 && e.status < 500 && e.expose === true) return exposedClientError(e.status, e.message, e.headers);
+      return undefined;
   }
+}
+
+/** An http-errors 4xx with `expose` (its message is meant for the client) as invalid_request with that status and its headers. */
+function exposedClientError(status: number, message: unknown, headers: unknown): OAuthError {
+  const e = new InvalidRequest(typeof message === 'string' && message ? message : 'the request cannot be served').withStatus(status);
+  if (headers && typeof headers === 'object') for (const [k, v] of Object.entries(headers)) if (typeof v === 'string') e.headers[k] = v;
+  return e;
 }
 
 /**
@@ -142,20 +182,28 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** Where toOAuthError reports bugs (a Logger fits). */
+/** Where toOAuthError reports bugs, and (at info) requests the client broke (a Logger fits). */
 export interface BugLog {
   error(event: string, fields: Record<string, unknown>): void;
+  info(event: string, fields: Record<string, unknown>): void;
 }
 
+/** The log event of a request the client broke (bad framing, refused by the HTTP parser, abandoned): info, never internal.error. */
+export const CLIENT_ERROR_EVENT = 'http.client_error';
+
 /**
- * Any thrown value as a protocol error: typed errors as they are, body-parser failures as the
- * client's 400/413, anything else (a bug) logged as `internal.error` and answered as a bare
+ * Any thrown value as a protocol error: typed errors as they are, body-parser, request-stream and
+ * http-errors 4xx failures as the client's (bodyParserError), anything else (a bug) logged as `internal.error` and answered as a bare
  * server_error, without details.
  */
 export function toOAuthError(err: unknown, log: BugLog, where: string): OAuthError {
   if (isOAuthError(err)) return err;
   if (err instanceof StoreUnavailableError) {
     return new TemporarilyUnavailable('the service is temporarily unavailable; try again shortly', err.message).retryAfter(err.retryAfter);
+  }
+  if (isClientStreamError(err)) {
+    // Node's parser refused the body, or the client went away: logged as the client's, once (CLIENT_ERROR_EVENT).
+    log.info(CLIENT_ERROR_EVENT, { where, errorCode: (err as { code: string }).code, message: (err as { message?: string }).message });
   }
   const parsed = bodyParserError(err);
   if (parsed) return parsed;

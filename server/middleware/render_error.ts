@@ -7,11 +7,18 @@ import type { ErrorRequestHandler } from 'express';
 import { toOAuthError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 
+/**
+ * Headers a file response may have set before it failed (express.static sets them, then finds the
+ * Range cannot be satisfied): they describe the file, not the error that is sent instead.
+ */
+const FILE_HEADERS = ['Content-Type', 'ETag', 'Last-Modified', 'Accept-Ranges', 'Service-Worker-Allowed', 'Content-Disposition'];
+
 export function renderError(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const e = toOAuthError(err, log, req.path);
     if (e.status < 500) log.debug('request.refused', { path: req.path, status: e.status, error: e.error, detail: e.detail ?? e.description });
     if (res.headersSent) return;
+    for (const name of FILE_HEADERS) res.removeHeader(name);
     res
       .status(e.status)
       .set({ 'Cache-Control': 'no-store', ...e.headers })

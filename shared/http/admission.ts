@@ -16,6 +16,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Duplex } from 'node:stream';
 import { TemporarilyUnavailable } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { rawResponse } from './raw_response.ts';
 
 export type GateState = 'starting' | 'ready' | 'stopping';
 
@@ -208,19 +209,4 @@ export function sendJson(res: ServerResponse, status: number, body: object, head
   for (const name in headers) res.setHeader(name, headers[name]!);
   res.setHeader('Content-Length', Buffer.byteLength(text));
   res.end(text);
-}
-
-/** A whole HTTP/1.1 503 response, for a socket taken over by an upgrade. */
-function rawResponse(e: TemporarilyUnavailable): string {
-  const text = JSON.stringify(e.toJSON());
-  const headers = {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Cache-Control': 'no-store',
-    ...e.headers,
-    Connection: 'close',
-    'Content-Length': String(Buffer.byteLength(text)),
-  };
-  return `HTTP/1.1 ${e.status} Service Unavailable\r\n${Object.entries(headers)
-    .map(([k, v]) => `${k}: ${v}`)
-    .join('\r\n')}\r\n\r\n${text}`;
 }

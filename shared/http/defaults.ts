@@ -18,4 +18,6 @@ export const httpDefaults = {
   keepAliveTimeoutMs: 5_000,
   /** On stop, a connection that has sent no request yet gets this long (ms) to send one (answered 503) before it is closed: a request on its way is not cut, an idle browser preconnection does not hold the stop. */
   quietConnectionGraceMs: 1_000,
+  /** A connection that closes after a response keeps reading (and dropping) what the client still sends for up to this many ms, so that closing with unread bytes does not reset it and destroy the response before the client reads it (RFC 9112 section 9.6). */
+  lingeringCloseMs: 2_000,
 } as const;

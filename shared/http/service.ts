@@ -9,13 +9,28 @@
  *
  * A failure anywhere in start undoes what was done (the port is released, the store closed) and
  * rethrows, so a caller never holds half a service.
+ *
+ * Every accepted connection gets an answer, whatever arrives on it:
+ *   - an upgrade the app takes (a WebSocket, when `upgrades`) goes to the app through the gate;
+ *     any other request that asks for an upgrade (`Upgrade: h2c`, `websocket` on a service
+ *     without them, garbage) is served as the plain HTTP/1.1 request it also is, which RFC 9110
+ *     allows: Node hands it over as an upgrade, and it is given back to the HTTP server without
+ *     its Upgrade header (else Node would read it as a request whose body it never parses, and a
+ *     malformed body would never be answered)
+ *   - CONNECT: 405
+ *   - a request Node's parser refuses (bad framing, a chunk size like 1ffffffffffffffff, headers
+ *     too large, too slow): 400 / 431 / 408 while the socket is writable, logged at info as the
+ *     client's (`http.client_error` with Node's code as `errorCode`), never as internal.error
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-7.8 (Upgrade)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
+import { CLIENT_ERROR_EVENT, InvalidRequest, type OAuthError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { openStore, type StoreConfig } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { AdmissionGate, type GatedApp, type GateLimits } from './admission.ts';
+import { rawResponse } from './raw_response.ts';
 
 /** Connection and request limits of one service (each component's defaults.ts documents its values). */
 export interface ServiceLimits extends GateLimits {
@@ -37,6 +52,14 @@ export interface ServiceLimits extends GateLimits {
    * an idle browser preconnection does not hold the stop for long.
    */
   readonly quietConnectionGraceMs: number;
+  /**
+   * A connection closed after a response (Connection: close, a refused request) keeps reading,
+   * and dropping, what the client still sends (the rest of a body nobody read) for up to this
+   * long, ms: closing a socket with unread bytes sends a reset, which can destroy the response
+   * before the client has read it.
+   * @see https://www.rfc-editor.org/rfc/rfc9112#section-9.6
+   */
+  readonly lingeringCloseMs: number;
 }
 
 /** The app a service runs, built once the port is known and the store is open. */
@@ -53,7 +76,7 @@ export interface StartServiceOptions<A extends ServiceApp> {
   /** The component's defaults.ts (with any overrides): the limits, and how often the store sweeps. */
   readonly limits: ServiceLimits & { readonly sweepIntervalMs: number };
   readonly log: Logger;
-  /** Whether the service takes upgrade requests (WebSocket); without it Node answers them as requests. */
+  /** Whether the app takes WebSocket upgrades; other upgrade requests are served as plain requests. */
   readonly upgrades?: boolean;
   /** Builds the app; `port` is the real one (a free one when 0 was asked). */
   build(opened: { readonly port: number; readonly store: Store }): Promise<A>;
@@ -79,9 +102,19 @@ export async function startService<A extends ServiceApp>(options: StartServiceOp
     connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
   });
-  const connections = new Connections(server, options.upgrades === true);
+  const connections = new Connections(server, limits.lingeringCloseMs);
   server.on('request', gate.onRequest);
-  if (options.upgrades) server.on('upgrade', gate.onUpgrade);
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (options.upgrades && takesWebSocket(req)) {
+      connections.release(socket);
+      gate.onUpgrade(req, socket, head);
+    } else serveAsPlainRequest(server, req, socket, head);
+  });
+  server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    log.info(CLIENT_ERROR_EVENT, { errorCode: 'CONNECT', path: (req.url ?? '').slice(0, 200) });
+    answerRaw(socket, new InvalidRequest('CONNECT is not supported').withStatus(405), limits.lingeringCloseMs);
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(err, socket, log, limits.lingeringCloseMs));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port: options.config.port, host: options.config.host, backlog: limits.listenBacklog }, () => {
@@ -126,6 +159,103 @@ export async function startService<A extends ServiceApp>(options: StartServiceOp
   };
 }
 
+/**
+ * Whether a request is a WebSocket handshake the app may take: `Upgrade: websocket` (among
+ * others maybe) and no body. One with a body is no handshake (RFC 6455 section 4.1), and its body
+ * must be read before an answer can be trusted to arrive: it is served as a plain request.
+ */
+function takesWebSocket(req: IncomingMessage): boolean {
+  const body = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+  return !body && /(^|,)\s*websocket\s*(,|$)/i.test(req.headers.upgrade ?? '');
+}
+
+/**
+ * Gives an upgrade request the service does not take back to the HTTP server as a plain request:
+ * its head again without Upgrade (and without `upgrade` in Connection), then what followed it,
+ * on the same socket, as a new connection of the server.
+ */
+function serveAsPlainRequest(server: Server, req: IncomingMessage, socket: Socket, rest: Buffer): void {
+  const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (lower === 'upgrade') continue;
+    if (lower === 'connection') {
+      const kept = raw[i + 1]!.split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '' && t.toLowerCase() !== 'upgrade');
+      if (kept.length > 0) lines.push(`${name}: ${kept.join(', ')}`);
+      continue;
+    }
+    lines.push(`${name}: ${raw[i + 1]}`);
+  }
+  socket.unshift(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), rest]));
+  server.emit('connection', socket);
+}
+
+/** Sockets answered by answerRaw: Node's parser reports every later chunk it refuses again, and one answer is enough. */
+const answered = new WeakSet<Socket>();
+
+/** Writes a whole response on a socket no ServerResponse owns, and closes it (lingering, unless `lingerMs` is 0). */
+function answerRaw(socket: Socket, e: OAuthError, lingerMs: number): void {
+  if (answered.has(socket)) return;
+  answered.add(socket);
+  if (!socket.writable) return void socket.destroy();
+  socket.write(rawResponse(e));
+  if (lingerMs > 0) lingeringClose(socket, lingerMs);
+  else {
+    socket.end();
+    socket.once('finish', () => socket.destroy());
+  }
+}
+
+/**
+ * Closes `socket` without a reset: ends the sending side, then reads and drops what the client
+ * still sends until it closes its side (or `ms` have passed), then destroys the socket.
+ */
+function lingeringClose(socket: Socket, ms: number): void {
+  if (socket.destroyed) return;
+  const timer = setTimeout(() => socket.destroy(), ms);
+  const done = () => {
+    if (socket.writableFinished && socket.readableEnded) socket.destroy();
+  };
+  socket.once('close', () => clearTimeout(timer));
+  socket.once('finish', done);
+  socket.once('end', done);
+  // Bytes Node's HTTP parser no longer reads (an upgrade given over, a refused request) are dropped here.
+  socket.on('data', () => undefined);
+  socket.end();
+  socket.resume();
+  done();
+}
+
+/** Node's codes of requests its parser refuses, and the status each gets (400 otherwise). */
+const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+/**
+ * The server's `clientError` listener: the client's fault, logged at info with Node's code, and
+ * answered like Node would (400, 431, 408) while the socket is writable and no response has
+ * started on it; a reset connection is just closed.
+ */
+function onClientError(err: NodeJS.ErrnoException, socket: Socket, log: Logger, lingerMs: number): void {
+  const code = err.code ?? 'unknown';
+  if (answered.has(socket)) return;
+  if (code === 'ECONNRESET' || code === 'EPIPE') return void socket.destroy();
+  log.info(CLIENT_ERROR_EVENT, { errorCode: code, message: err.message });
+  const started = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  if (started) return void socket.destroy();
+  const status = CLIENT_ERROR_STATUS[code] ?? 400;
+  const why = status === 408 ? 'the request took too long to arrive' : status === 431 ? 'the request headers are too large' : 'the request could not be parsed';
+  // A client too slow to send its request has no burst of bytes left to reset the answer: closed at
+  // once, like Node does, so the request it held in flight is over now, not when the client closes.
+  answerRaw(socket, new InvalidRequest(why).withStatus(status), status === 408 ? 0 : lingerMs);
+}
+
 /** One turn of the event loop, poll phase included (so connections waiting in the backlog are accepted). */
 const loopTurn = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 
@@ -139,9 +269,13 @@ class Connections {
 
   constructor(
     private readonly server: Server,
-    upgrades: boolean,
+    lingerMs: number,
   ) {
     server.on('connection', (socket: Socket) => {
+      // A socket given back after an upgrade the app did not take is already known.
+      if (this.open.has(socket)) return;
+      // Node closes a connection after its last response with destroySoon(): linger instead.
+      socket.destroySoon = () => lingeringClose(socket, lingerMs);
       this.open.set(socket, { since: Date.now(), busy: 0, served: false });
       socket.once('close', () => this.open.delete(socket));
     });
@@ -154,9 +288,11 @@ class Connections {
         state.served = true;
       });
     });
-    // An upgraded socket belongs to the app (the WebSocket hub closes it). Without a listener Node
-    // treats upgrade requests as plain requests, so there is none unless the service takes them.
-    if (upgrades) server.on('upgrade', (req: IncomingMessage) => this.open.delete(req.socket));
+  }
+
+  /** An upgraded socket belongs to the app (the WebSocket hub closes it). */
+  release(socket: Socket): void {
+    this.open.delete(socket);
   }
 
   /**

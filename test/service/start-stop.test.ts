@@ -24,6 +24,7 @@ const LIMITS: ServiceLimits & { sweepIntervalMs: number } = {
   keepAliveTimeoutMs: 5_000,
   drainTimeoutMs: 10_000,
   quietConnectionGraceMs: 1_000,
+  lingeringCloseMs: 2_000,
   sweepIntervalMs: 60_000,
 };
 
