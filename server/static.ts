@@ -11,6 +11,7 @@ import express, { type Express } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pageSecurityHeaders } from '../shared/http/security_headers.ts';
+import { TemporarilyUnavailable } from '../shared/errors.ts';
 
 /** Mounts the app; `connect` are the provider URLs the app calls. Returns false when there is no build to serve. */
 export function serveDeviceApp(app: Express, dir: string, reserved: readonly string[], connect: readonly string[]): boolean {
@@ -30,7 +31,12 @@ export function serveDeviceApp(app: Express, dir: string, reserved: readonly str
   app.use((req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path.startsWith('/api/') || reserved.includes(req.path) || !req.accepts('html')) return next();
     res.set({ 'Cache-Control': 'no-cache', ...headers });
-    res.sendFile(index);
+    res.sendFile(index, (err?: NodeJS.ErrnoException) => {
+      if (!err || res.headersSent) return;
+      // The build was removed under a running entity (`npm run build` empties dist/ first): the app
+      // is coming back, so ask the browser to retry rather than answer 500.
+      next(err.code === 'ENOENT' ? new TemporarilyUnavailable('the device app is being rebuilt; try again in a moment').retryAfter(1) : err);
+    });
   });
   return true;
 }

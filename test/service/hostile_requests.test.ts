@@ -119,3 +119,29 @@ test('a 2 MB body sent to an endpoint that does not read it still gets its answe
     assert.ok(o.status >= 400 && o.status < 500, `${path}: ${o.status}`);
   }
 });
+
+test('a page asked for while the app build is being replaced gets 503 with Retry-After, never 500', async () => {
+  // A copy of a build whose index.html is then removed, as `npm run build` empties dist/ under a running entity.
+  const { mkdtempSync, rmSync, writeFileSync, mkdirSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'nod-app-build-'));
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Nod</title>');
+  const s = await startTestServer({ trustedIssuers: [provider!.issuer], appDir: dir });
+  try {
+    const before = await fetch(`${s.url}/requests/x`, { headers: { accept: 'text/html' } });
+    assert.equal(before.status, 200);
+    await before.arrayBuffer();
+    rmSync(join(dir, 'index.html'));
+    for (const path of ['/requests/x', '/sw.js']) {
+      const res = await fetch(`${s.url}${path}`, { headers: { accept: 'text/html' } });
+      assert.equal(res.status, 503, path);
+      assert.equal(res.headers.get('retry-after'), '1');
+      assert.equal(((await res.json()) as { error: string }).error, 'temporarily_unavailable');
+    }
+  } finally {
+    await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
