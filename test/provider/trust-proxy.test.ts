@@ -32,23 +32,18 @@ describe('NOD_TRUST_PROXY', () => {
     assert.throws(() => loadProviderConfig({}, { NOD_TRUST_PROXY: 'yes please' }), /NOD_TRUST_PROXY/);
   });
 
-  /** Wrong client secrets at the token endpoint, each claiming another address; the status of the last. */
-  async function guess(p: TestProvider, times: number): Promise<number> {
-    let status = 0;
-    for (let i = 0; i < times; i++) {
-      const res = await fetch(new URL(PATHS.token, p.issuer), {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          authorization: basicAuth('demo-service', 'wrong'),
-          'x-forwarded-for': `198.51.100.${i + 1}`,
-        },
-        body: 'grant_type=client_credentials',
-      });
-      status = res.status;
-      await res.arrayBuffer();
-    }
-    return status;
+  /** A client_credentials request of demo-service with `secret`, claiming to come from `address`. */
+  function tokenRequest(p: TestProvider, secret: string, address: string): Promise<Response> {
+    return fetch(new URL(PATHS.token, p.issuer), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth('demo-service', secret), 'x-forwarded-for': address },
+      body: 'grant_type=client_credentials',
+    });
+  }
+
+  /** `times` wrong client secrets at the token endpoint, each claiming another address. */
+  async function guess(p: TestProvider, times: number): Promise<void> {
+    for (let i = 0; i < times; i++) await (await tokenRequest(p, 'wrong', `198.51.100.${i + 1}`)).arrayBuffer();
   }
 
   it('off: X-Forwarded-For is ignored, so varying it does not escape the per-source limit; loopback: it is believed', async () => {
@@ -56,30 +51,14 @@ describe('NOD_TRUST_PROXY', () => {
     running.push(strict);
     const limit = defaults.clientAuthMaxFailuresPerSource;
     await guess(strict, limit);
-    const blocked = await fetch(new URL(PATHS.token, strict.issuer), {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: basicAuth('demo-service', 'demo-service-secret'),
-        'x-forwarded-for': '203.0.113.9',
-      },
-      body: 'grant_type=client_credentials',
-    });
+    const blocked = await tokenRequest(strict, 'demo-service-secret', '203.0.113.9');
     assert.equal(blocked.status, 401, 'the right secret is refused: every guess came from the one socket address');
     assert.ok(blocked.headers.get('retry-after'));
 
     const trusting = await startTestProvider();
     running.push(trusting);
     await guess(trusting, limit);
-    const fine = await fetch(new URL(PATHS.token, trusting.issuer), {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: basicAuth('demo-service', 'demo-service-secret'),
-        'x-forwarded-for': '203.0.113.9',
-      },
-      body: 'grant_type=client_credentials',
-    });
+    const fine = await tokenRequest(trusting, 'demo-service-secret', '203.0.113.9');
     assert.equal(fine.status, 200, 'each guess stood for its own address, and this one for another');
   });
 });
