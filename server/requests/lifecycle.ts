@@ -22,6 +22,7 @@ import type { WsHub } from '../notify/ws_hub.ts';
 import { QueueWorker, type WorkOutcome } from '../../shared/store/queue_worker.ts';
 import type { WriteOptions } from '../../shared/store/store.ts';
 import { attemptCallback } from './callback.ts';
+import { defined } from '../../shared/defined.ts';
 import { devicesForRequest } from './queries.ts';
 import type { DecisionEvidence } from '../decisions/check.ts';
 
@@ -183,7 +184,7 @@ export class RequestLifecycle {
                 ...(current ?? r),
                 status: shown,
                 decided_by: d.by,
-                ...(d.on !== undefined ? { decided_on: d.on } : {}),
+                ...defined({ decided_on: d.on }),
                 decision,
                 callback: { state: 'pending', attempts: 0 },
               },
@@ -278,9 +279,7 @@ export class RequestLifecycle {
       id: r.id,
       status: r.status,
       // A withdrawn request was ended by the client, whatever a device had answered before.
-      ...(r.status !== 'withdrawn' && r.decided_by ? { decided_by: r.decided_by } : {}),
-      ...(r.status !== 'withdrawn' && r.decided_on ? { decided_on: r.decided_on } : {}),
-      ...(r.status !== 'withdrawn' && r.decision?.reason ? { reason: r.decision.reason } : {}),
+      ...(r.status === 'withdrawn' ? {} : defined({ decided_by: r.decided_by, decided_on: r.decided_on, reason: r.decision?.reason })),
     } as const;
     await this.hub
       .toDevices(

@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import { LowdbStore } from './lowdb-store.ts';
 import { RedisStore } from './redis/redis-store.ts';
 import type { Store } from './store.ts';
+import { defined } from '../defined.ts';
 
 /** Which store a component uses: part of the provider's and the entity's configuration. */
 export interface StoreConfig {
@@ -61,7 +62,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     return LowdbStore.open({
       dir: options.dataDir,
       name: options.name,
-      ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+      ...defined({ sweepIntervalMs: options.sweepIntervalMs }),
       ...(log ? { onTornTail: (file: string, bytes: number) => log.warn('store.journal_tail_dropped', { file, bytes }) } : {}),
     });
   }
@@ -69,7 +70,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     url,
     prefix,
     name: options.name,
-    ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+    ...defined({ sweepIntervalMs: options.sweepIntervalMs }),
     ...(log
       ? { onStateChange: (state: 'unavailable' | 'recovered', detail: string) => log[state === 'unavailable' ? 'warn' : 'info'](`store.${state}`, { detail }) }
       : {}),
