@@ -9,6 +9,8 @@ export interface BannerInput {
   readonly entityUrl?: string;
   readonly dataDir: string;
   readonly demo: boolean;
+  /** Lines shown above `Stop: Ctrl-C`, so that the whole banner is one write. */
+  readonly notes?: readonly string[];
 }
 
 export function banner(input: BannerInput): string {
@@ -30,6 +32,7 @@ export function banner(input: BannerInput): string {
     rows.push(`  Next: open ${input.entityUrl} on your phone or in a browser and sign in as ${input.demo ? 'alice' : 'a user'},`);
     if (input.demo) rows.push('        then run `npm run ciba` (or `npm run tv`, `npm run call-center`) in another terminal.');
   }
+  for (const note of input.notes ?? []) rows.push(`  ${note}`);
   rows.push('  Stop: Ctrl-C', line);
   return rows.join('\n');
 }

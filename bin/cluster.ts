@@ -97,10 +97,10 @@ export async function runPrimary(workers: number): Promise<void> {
 
   const first = await whenReady(fork());
   for (let i = 1; i < workers; i++) fork();
-  process.stdout.write(`${banner({ issuer: first.issuer, entityUrl: first.entityUrl, dataDir: first.dataDir, demo: first.demo })}\n`);
-  process.stdout.write(
-    `  ${workers} worker${workers > 1 ? 's' : ''} (node:cluster) on ports ${process.env.NOD_PROVIDER_PORT} and ${process.env.NOD_SERVER_PORT}, sharing the store at NOD_STORE\n`,
-  );
+  const notes = [
+    `${workers} worker${workers > 1 ? 's' : ''} (node:cluster) on ports ${process.env.NOD_PROVIDER_PORT} and ${process.env.NOD_SERVER_PORT}, sharing the store at NOD_STORE`,
+  ];
+  process.stdout.write(`${banner({ issuer: first.issuer, entityUrl: first.entityUrl, dataDir: first.dataDir, demo: first.demo, notes })}\n`);
 }
 
 /** A worker: the provider and the entity in this process, on the ports the primary fixed; stops on SIGTERM/SIGINT. */

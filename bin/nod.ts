@@ -64,8 +64,8 @@ async function server(): Promise<void> {
   const { startServer } = await import('../server/app.ts');
   const s = await startServer();
   stopOnSignals([s]);
-  process.stdout.write(`${banner({ entityUrl: s.url, dataDir: s.ctx.config.dataDir, demo: false })}\n`);
-  process.stdout.write(`  Trusted issuers: ${s.ctx.config.trustedIssuers.join(', ')}; delegation URL: ${s.delegationUrl}\n`);
+  const notes = [`Trusted issuers: ${s.ctx.config.trustedIssuers.join(', ')}; delegation URL: ${s.delegationUrl}`];
+  process.stdout.write(`${banner({ entityUrl: s.url, dataDir: s.ctx.config.dataDir, demo: false, notes })}\n`);
 }
 
 /** A scenario client: its module exports one function named like the command. */
