@@ -4,7 +4,7 @@
  * load shed past the in-flight limit); port 0 picks a free port, and the issuer follows it unless given.
  */
 import express from 'express';
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { AdmissionGate } from '../shared/http/admission.ts';
 import { startService, type ServiceLimits } from '../shared/http/service.ts';
 import { errorCode } from '../shared/errors.ts';
@@ -38,6 +38,8 @@ import { seedDemo, wasSeededForDemo } from './demo.ts';
 import { logEvents } from './log_events.ts';
 import { cors } from './middleware/cors.ts';
 import { parseForm } from './middleware/parse_form.ts';
+import { type DirectRoute, directForms } from './middleware/direct_forms.ts';
+import { expressForm } from './middleware/form_endpoint.ts';
 
 /** 404 for a path no route serves (its description, like every error's, is capped where errors are made). */
 class NoEndpoint extends errorCode('not_found', 404, 'no endpoint here') {}
@@ -55,32 +57,48 @@ export interface RunningProvider {
   close(): Promise<void>;
 }
 
+/** The back-channel form endpoints: served directly (direct_forms.ts) and, for other bodies, through express. */
+function formRoutes(ctx: ProviderContext): ReadonlyMap<string, DirectRoute> {
+  return new Map<string, DirectRoute>([
+    [PATHS.token, { endpoint: tokenEndpoint(ctx), cors: true }],
+    [PATHS.introspection, { endpoint: introspectionEndpoint(ctx), cors: false }],
+    [PATHS.revocation, { endpoint: revocationEndpoint(ctx), cors: true }],
+    [PATHS.deviceAuthorization, { endpoint: deviceAuthorizationEndpoint(ctx), cors: true }],
+    [PATHS.backchannelAuthentication, { endpoint: backchannelAuthenticationEndpoint(ctx), cors: false }],
+  ]);
+}
+
+/** The request listener of the provider: the form endpoints directly, every route through express. */
+export function buildHandler(ctx: ProviderContext): RequestListener {
+  const routes = formRoutes(ctx);
+  const app = buildApp(ctx, routes);
+  return directForms({ routes, form: FORM_LIMITS, trust: app.get('trust proxy fn'), log: ctx.log }, app);
+}
+
+const FORM_LIMITS = { limit: defaults.maxBodyBytes, parameterLimit: 100 } as const;
+
 /** The express app with every route of the provider. */
-export function buildApp(ctx: ProviderContext): express.Express {
+function buildApp(ctx: ProviderContext, forms: ReadonlyMap<string, DirectRoute>): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Protocol answers are no-store: no ETag hashing of every body.
   app.set('etag', false);
   app.set('trust proxy', ctx.config.trustProxy);
-  const formLimits = { limit: defaults.maxBodyBytes, parameterLimit: 100 };
-  const form = parseForm(formLimits, express.urlencoded({ extended: false, ...formLimits }));
+  const form = parseForm(FORM_LIMITS, express.urlencoded({ extended: false, ...FORM_LIMITS }));
   const json = express.json({ limit: defaults.maxBodyBytes });
   app.use(securityHeaders());
 
   // JSON endpoints first (the token endpoint is the hottest path); their errors render as JSON.
   const api = express.Router();
   // Endpoints browser-based clients call directly (the device app among them).
-  api.use(['/.well-known', PATHS.jwks, PATHS.token, PATHS.userinfo, PATHS.revocation, PATHS.deviceAuthorization], cors());
+  const corsForms = [...forms].filter(([, route]) => route.cors).map(([path]) => path);
+  api.use(['/.well-known', PATHS.jwks, PATHS.userinfo, ...corsForms], cors());
   api.get('/.well-known/openid-configuration', discoveryEndpoint(ctx));
   api.get('/.well-known/oauth-authorization-server', discoveryEndpoint(ctx));
   api.get(PATHS.jwks, jwksEndpoint(ctx));
-  api.post(PATHS.token, form, tokenEndpoint(ctx));
+  for (const [path, route] of forms) api.post(path, form, expressForm(route.endpoint));
   api.get(PATHS.userinfo, userinfoEndpoint(ctx));
   api.post(PATHS.userinfo, form, userinfoEndpoint(ctx));
-  api.post(PATHS.introspection, form, introspectionEndpoint(ctx));
-  api.post(PATHS.revocation, form, revocationEndpoint(ctx));
-  api.post(PATHS.deviceAuthorization, form, deviceAuthorizationEndpoint(ctx));
-  api.post(PATHS.backchannelAuthentication, form, backchannelAuthenticationEndpoint(ctx));
   api.post(PATHS.cibaCallback, json, cibaCallbackEndpoint(ctx));
   api.use(renderJsonError(ctx.log));
   app.use(api);
@@ -143,7 +161,7 @@ export async function startProvider(options: StartProviderOptions = {}): Promise
         return {
           ctx,
           demo,
-          handler: buildApp(ctx),
+          handler: buildHandler(ctx),
           async readiness() {
             const health = await ctx.store.ready();
             const keys = ctx.keys.jwks().keys.length > 0;

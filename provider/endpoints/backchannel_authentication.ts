@@ -7,10 +7,9 @@
  * and the client gets 503.
  * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.7
  */
-import type { RequestHandler } from 'express';
 import type { ProviderContext } from '../context.ts';
+import type { FormEndpoint } from '../middleware/form_endpoint.ts';
 import { authenticateClient } from '../middleware/authenticate_client.ts';
-import { requestParams } from '../middleware/params.ts';
 import { randomId } from '../tokens/random.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { cibaPolicy, fatigueOf } from '../ciba/policy.ts';
@@ -30,13 +29,14 @@ import type { BackchannelAuthenticationResponse } from '../../shared/wire.ts';
 import { AccessDenied } from '../../shared/errors.ts';
 import { defined } from '../../shared/defined.ts';
 
+const NO_CACHE = { Pragma: 'no-cache' } as const;
+
 /** Bytes of CSPRNG output in an auth_req_id (256 bits; the spec asks for at least 128). */
 const AUTH_REQ_ID_BYTES = 32;
 
-export function backchannelAuthenticationEndpoint(ctx: ProviderContext): RequestHandler {
-  return async (req, res) => {
-    const form = requestParams(req);
-    const client = await authenticateClient(ctx, form, req.headers.authorization, ctx.urls.backchannelAuthentication, req.ip ?? 'unknown');
+export function backchannelAuthenticationEndpoint(ctx: ProviderContext): FormEndpoint {
+  return async ({ params: form, authorization, ip }) => {
+    const client = await authenticateClient(ctx, form, authorization, ctx.urls.backchannelAuthentication, ip);
     const policy = await cibaPolicy(ctx);
     const mode = assertCibaClient(client, policy);
     const params = await unpackSignedRequest(ctx, client, form);
@@ -128,6 +128,6 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): Request
       ...(mode !== 'push' ? { interval: request.interval } : {}),
       ...defined({ binding_number: bindingNumber }),
     };
-    res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(body);
+    return { body, headers: NO_CACHE };
   };
 }

@@ -5,13 +5,13 @@
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.2
  */
-import type { RequestHandler } from 'express';
 import { InvalidScope, ServerError, UnauthorizedClient } from '../../shared/errors.ts';
 import { DEVICE_CODE_GRANT_TYPE } from '../../shared/constants.ts';
 import type { ProviderContext } from '../context.ts';
+import type { FormEndpoint } from '../middleware/form_endpoint.ts';
 import { defaults } from '../defaults.ts';
 import { authenticateClient } from '../middleware/authenticate_client.ts';
-import { requestParams, spaceList } from '../middleware/params.ts';
+import { spaceList } from '../middleware/params.ts';
 import { allowedScopes, type Client } from '../models/client.ts';
 import { randomId } from '../tokens/random.ts';
 import { nowSeconds } from '../../shared/time.ts';
@@ -39,10 +39,9 @@ async function takeUserCode(ctx: ProviderContext, deviceCode: string, expiresIn:
   throw new ServerError('could not allocate a user code', 'five user code collisions in a row');
 }
 
-export function deviceAuthorizationEndpoint(ctx: ProviderContext): RequestHandler {
-  return async (req, res) => {
-    const params = requestParams(req);
-    const client = await authenticateClient(ctx, params, req.headers.authorization, ctx.urls.deviceAuthorization, req.ip ?? 'unknown');
+export function deviceAuthorizationEndpoint(ctx: ProviderContext): FormEndpoint {
+  return async ({ params, authorization, ip }) => {
+    const client = await authenticateClient(ctx, params, authorization, ctx.urls.deviceAuthorization, ip);
     if (!client.grant_types.includes(DEVICE_CODE_GRANT_TYPE)) throw new UnauthorizedClient(`client is not registered for ${DEVICE_CODE_GRANT_TYPE}`);
     const requested = params.scope === undefined ? spaceList(client.scope) : spaceList(params.scope);
     const refused = allowedScopes(client, requested);
@@ -69,14 +68,15 @@ export function deviceAuthorizationEndpoint(ctx: ProviderContext): RequestHandle
     );
     ctx.events.emit('device_authorization.saved', { clientId: client.client_id, userCode });
     const shown = formatUserCode(userCode);
-    res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json({
+    const body = {
       device_code: deviceCode,
       user_code: shown,
       verification_uri: ctx.urls.deviceVerification,
       verification_uri_complete: `${ctx.urls.deviceVerification}?${new URLSearchParams({ user_code: shown })}`,
       expires_in: expiresIn,
       interval,
-    });
+    };
+    return { body, headers: { Pragma: 'no-cache' } };
   };
 }
 

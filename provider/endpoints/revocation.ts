@@ -6,11 +6,11 @@
  * as the RFC requires. The hint orders the look-ups; every kind is tried (RFC 7009 section 2.1).
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  */
-import type { RequestHandler } from 'express';
 import type { ProviderContext } from '../context.ts';
+import type { FormEndpoint } from '../middleware/form_endpoint.ts';
 import type { Client } from '../models/client.ts';
 import { authenticateClient } from '../middleware/authenticate_client.ts';
-import { requestParams, required } from '../middleware/params.ts';
+import { required } from '../middleware/params.ts';
 import { verifyAccessToken } from '../tokens/verify_access_token.ts';
 import { revokeGrant } from '../tokens/issue.ts';
 import { nowSeconds } from '../../shared/time.ts';
@@ -45,12 +45,11 @@ const ORDER: Readonly<Record<string, readonly Revoker[]>> = {
   [AUTH_REQ_ID_TOKEN_TYPE]: [withdrawAuthReqId, revokeRefreshToken, revokeAccessToken],
 };
 
-export function revocationEndpoint(ctx: ProviderContext): RequestHandler {
-  return async (req, res) => {
-    const params = requestParams(req);
-    const client = await authenticateClient(ctx, params, req.headers.authorization, ctx.urls.revocation, req.ip ?? 'unknown');
+export function revocationEndpoint(ctx: ProviderContext): FormEndpoint {
+  return async ({ params, authorization, ip }) => {
+    const client = await authenticateClient(ctx, params, authorization, ctx.urls.revocation, ip);
     const token = required(params, 'token');
     for (const revoke of ORDER[params.token_type_hint ?? ''] ?? ORDER.refresh_token!) if (await revoke(ctx, client, token)) break;
-    res.set('Cache-Control', 'no-store').status(200).end();
+    return {};
   };
 }

@@ -5,12 +5,18 @@
  * @see https://fetch.spec.whatwg.org/#http-cors-protocol
  */
 import type { RequestHandler } from 'express';
+import type { ServerResponse } from 'node:http';
+
+/** The CORS headers of every response of these endpoints. */
+export function setCorsHeaders(res: ServerResponse): void {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, DPoP-Nonce');
+}
 
 /** Answers preflights and adds the CORS response headers. */
 export function cors(): RequestHandler {
   return (req, res, next) => {
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, DPoP-Nonce');
+    setCorsHeaders(res);
     if (req.method !== 'OPTIONS') return next();
     res.set({
       'Access-Control-Allow-Methods': 'GET, POST',

@@ -10,6 +10,7 @@
  * @see https://url.spec.whatwg.org/#urlencoded-parsing
  */
 import type { RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
 
 export interface FormOptions {
   /** Largest body, bytes. */
@@ -26,7 +27,7 @@ function bodyError(type: string, status: number, message: string): Error {
 }
 
 /** Whether the fast path reads this request (else `fallback` does, or nothing when it is not a form). */
-function fastPath(contentType: string | undefined, contentEncoding: string | undefined): boolean | undefined {
+export function isPlainForm(contentType: string | undefined, contentEncoding: string | undefined): boolean | undefined {
   if (!contentType) return undefined;
   const semi = contentType.indexOf(';');
   const type = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
@@ -40,42 +41,59 @@ function fastPath(contentType: string | undefined, contentEncoding: string | und
   return params === '' || params === 'charset=utf-8' || params === 'charset="utf-8"';
 }
 
+/** A parsed form body: a repeated name becomes an array (params.ts refuses it). */
+export type FormBody = Record<string, string | string[]>;
+
+/**
+ * Reads and decodes the plain UTF-8 form body of `req` (isPlainForm said true), within the limits;
+ * calls `done` once, with body-parser's error shapes on failure.
+ */
+export function readForm(req: IncomingMessage, options: FormOptions, done: (err: Error | undefined, body?: FormBody) => void): void {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > options.limit) {
+    done(bodyError('entity.too.large', 413, 'request entity too large'));
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const finish = (err?: Error) => {
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('aborted', onAborted);
+    req.off('error', finish);
+    if (err) return done(err);
+    const body: FormBody = Object.create(null);
+    let count = 0;
+    for (const [name, value] of new URLSearchParams(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'))) {
+      if (++count > options.parameterLimit) return done(bodyError('parameters.too.many', 413, 'too many parameters'));
+      const before = body[name];
+      body[name] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
+    }
+    done(undefined, body);
+  };
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > options.limit) return finish(bodyError('entity.too.large', 413, 'request entity too large'));
+    chunks.push(chunk);
+  };
+  const onEnd = () => finish();
+  const onAborted = () => finish(bodyError('request.aborted', 400, 'request aborted'));
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('aborted', onAborted);
+  req.on('error', finish);
+}
+
 /** The form parser: the fast path, else `fallback` (express.urlencoded with the same limits). */
 export function parseForm(options: FormOptions, fallback: RequestHandler): RequestHandler {
   return (req, res, next) => {
-    const fast = fastPath(req.headers['content-type'], req.headers['content-encoding']);
+    const fast = isPlainForm(req.headers['content-type'], req.headers['content-encoding']);
     if (fast === false) return fallback(req, res, next);
     if (fast === undefined || req.method === 'GET' || req.method === 'HEAD') return next();
-    const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > options.limit) return next(bodyError('entity.too.large', 413, 'request entity too large'));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (err?: Error) => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('aborted', onAborted);
-      req.off('error', done);
+    readForm(req, options, (err, body) => {
       if (err) return next(err);
-      const body: Record<string, string | string[]> = Object.create(null);
-      let count = 0;
-      for (const [name, value] of new URLSearchParams(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'))) {
-        if (++count > options.parameterLimit) return next(bodyError('parameters.too.many', 413, 'too many parameters'));
-        const before = body[name];
-        body[name] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
-      }
       req.body = body;
       next();
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > options.limit) return done(bodyError('entity.too.large', 413, 'request entity too large'));
-      chunks.push(chunk);
-    };
-    const onEnd = () => done();
-    const onAborted = () => done(bodyError('request.aborted', 400, 'request aborted'));
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('aborted', onAborted);
-    req.on('error', done);
+    });
   };
 }

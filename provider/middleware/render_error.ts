@@ -3,7 +3,8 @@
  * not an OAuthError (a bug) is logged and answered as a plain server_error without details;
  * body-parser failures are the client's fault and answered 400/413 (shared bodyParserError).
  */
-import type { ErrorRequestHandler, Request, Response } from 'express';
+import type { ErrorRequestHandler } from 'express';
+import type { ServerResponse } from 'node:http';
 import { sendJson } from '../../shared/http/admission.ts';
 import { InvalidClient, toOAuthError, type OAuthError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
@@ -11,7 +12,13 @@ import { sendErrorPage } from '../views/layout.ts';
 
 /** Express error middleware for JSON endpoints. */
 export function renderJsonError(log: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => sendJsonError(req, res, toOAuthError(err, log, req.path), log);
+  return (err, req, res, _next) => sendJsonError(res, toOAuthError(err, log, req.path), log, { path: req.path, authorization: req.headers.authorization });
+}
+
+/** What an error answer needs of its request: the path (logged) and the Authorization header (for a Basic challenge). */
+export interface RefusedRequest {
+  readonly path: string;
+  readonly authorization: string | undefined;
 }
 
 /**
@@ -19,10 +26,10 @@ export function renderJsonError(log: Logger): ErrorRequestHandler {
  * failed Basic client authentication). Hot endpoints call it for the errors they expect
  * (authorization_pending, slow_down) instead of going through express's error routing.
  */
-export function sendJsonError(req: Request, res: Response, e: OAuthError, log: Logger): void {
+export function sendJsonError(res: ServerResponse, e: OAuthError, log: Logger, req: RefusedRequest): void {
   if (e.status < 500) log.debug('request.refused', { path: req.path, error: e.error, detail: e.detail ?? e.description });
   if (res.headersSent) return;
-  const challenge = e instanceof InvalidClient && /^basic /i.test(req.headers.authorization ?? '');
+  const challenge = e instanceof InvalidClient && /^basic /i.test(req.authorization ?? '');
   sendJson(res, e.status, e.toJSON(), challenge ? { ...e.headers, 'WWW-Authenticate': 'Basic realm="nod"' } : e.headers);
 }
 

@@ -73,3 +73,31 @@ test('errors the endpoint answers itself keep the Basic challenge of a failed cl
   assert.equal(wrong.headers.get('www-authenticate'), 'Basic realm="nod"');
   assert.equal(((await wrong.json()) as { error: string }).error, 'invalid_client');
 });
+
+test('the direct path and express answer alike: same headers (security, CORS, no-store) and the same errors', async () => {
+  const names = (h: Headers) => [...h.keys()].filter((k) => k !== 'date' && k !== 'content-length' && k !== 'connection' && k !== 'keep-alive').sort();
+  const body = 'grant_type=client_credentials&scope=api';
+  // A plain UTF-8 form is served directly; a gzip body, a trailing slash and a case-folded path go through express.
+  const direct = await post(body);
+  const viaExpress = [await post(gzipSync(body), { 'content-encoding': 'gzip' })];
+  for (const path of ['/token/', '/TOKEN']) {
+    const res = await fetch(`${provider.issuer}${path}`, {
+      method: 'POST',
+      headers: { authorization: AUTH, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    viaExpress.push({ status: res.status, json: (await res.json()) as Record<string, string>, headers: res.headers });
+  }
+  for (const other of viaExpress) {
+    assert.equal(other.status, 200, JSON.stringify(other.json));
+    assert.deepEqual(names(other.headers), names(direct.headers));
+  }
+  assert.equal(direct.headers.get('access-control-allow-origin'), '*');
+  assert.equal(direct.headers.get('x-content-type-options'), 'nosniff');
+  // The same refusal both ways: a repeated parameter.
+  const repeated = 'grant_type=client_credentials&scope=api&scope=api';
+  const a = await post(repeated);
+  const b = await post(gzipSync(repeated), { 'content-encoding': 'gzip' });
+  assert.deepEqual([a.status, a.json], [b.status, b.json]);
+  assert.deepEqual(names(a.headers), names(b.headers));
+});
