@@ -104,7 +104,7 @@ export async function bcRows(ctx: BenchContext): Promise<CompareRow[]> {
 export async function pollRows(ctx: BenchContext): Promise<CompareRow[]> {
   const { ours, theirs } = await endpoints(ctx);
   const poolUsers = await ctx.nod.call<Array<{ sub: string }>>('seedUsers', { count: 10, prefix: 'bench-pool' });
-  const poolSize = ctx.quick ? 4000 : 12_000;
+  const poolSize = ctx.quick ? 4000 : 20_000;
   const interval = 1;
   // Theirs first: made through its endpoint, it can take a while on a busy machine.
   const theirsCount = ctx.quick ? 100 : 2000;
@@ -135,9 +135,20 @@ export async function pollRows(ctx: BenchContext): Promise<CompareRow[]> {
   await expectPending(ours.token_endpoint, oursIds.at(-1)!);
   await expectPending(theirs.token_endpoint, theirsIds.at(-1)!);
   ctx.log('CIBA token poll (authorization_pending)');
+  // Each side continues the round robin where its last round stopped (plus one request per
+  // connection that may have been sent unanswered): restarting at the first id would poll the ids
+  // the warm-up just polled again at once, a slow_down that adds 5 s to their interval, after
+  // which every cycle polls them too early again.
+  const pollSide = (url: string, ids: readonly string[]) => {
+    let offset = 0;
+    return (round: RoundInfo) => {
+      if (round.previous) offset += round.previous.requests + ctx.connections;
+      return formLoad(ctx, url, AUTH, rotate(ids, offset).map(pollBody), 400);
+    };
+  };
   const [o, t] = await ctx.compare('poll', [
-    oursSide(ctx, () => formLoad(ctx, ours.token_endpoint, AUTH, oursIds.map(pollBody), 400)),
-    theirsSide(ctx, () => formLoad(ctx, theirs.token_endpoint, AUTH, theirsIds.map(pollBody), 400)),
+    oursSide(ctx, pollSide(ours.token_endpoint, oursIds)),
+    theirsSide(ctx, pollSide(theirs.token_endpoint, theirsIds)),
   ]);
   // Every id was polled at most once per pool/rps seconds: that must exceed the interval.
   const cycle = poolSize / Math.max(...o!.rounds.map((r) => r.rps));
