@@ -10,7 +10,8 @@
  */
 import { generateKeyPair, exportJWK, jwtVerify, createLocalJWKSet, calculateJwkThumbprint, errors as joseErrors } from 'jose';
 import type { JWK, JWTPayload, JWTVerifyOptions, JWTVerifyResult } from 'jose';
-import { createPrivateKey, sign as signBytes, type KeyObject, type JsonWebKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign as signBytes, type KeyObject, type JsonWebKey } from 'node:crypto';
+import { verifyWithNode } from '../../shared/jwt/node_verify.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Collection, PubSub } from '../../shared/store/store.ts';
@@ -88,6 +89,7 @@ function completed(stored: StoredKey[], fresh: StoredKey[]): StoredKey[] | undef
 
 interface LoadedKey extends StoredKey {
   readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
   readonly publicJwk: JWK;
   /** Encoded protected headers by `typ`. */
   readonly headers: Map<string, string>;
@@ -103,7 +105,13 @@ async function makeKey(alg: SigningAlg): Promise<StoredKey> {
 async function load(stored: StoredKey): Promise<LoadedKey> {
   const privateKey = createPrivateKey({ key: stored.privateJwk as JsonWebKey, format: 'jwk' });
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = stored.privateJwk;
-  return { ...stored, privateKey, publicJwk: { ...pub, kid: stored.kid, alg: stored.alg, use: 'sig' }, headers: new Map() };
+  return {
+    ...stored,
+    privateKey,
+    publicKey: createPublicKey(privateKey),
+    publicJwk: { ...pub, kid: stored.kid, alg: stored.alg, use: 'sig' },
+    headers: new Map(),
+  };
 }
 
 export class KeyStore {
@@ -175,6 +183,12 @@ export class KeyStore {
     return this.keys.map(({ kid, alg, createdAt, retiredAt }) => ({ kid, alg, createdAt, retiredAt }));
   }
 
+  /** The public key of `kid` for `alg`, when this provider publishes exactly one. */
+  private readonly keyFor = (kid: string, alg: string): KeyObject | undefined => {
+    const found = this.keys.filter((k) => k.kid === kid && k.alg === alg);
+    return found.length === 1 ? found[0]!.publicKey : undefined;
+  };
+
   private active(alg: string): LoadedKey {
     const key = this.keys.find((k) => k.alg === alg && k.retiredAt === undefined);
     if (!key) throw new TypeError(`no active signing key for ${alg}`);
@@ -202,8 +216,13 @@ export class KeyStore {
     return `${input}.${signature.toString('base64url')}`;
   }
 
-  /** Verifies a JWT this provider signed (any published key; a kid not known here reloads the keys once). */
+  /**
+   * Verifies a JWT this provider signed (any published key; a kid not known here reloads the keys
+   * once). The plain case is verified with node:crypto (shared/jwt/node_verify.ts), the rest by jose.
+   */
   async verify(jwt: string, options: JWTVerifyOptions): Promise<JWTVerifyResult> {
+    const fast = verifyWithNode(jwt, this.keyFor, options);
+    if (fast) return fast as JWTVerifyResult;
     try {
       return await jwtVerify(jwt, this.jwksFn, options);
     } catch (e) {

@@ -4,7 +4,9 @@
  * Only issuers on the trusted list are ever fetched.
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
  */
-import { createRemoteJWKSet } from 'jose';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createRemoteJWKSet, type JWK } from 'jose';
+import type { KeyFor } from '../../shared/jwt/node_verify.ts';
 import { TemporarilyUnavailable } from '../../shared/errors.ts';
 import { defaults } from '../defaults.ts';
 
@@ -15,7 +17,7 @@ export interface IssuerMetadata {
   readonly introspection_endpoint?: string;
 }
 
-interface Entry {
+export interface IssuerEntry {
   readonly metadata: IssuerMetadata;
   readonly jwks: ReturnType<typeof createRemoteJWKSet>;
   readonly fetchedAt: number;
@@ -38,17 +40,48 @@ export async function fetchJson(url: string, init: RequestInit = {}): Promise<un
 }
 
 export class IssuerKeys {
-  private readonly entries = new Map<string, Entry>();
-  private readonly loading = new Map<string, Promise<Entry>>();
+  private readonly entries = new Map<string, IssuerEntry>();
+  private readonly loading = new Map<string, Promise<IssuerEntry>>();
 
   constructor(private readonly trusted: readonly string[]) {}
+
+  /** Public keys made from issuers' JWKs, by the JWK's JSON (a key set holds a handful). */
+  private readonly publicKeys = new Map<string, KeyObject | undefined>();
+
+  /**
+   * The key of `kid` for `alg` in the issuer's key set while jose holds it fresh, when exactly one
+   * signing key matches (for shared/jwt/node_verify.ts); otherwise undefined, and jose decides
+   * (refetching a stale or unknown key set).
+   */
+  keyFor(entry: IssuerEntry): KeyFor {
+    return (kid, alg) => {
+      if (!entry.jwks.fresh) return undefined;
+      const found = (entry.jwks.jwks()?.keys ?? []).filter((k) => k.kid === kid && k.alg === alg && (k.use === undefined || k.use === 'sig'));
+      return found.length === 1 ? this.publicKey(found[0]!) : undefined;
+    };
+  }
+
+  private publicKey(jwk: JWK): KeyObject | undefined {
+    const id = JSON.stringify(jwk);
+    if (!this.publicKeys.has(id)) {
+      if (this.publicKeys.size >= 64) this.publicKeys.clear();
+      let key: KeyObject | undefined;
+      try {
+        key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+      } catch {
+        key = undefined; // jose refuses it in its own words
+      }
+      this.publicKeys.set(id, key);
+    }
+    return this.publicKeys.get(id);
+  }
 
   isTrusted(issuer: string): boolean {
     return this.trusted.includes(issuer);
   }
 
   /** Discovery metadata and key set of a trusted issuer. */
-  async get(issuer: string): Promise<Entry> {
+  async get(issuer: string): Promise<IssuerEntry> {
     if (!this.isTrusted(issuer)) throw new TypeError(`${issuer} is not a trusted issuer`);
     const cached = this.entries.get(issuer);
     if (cached && Date.now() - cached.fetchedAt < defaults.discoveryCacheMs) return cached;
@@ -65,7 +98,7 @@ export class IssuerKeys {
     }
   }
 
-  private async load(issuer: string): Promise<Entry> {
+  private async load(issuer: string): Promise<IssuerEntry> {
     const doc = (await fetchJson(`${issuer}/.well-known/openid-configuration`)) as Partial<IssuerMetadata>;
     if (doc?.issuer !== issuer || typeof doc.jwks_uri !== 'string') {
       throw new TemporarilyUnavailable('the issuer discovery document is invalid', `issuer mismatch or no jwks_uri at ${issuer}`);
@@ -79,7 +112,7 @@ export class IssuerKeys {
             cacheMaxAge: defaults.jwksCacheMaxAgeMs,
             timeoutDuration: defaults.fetchTimeoutMs,
           });
-    const entry: Entry = { metadata: doc as IssuerMetadata, jwks, fetchedAt: Date.now() };
+    const entry: IssuerEntry = { metadata: doc as IssuerMetadata, jwks, fetchedAt: Date.now() };
     this.entries.set(issuer, entry);
     return entry;
   }

@@ -9,6 +9,7 @@ import { InvalidToken, TemporarilyUnavailable, isOAuthError } from '../../shared
 import { defaults } from '../defaults.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IssuerKeys } from './issuer_keys.ts';
+import { verifyWithNode } from '../../shared/jwt/node_verify.ts';
 
 /** Asymmetric algorithms accepted from issuers (never `none` or HMAC). */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -40,7 +41,8 @@ export async function verifyIssuerToken(keys: IssuerKeys, token: string, options
   if (typeof iss !== 'string' || !options.issuers.includes(iss) || !keys.isTrusted(iss)) {
     throw new InvalidToken('the token was not issued by a trusted issuer', `iss=${String(iss)}`);
   }
-  const { jwks } = await keys.get(iss);
+  const entry = await keys.get(iss);
+  const { jwks } = entry;
   const verify: JWTVerifyOptions = {
     issuer: iss,
     algorithms: ALGORITHMS,
@@ -50,9 +52,10 @@ export async function verifyIssuerToken(keys: IssuerKeys, token: string, options
     ...(options.typ ? { typ: options.typ } : {}),
   };
   try {
-    let verified: Awaited<ReturnType<typeof jwtVerify>>;
+    // The plain case with node:crypto (shared/jwt/node_verify.ts); jose for the rest, as before.
+    let verified: { payload: JWTPayload };
     try {
-      verified = await jwtVerify(token, jwks, verify);
+      verified = verifyWithNode(token, keys.keyFor(entry), verify) ?? (await jwtVerify(token, jwks, verify));
     } catch (e) {
       // An unknown kid right after the last fetch (the issuer just rotated its keys): jose will
       // not refetch during its cooldown, so wait for it to pass and try once more.
