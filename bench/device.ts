@@ -1,12 +1,15 @@
 /**
  * Child process: bench devices. Each enrolls with the entity like the app does (provider
- * access token, non-extractable WebCrypto P-256 key), keeps a WebSocket open, and approves
- * every request it is shown at once with a signed decision. Timestamps of each hop are kept
- * by binding_message (epoch ms with sub-millisecond precision, comparable across processes).
+ * access token, a P-256 key), keeps a WebSocket open, and approves every request it is shown at
+ * once with a signed decision (the same compact ES256 JWS the app makes). The devices are load,
+ * not Nod: they run on the machine under test, so they sign with node:crypto and post over
+ * keep-alive node:http (the app's WebCrypto and fetch cost about twice the CPU, taken from the
+ * provider and the entity on a 2-core machine). Timestamps of each hop are kept by
+ * binding_message (epoch ms with sub-millisecond precision, comparable across processes).
  */
-import { webcrypto } from 'node:crypto';
-import { CompactSign } from 'jose';
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import WebSocket from 'ws';
+import { JsonPoster } from '../shared/http/post_json.ts';
 import { ENTITY_API, type EnrollResponse, type ServerMessage } from '../shared/entity-api.ts';
 import { failToParent, serveParent } from './lib/child.ts';
 
@@ -25,7 +28,7 @@ export interface DeviceTimes {
 
 interface Device {
   readonly enrollment: EnrollResponse;
-  readonly key: CryptoKey;
+  readonly key: KeyObject;
   readonly ws: WebSocket;
 }
 
@@ -33,34 +36,42 @@ const args = JSON.parse(process.argv[2] ?? '{}') as { entityUrl: string };
 const devices: Device[] = [];
 const times = new Map<string, DeviceTimes>();
 let failures = 0;
+const poster = new JsonPoster();
+const ES256_HEADER = Buffer.from(JSON.stringify({ alg: 'ES256' })).toString('base64url');
+const TIMEOUT_MS = 30_000;
+
+/** A compact ES256 JWS of `payload`, as the app's decision signature. */
+function signJws(payload: object, key: KeyObject): string {
+  const input = `${ES256_HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return `${input}.${sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+}
 
 async function approve(device: Device, request: { id: string; binding_message?: string }): Promise<void> {
   const shownAt = clock();
   const payload = { request_id: request.id, device_id: device.enrollment.device_id, decision: 'approve', iat: nowSeconds() };
-  const signed = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'ES256' }).sign(device.key);
+  const signed = signJws(payload, device.key);
   const decidedAt = clock();
-  const res = await fetch(args.entityUrl + ENTITY_API.decision(request.id), {
-    method: 'POST',
-    headers: { authorization: `Bearer ${device.enrollment.device_token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ signed }),
-  });
-  await res.arrayBuffer();
+  const res = await poster.post(
+    args.entityUrl + ENTITY_API.decision(request.id),
+    { signed },
+    { headers: { authorization: `Bearer ${device.enrollment.device_token}` }, timeoutMs: TIMEOUT_MS },
+  );
   if (res.status !== 200) failures++;
   if (request.binding_message) times.set(request.binding_message, { shownAt, decidedAt, answeredAt: clock(), status: res.status });
 }
 
 async function enroll(accessToken: string, name: string): Promise<void> {
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
-  const { kty, crv, x, y } = await webcrypto.subtle.exportKey('jwk', keys.publicKey);
-  const res = await fetch(args.entityUrl + ENTITY_API.devices, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, public_key: { kty, crv, x, y } }),
-  });
-  if (res.status !== 201) throw new Error(`enrollment answered ${res.status}: ${await res.text()}`);
-  const enrollment = (await res.json()) as EnrollResponse;
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
+  const res = await poster.post(
+    args.entityUrl + ENTITY_API.devices,
+    { name, public_key: { kty, crv, x, y } },
+    { headers: { authorization: `Bearer ${accessToken}` }, timeoutMs: TIMEOUT_MS },
+  );
+  if (res.status !== 201) throw new Error(`enrollment answered ${res.status}: ${res.body.toString()}`);
+  const enrollment = JSON.parse(res.body.toString()) as EnrollResponse;
   const ws = new WebSocket(args.entityUrl.replace(/^http/, 'ws') + ENTITY_API.ws);
-  const device: Device = { enrollment, key: keys.privateKey, ws };
+  const device: Device = { enrollment, key: privateKey, ws };
   await new Promise<void>((resolve, reject) => {
     ws.once('error', reject);
     ws.once('open', () => ws.send(JSON.stringify({ type: 'auth', device_token: enrollment.device_token })));
@@ -97,6 +108,7 @@ try {
       },
       close: () => {
         for (const d of devices) d.ws.close();
+        poster.close();
       },
     },
   );

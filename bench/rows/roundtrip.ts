@@ -4,6 +4,7 @@
  * (callback) → ping to the client's notification endpoint → token request. Client, devices,
  * provider and entity are four processes; each hop is timed where it happens.
  */
+import type { Child } from '../lib/child.ts';
 import { NotAvailable, type BenchContext } from '../lib/context.ts';
 import { fmtLoad, loadAverage, machineSample, othersCores } from '../lib/machine.ts';
 import { fmt, table } from '../lib/table.ts';
@@ -32,6 +33,8 @@ export interface RunStats {
   readonly errors: readonly string[];
   readonly total: Stats;
   readonly hops: Record<string, Stats>;
+  /** CPU time per trip of each process (provider, entity, and the load's client and devices), ms. */
+  readonly cpuMsPerTrip: Record<string, number>;
 }
 
 export interface RoundTripResult {
@@ -56,21 +59,24 @@ export const HOPS = {
   'ping → tokens in hand (token request)': (t: TripTimes) => t.tokensAt - t.pingedAt,
 } as const;
 
-async function run(
-  ctx: BenchContext,
-  cd: { call: (m: string, a: unknown) => Promise<unknown> },
-  device: { call: (m: string, a: unknown) => Promise<unknown> },
-  users: string[],
-  count: number,
-  concurrent: boolean,
-): Promise<RunStats> {
+/** CPU time of each process, µs. */
+async function cpuOf(processes: Record<string, Child<unknown>>): Promise<Record<string, number>> {
+  const entries = await Promise.all(Object.entries(processes).map(async ([name, child]) => [name, (await child.usage()).cpuMicros] as const));
+  return Object.fromEntries(entries);
+}
+
+async function run(ctx: BenchContext, cd: Child<unknown>, device: Child<unknown>, users: string[], count: number, concurrent: boolean): Promise<RunStats> {
   const prefix = concurrent ? 'RT-C' : 'RT-S';
   const profile = ctx.profiling('roundtrip');
   const profiled = profile ? [{ name: 'provider', child: ctx.nod }, ...(ctx.entity ? [{ name: 'entity', child: ctx.entity }] : [])] : [];
   for (const p of profiled) await p.child.call('profileStart', { intervalUs: profile!.intervalUs });
+  const processes = { provider: ctx.nod as Child<unknown>, ...(ctx.entity ? { entity: ctx.entity as Child<unknown> } : {}), client: cd, devices: device };
+  const cpuBefore = await cpuOf(processes);
   const [ownBefore, machineBefore] = [await ctx.ownCpu(), machineSample()];
   const trips = (await cd.call('trips', { users, count, concurrent, prefix })) as TripTimes[];
   const [machineAfter, ownAfter] = [machineSample(), await ctx.ownCpu()];
+  const cpuAfter = await cpuOf(processes);
+  const cpuMsPerTrip = Object.fromEntries(Object.keys(cpuAfter).map((name) => [name, (cpuAfter[name]! - cpuBefore[name]!) / 1000 / trips.length]));
   for (const p of profiled) {
     const file = `${profile!.dir}/roundtrip-${concurrent ? 'concurrent' : 'sequential'}-${p.name}.cpuprofile`;
     await p.child.call('profileStop', { file });
@@ -93,6 +99,7 @@ async function run(
     errors,
     total: stats(ok.map((t) => t.tokensAt - t.startedAt)),
     hops,
+    cpuMsPerTrip,
   };
 }
 
@@ -153,11 +160,14 @@ export function printRoundTrip(r: RoundTripResult): string {
   for (const name of Object.keys(HOPS)) row(name, r.sequential.hops[name]!, r.concurrent.hops[name]!);
   row('TOTAL: bc-authorize sent → tokens in hand', r.sequential.total, r.concurrent.total);
   const out = [
-    `${r.devices} bench devices enrolled with the entity (one per user, WebCrypto P-256, ws open, approving at once); client in ping mode with ES256 ID tokens (as FAPI-CIBA asks)`,
+    `${r.devices} bench devices enrolled with the entity (one per user, P-256 key, ws open, approving at once with a signed decision); client in ping mode with ES256 ID tokens (as FAPI-CIBA asks)`,
     `sequential: ${r.sequential.ok}/${r.sequential.trips} ok in ${r.sequential.seconds.toFixed(1)} s (${fmt.n(r.sequential.ok / r.sequential.seconds, 1)} trips/s); ` +
       `concurrent (all started at once): ${r.concurrent.ok}/${r.concurrent.trips} ok, the last done ${r.concurrent.seconds.toFixed(2)} s after the first started`,
     `load average before ${fmtLoad(r.load.start)}, after ${fmtLoad(r.load.end)}; other processes used ${r.sequential.othersCores.toFixed(2)} cores during the sequential run, ${r.concurrent.othersCores.toFixed(2)} during the concurrent one`,
     table(lines),
+    `CPU per trip (ms), sequential / concurrent: ${Object.keys(r.concurrent.cpuMsPerTrip)
+      .map((name) => `${name} ${r.sequential.cpuMsPerTrip[name]?.toFixed(2)} / ${r.concurrent.cpuMsPerTrip[name]?.toFixed(2)}`)
+      .join(', ')} (client and devices are the load, not Nod)`,
     goals(r),
   ];
   const errors = [...r.sequential.errors, ...r.concurrent.errors];
