@@ -4,11 +4,11 @@
  * records. Each operation reads and writes memory in one synchronous step (atomic in this
  * process). Counters, slots and leases are written lazily (losing the last second of them in a
  * crash only relaxes a limit); scheduled items are durable, claims lazy (a lost claim makes the
- * item due again).
+ * item due again), completions durable unless asked otherwise (a lost one makes the item due again).
  */
 import { randomBytes } from 'node:crypto';
 import type { LowdbCollection, Row } from './lowdb-collection.ts';
-import type { ClaimedItem, CounterState, Counters, HitOptions, Lease, Leases, Reservation, Scheduler, Slots } from './store.ts';
+import type { ClaimedItem, CounterState, Counters, HitOptions, Lease, Leases, Reservation, Scheduler, Slots, WriteOptions } from './store.ts';
 import { defined } from '../defined.ts';
 
 const now = () => Date.now();
@@ -167,9 +167,9 @@ export class LowdbScheduler implements Scheduler {
     });
   }
 
-  async complete(item: ClaimedItem): Promise<boolean> {
+  async complete(item: ClaimedItem, options?: Pick<WriteOptions, 'durable'>): Promise<boolean> {
     if (!this.held(item)) return false;
-    await this.rows(item.queue).removeRow(item.id);
+    await this.rows(item.queue).removeRow(item.id, options?.durable !== false);
     return true;
   }
 

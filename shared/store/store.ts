@@ -233,8 +233,15 @@ export interface Scheduler {
   cancel(queue: string, id: string): Promise<boolean>;
   /** Claims up to `limit` items due now, each for `leaseMs`: no other claim gets them meanwhile. */
   claim(queue: string, options: { readonly limit: number; readonly leaseMs: number }): Promise<ClaimedItem[]>;
-  /** Removes a claimed item (the work is done) if the claim still holds; false when it was lost. */
-  complete(item: ClaimedItem): Promise<boolean>;
+  /**
+   * Removes a claimed item (the work is done) if the claim still holds; false when it was lost.
+   * With `durable: false` the removal may become durable after the promise resolves (lowdb: with
+   * the next commit, within a second), though every node sees it at once: a crash before then
+   * brings the item back, due at once, and its work is done again. Only for work that is safe to
+   * repeat (what a claim that ran out already asks of it). Default true. On Redis the removal is
+   * one command, durable when it answers, either way.
+   */
+  complete(item: ClaimedItem, options?: Pick<WriteOptions, 'durable'>): Promise<boolean>;
   /** Puts a claimed item back, due at `at` (epoch ms), if the claim still holds. */
   retry(item: ClaimedItem, at: number): Promise<boolean>;
   /** Extends a claim still held by `leaseMs` from now; false when it was lost. */

@@ -233,6 +233,40 @@ test('a non-durable consume is carried by the durable write that follows it: one
   });
 });
 
+test('a lazy completion rides on the next durable write; after a crash, an item claimed and not completed durably is due again at once', async () => {
+  await inTempDir(async (dir) => {
+    const first = await LowdbStore.open({ dir, name: 'test', sweepIntervalMs: 0, lazyCommitMs: 60_000 });
+    let second: LowdbStore | undefined;
+    try {
+      const { scheduler } = first;
+      await Promise.all(['a', 'b', 'c'].map((id) => scheduler.schedule('q', id, Date.now() - 1, { id })));
+      const claimed = new Map((await scheduler.claim('q', { limit: 10, leaseMs: 60_000 })).map((item) => [item.id, item] as const));
+      assert.equal(claimed.size, 3);
+      const writes = first.stats().writes;
+      assert.equal(await scheduler.complete(claimed.get('a')!, { durable: false }), true);
+      assert.equal(first.stats().writes, writes, 'no commit of its own');
+      assert.deepEqual(await scheduler.claim('q', { limit: 10, leaseMs: 60_000 }), [], 'a is gone at once, b and c are claimed');
+      await first.collection<{ v: number }>('T').put('x', { v: 1 });
+      // b's completion comes after the last durable write, c is never completed: the process dies.
+      assert.equal(await scheduler.complete(claimed.get('b')!, { durable: false }), true);
+      rmSync(join(dir, 'test.lock'));
+      second = await open(dir);
+      const again = await second.scheduler.claim('q', { limit: 10, leaseMs: 60_000 });
+      assert.deepEqual(
+        again.map((item) => [item.id, item.attempts, item.payload]).sort(),
+        [
+          ['b', 2, { id: 'b' }],
+          ['c', 2, { id: 'c' }],
+        ],
+        'a stays done; b and c are worked again',
+      );
+    } finally {
+      await second?.close();
+      await first.close();
+    }
+  });
+});
+
 test('files written before records had revisions still load: each record gets one, metadata apart', async () => {
   await inTempDir(async (dir) => {
     writeFileSync(

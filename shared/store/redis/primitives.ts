@@ -3,7 +3,7 @@
  * SET PX GET, ZCOUNT) or one Lua script (scripts.ts), so it is atomic across every node.
  */
 import { randomBytes } from 'node:crypto';
-import type { ClaimedItem, CounterState, Counters, HitOptions, Lease, Leases, Reservation, Scheduler, Slots } from '../store.ts';
+import type { ClaimedItem, CounterState, Counters, HitOptions, Lease, Leases, Reservation, Scheduler, Slots, WriteOptions } from '../store.ts';
 import type { RedisConnection } from './connection.ts';
 
 const token = () => randomBytes(16).toString('base64url');
@@ -118,7 +118,8 @@ export class RedisScheduler implements Scheduler {
     }));
   }
 
-  async complete(item: ClaimedItem): Promise<boolean> {
+  /** One script, durable when it answers: `durable: false` changes nothing here. */
+  async complete(item: ClaimedItem, _options?: Pick<WriteOptions, 'durable'>): Promise<boolean> {
     return (await this.conn.script('nodComplete', ...this.keys(item.queue), item.id, item.token)) === 1;
   }
 
