@@ -37,6 +37,9 @@ export async function deliverOutcome(ctx: ProviderContext, authReqId: string, si
   const client = await ctx.models.clients.find(request.clientId);
   const url = client?.backchannel_client_notification_endpoint;
   if (!client || !url) return 'done';
+  // This may run before the decision is durable (lifecycle.ts starts a delivery as soon as it is
+  // queued): a ping may go out before it, a pushed result (tokens above all) only after it.
+  if (request.mode === 'push') await ctx.store.flush();
   const body = request.mode === 'ping' ? { auth_req_id: authReqId } : await pushBody(ctx, client, authReqId, request);
   if (!body) return 'done';
   const sent = await notifyClient(

@@ -44,6 +44,10 @@ export class CibaLifecycle {
       ...common,
       queue: CIBA_QUEUES.delivery,
       concurrency: defaults.notificationConcurrency,
+      // A ping leaves while the decision's commit (which carries this item) is still on its way
+      // (lowdb): the client can act on it only through the token endpoint, whose answer waits for
+      // a later commit. Pushed tokens wait for it (deliver.ts).
+      startBeforeDurable: true,
       handle: async (item, signal) => {
         const delivered = await work.deliver(item.id, signal);
         if (delivered === 'interrupted') return { retryAt: Date.now() };

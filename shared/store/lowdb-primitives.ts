@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { LowdbCollection, Row } from './lowdb-collection.ts';
-import type { ClaimedItem, CounterState, Counters, HitOptions, Lease, Leases, Reservation, Scheduler, Slots, WriteOptions } from './store.ts';
+import type { ClaimedItem, CounterState, Counters, HitOptions, Lease, Leases, Reservation, ScheduleOptions, Scheduler, Slots, WriteOptions } from './store.ts';
 import { defined } from '../defined.ts';
 
 const now = () => Date.now();
@@ -142,9 +142,11 @@ export class LowdbScheduler implements Scheduler {
     return stored?.token === item.token ? stored : undefined;
   }
 
-  async schedule(queue: string, id: string, at: number, payload?: unknown): Promise<void> {
+  async schedule(queue: string, id: string, at: number, payload?: unknown, options?: ScheduleOptions): Promise<void> {
     const item: Item = { at, attempts: 0, ...defined({ payload }) };
-    await this.rows(queue).setRow(id, { p: item as unknown as Record<string, unknown>, r: 0 });
+    const durable = this.rows(queue).setRow(id, { p: item as unknown as Record<string, unknown>, r: 0 });
+    options?.onClaimable?.();
+    await durable;
   }
 
   async cancel(queue: string, id: string): Promise<boolean> {

@@ -38,6 +38,14 @@ export interface QueueWorkerOptions {
   readonly retryAfterErrorMs?: number;
   readonly log: Logger;
   /**
+   * Starts an item this node schedules as soon as it can be claimed, while schedule() still
+   * waits for it to be durable (lowdb: before the commit; Redis: no sooner than without it, the
+   * insert is the durable point). Only for work whose effects may precede that commit: what it
+   * writes is committed after it (one journal, commits in order), and what it sends out nobody
+   * can act on but through such a write. Default false: work starts once the item is durable.
+   */
+  readonly startBeforeDurable?: boolean;
+  /**
    * Works one item. `signal` aborts when the node stops: return `{ retryAt: Date.now() }` for
    * unfinished work. Work must be safe to repeat: a node may die after it and before the item
    * is removed, and then another node does it again.
@@ -70,8 +78,12 @@ export class QueueWorker {
 
   /** Schedules item `id` due at `at` (epoch ms), durably, and sees that this node looks at it then. */
   async schedule(id: string, at: number, payload?: unknown): Promise<void> {
-    await this.options.scheduler.schedule(this.options.queue, id, at, payload);
-    this.wakeAt(at);
+    const { scheduler, queue, startBeforeDurable } = this.options;
+    if (!startBeforeDurable) {
+      await scheduler.schedule(queue, id, at, payload);
+      return this.wakeAt(at);
+    }
+    await scheduler.schedule(queue, id, at, payload, { onClaimable: () => this.wakeAt(at) });
   }
 
   /** Removes an item that is no longer needed. */

@@ -221,14 +221,27 @@ export interface ClaimedItem {
   readonly token: string;
 }
 
+export interface ScheduleOptions {
+  /**
+   * Called once the item can be claimed, at the latest just before schedule() resolves: on lowdb
+   * at once (the item is in memory; the commit that makes it durable comes first in the one
+   * journal, before anything written after this call), on Redis when the insert answered (which
+   * is also when it is durable). For a worker that starts the work without waiting for the commit.
+   */
+  readonly onClaimable?: () => void;
+}
+
 /**
  * Due work done by exactly one node: items scheduled at a time (expiry watches, notification
  * outboxes, callback retries); nodes claim due items with a lease; an item whose claimer died is
  * claimed again once the lease ends. Items are durable.
  */
 export interface Scheduler {
-  /** Schedules item `id` of `queue` at `at` (epoch ms), replacing any earlier schedule (and claim) of it. */
-  schedule(queue: string, id: string, at: number, payload?: unknown): Promise<void>;
+  /**
+   * Schedules item `id` of `queue` at `at` (epoch ms), replacing any earlier schedule (and claim)
+   * of it; resolves once the item is durable.
+   */
+  schedule(queue: string, id: string, at: number, payload?: unknown, options?: ScheduleOptions): Promise<void>;
   /** Removes an item; true when it was there. */
   cancel(queue: string, id: string): Promise<boolean>;
   /** Claims up to `limit` items due now, each for `leaseMs`: no other claim gets them meanwhile. */

@@ -401,6 +401,22 @@ export function storeContract({ open, openSecond }: ContractOptions): void {
   );
 
   test(
+    'scheduler: onClaimable is called once the item can be claimed, by the time schedule resolves',
+    withStore(async (a, b) => {
+      let claimed: Promise<ClaimedItem[]> | undefined;
+      const onClaimable = () => {
+        claimed = b.scheduler.claim('eager', { limit: 10, leaseMs: 5000 });
+      };
+      await a.scheduler.schedule('eager', 'e1', Date.now() - 1, { n: 1 }, { onClaimable });
+      assert.ok(claimed, 'called before schedule resolved');
+      assert.deepEqual(
+        (await claimed).map((c) => [c.id, c.payload, c.attempts]),
+        [['e1', { n: 1 }, 1]],
+      );
+    }),
+  );
+
+  test(
     'pub/sub: every subscriber gets each message until it unsubscribes',
     withStore(async (a, b) => {
       const seen: unknown[] = [];

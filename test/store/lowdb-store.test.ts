@@ -267,6 +267,32 @@ test('a lazy completion rides on the next durable write; after a crash, an item 
   });
 });
 
+test('a scheduled item can be claimed before its commit, and schedule resolves only once it is durable', async () => {
+  await inTempDir(async (dir) => {
+    const store = await open(dir);
+    try {
+      const journal = join(dir, 'test.journal');
+      const onDisk = () => (existsSync(journal) ? readFileSync(journal, 'utf8') : '');
+      let claimed: string[] = [];
+      let diskThen = '';
+      const scheduled = store.scheduler.schedule('q', 'early', Date.now() - 1, undefined, {
+        onClaimable: () => {
+          diskThen = onDisk();
+          void store.scheduler.claim('q', { limit: 1, leaseMs: 60_000 }).then((items) => {
+            claimed = items.map((item) => item.id);
+          });
+        },
+      });
+      await scheduled;
+      assert.deepEqual(claimed, ['early'], 'claimed from memory');
+      assert.doesNotMatch(diskThen, /"early"/, 'before its commit');
+      assert.match(onDisk(), /"i":"early"/, 'durable when schedule resolved');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 test('files written before records had revisions still load: each record gets one, metadata apart', async () => {
   await inTempDir(async (dir) => {
     writeFileSync(
