@@ -23,13 +23,23 @@ async function pushBody(ctx: ProviderContext, client: Client, authReqId: string,
   return { ...tokens, auth_req_id: authReqId };
 }
 
+/**
+ * How a delivery ended: `done`; `tokens_pushed`, done too, but a repeat (after a crash, before the
+ * queue item's removal is durable) would mint and push a second token set, so the removal must be
+ * durable at once; `interrupted` when the node stopped midway (it is sent again later).
+ */
+export type Delivered = 'done' | 'tokens_pushed' | 'interrupted';
+
 /** Sends the notification owed for `authReqId`; `interrupted` when `signal` aborted it (it is sent again later). */
-export async function deliverOutcome(ctx: ProviderContext, authReqId: string, signal: AbortSignal): Promise<'done' | 'interrupted'> {
+export async function deliverOutcome(ctx: ProviderContext, authReqId: string, signal: AbortSignal): Promise<Delivered> {
   const request = await ctx.models.cibaRequests.find(authReqId);
   if (!request || request.mode === 'poll' || !request.notificationToken) return 'done';
   const client = await ctx.models.clients.find(request.clientId);
   const url = client?.backchannel_client_notification_endpoint;
   if (!client || !url) return 'done';
+  // This may run before the decision is durable (lifecycle.ts starts a delivery as soon as it is
+  // queued): a ping may go out before it, a pushed result (tokens above all) only after it.
+  if (request.mode === 'push') await ctx.store.flush();
   const body = request.mode === 'ping' ? { auth_req_id: authReqId } : await pushBody(ctx, client, authReqId, request);
   if (!body) return 'done';
   const sent = await notifyClient(
@@ -49,5 +59,5 @@ export async function deliverOutcome(ctx: ProviderContext, authReqId: string, si
     ok: sent === 'sent',
     status: request.status,
   });
-  return 'done';
+  return sent === 'sent' && 'access_token' in body ? 'tokens_pushed' : 'done';
 }

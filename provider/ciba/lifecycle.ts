@@ -9,6 +9,7 @@ import type { Logger } from '../../shared/log.ts';
 import { QueueWorker } from '../../shared/store/queue_worker.ts';
 import type { Scheduler } from '../../shared/store/store.ts';
 import { defaults } from '../defaults.ts';
+import type { Delivered } from './deliver.ts';
 
 /** The scheduler queues of CIBA work. */
 export const CIBA_QUEUES = { expiry: 'ciba-expiry', delivery: 'ciba-delivery', withdrawal: 'ciba-withdrawal' } as const;
@@ -20,8 +21,8 @@ const EXPIRY_SLACK_MS = 50;
 export interface CibaWork {
   /** Ends a request that is still pending at its expiry. */
   expire(authReqId: string): Promise<void>;
-  /** Sends the ping/push notification of a decided or expired request; `interrupted` when the node stopped midway. */
-  deliver(authReqId: string, signal: AbortSignal): Promise<'done' | 'interrupted'>;
+  /** Sends the ping/push notification of a decided or expired request (see {@link Delivered}). */
+  deliver(authReqId: string, signal: AbortSignal): Promise<Delivered>;
   /** Tells the entity that the client withdrew the request; `interrupted` when the node stopped midway. */
   tellWithdrawal(authReqId: string, signal: AbortSignal): Promise<'done' | 'interrupted'>;
 }
@@ -43,7 +44,16 @@ export class CibaLifecycle {
       ...common,
       queue: CIBA_QUEUES.delivery,
       concurrency: defaults.notificationConcurrency,
-      handle: async (item, signal) => ((await work.deliver(item.id, signal)) === 'interrupted' ? { retryAt: Date.now() } : undefined),
+      // A ping leaves while the decision's commit (which carries this item) is still on its way
+      // (lowdb): the client can act on it only through the token endpoint, whose answer waits for
+      // a later commit. Pushed tokens wait for it (deliver.ts).
+      startBeforeDurable: true,
+      handle: async (item, signal) => {
+        const delivered = await work.deliver(item.id, signal);
+        if (delivered === 'interrupted') return { retryAt: Date.now() };
+        // A ping repeated after a crash is harmless (the token endpoint consumes auth_req_id once); a second pushed token set is not.
+        return delivered === 'tokens_pushed' ? { completeDurably: true } : undefined;
+      },
     });
     this.withdrawals = new QueueWorker({
       ...common,

@@ -73,6 +73,11 @@ export class RequestLifecycle {
       ...common,
       queue: REQUEST_QUEUES.notify,
       concurrency: defaults.notifyConcurrency,
+      // The devices are told while accept() waits for the commit of the request and this item
+      // (on lowdb; on Redis the insert is that point): a device can only act through a decision,
+      // whose write is committed after it, and a request lost in a crash before it was never
+      // acknowledged to the provider (its decision then finds no request).
+      startBeforeDurable: true,
       handle: (item) => this.notifyNew(item.id, item.attempts),
     });
     this.expiries = new QueueWorker({

@@ -20,4 +20,12 @@ export const httpDefaults = {
   quietConnectionGraceMs: 1_000,
   /** A connection that closes after a response keeps reading (and dropping) what the client still sends for up to this many ms, so that closing with unread bytes does not reset it and destroy the response before the client reads it (RFC 9112 section 9.6). */
   lingeringCloseMs: 2_000,
+  /**
+   * Outgoing keep-alive connections per origin and protocol (shared/http/post_json.ts). Past this
+   * many requests in flight to one origin the next ones wait for a connection instead of opening
+   * more: a burst of a thousand round trips reuses a pool instead of paying a TCP handshake (and
+   * an accept on the other side) each. The workers that POST to one origin (callbacks, ping/push
+   * notifications, device notices) run as many at once, so neither waits on the other.
+   */
+  outboundSocketsPerOrigin: 128,
 } as const;

@@ -10,13 +10,10 @@
 import { setMaxListeners } from 'node:events';
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { httpDefaults } from './defaults.ts';
 
-/**
- * Connections kept per origin and protocol. Past this many requests in flight to one origin the
- * next ones wait for a connection instead of opening more: a burst of a thousand round trips
- * reuses a pool instead of paying a TCP handshake (and an accept on the other side) each.
- */
-const MAX_SOCKETS_PER_ORIGIN = 128;
+/** Connections kept per origin and protocol (see httpDefaults.outboundSocketsPerOrigin). */
+const MAX_SOCKETS_PER_ORIGIN = httpDefaults.outboundSocketsPerOrigin;
 /** Idle connections are closed by us after this long (ms): sooner than a Node server's default keep-alive timeout (5 s). */
 const IDLE_MS = 4_000;
 

@@ -4,12 +4,13 @@
  * records. Each operation reads and writes memory in one synchronous step (atomic in this
  * process). Counters, slots and leases are written lazily (losing the last second of them in a
  * crash only relaxes a limit); scheduled items are durable, claims lazy (a lost claim makes the
- * item due again).
+ * item due again), completions durable unless asked otherwise (a lost one makes the item due again).
  */
 import { randomBytes } from 'node:crypto';
 import type { LowdbCollection, Row } from './lowdb-collection.ts';
-import type { ClaimedItem, CounterState, Counters, HitOptions, Lease, Leases, Reservation, Scheduler, Slots } from './store.ts';
+import type { ClaimedItem, CounterState, Counters, HitOptions, Lease, Leases, Reservation, ScheduleOptions, Scheduler, Slots, WriteOptions } from './store.ts';
 import { defined } from '../defined.ts';
+import { DueIndex } from './due-index.ts';
 
 const now = () => Date.now();
 const token = () => randomBytes(16).toString('base64url');
@@ -131,10 +132,34 @@ interface Item {
 }
 
 export class LowdbScheduler implements Scheduler {
+  /** Each queue's items by due time (built from its rows when the queue is first used; every change of its rows goes through here). */
+  private readonly indexes = new Map<string, DueIndex>();
+
   constructor(private readonly queues: InternalCollections) {}
 
   private rows(queue: string): LowdbCollection<object> {
     return this.queues(`~queue:${queue}`);
+  }
+
+  private index(queue: string): DueIndex {
+    let index = this.indexes.get(queue);
+    if (!index) {
+      index = new DueIndex();
+      for (const [id, row] of this.rows(queue).rows) index.set(id, (row.p as unknown as Item).at);
+      this.indexes.set(queue, index);
+    }
+    return index;
+  }
+
+  /** Writes item `id` of `queue` and files it under its due time. */
+  private put(queue: string, id: string, item: Item, durable: boolean): Promise<void> {
+    this.index(queue).set(id, item.at);
+    return this.rows(queue).setRow(id, { p: item as unknown as Record<string, unknown>, r: 0 }, durable);
+  }
+
+  private remove(queue: string, id: string, durable: boolean): Promise<void> {
+    this.index(queue).delete(id);
+    return this.rows(queue).removeRow(id, durable);
   }
 
   private held(item: ClaimedItem): Item | undefined {
@@ -142,34 +167,39 @@ export class LowdbScheduler implements Scheduler {
     return stored?.token === item.token ? stored : undefined;
   }
 
-  async schedule(queue: string, id: string, at: number, payload?: unknown): Promise<void> {
-    const item: Item = { at, attempts: 0, ...defined({ payload }) };
-    await this.rows(queue).setRow(id, { p: item as unknown as Record<string, unknown>, r: 0 });
+  async schedule(queue: string, id: string, at: number, payload?: unknown, options?: ScheduleOptions): Promise<void> {
+    const durable = this.put(queue, id, { at, attempts: 0, ...defined({ payload }) }, true);
+    options?.onClaimable?.();
+    await durable;
   }
 
   async cancel(queue: string, id: string): Promise<boolean> {
-    const rows = this.rows(queue);
-    if (!rows.row(id)) return false;
-    await rows.removeRow(id);
+    if (!this.rows(queue).row(id)) return false;
+    await this.remove(queue, id, true);
     return true;
   }
 
   async claim(queue: string, options: { limit: number; leaseMs: number }): Promise<ClaimedItem[]> {
     const at = now();
     const rows = this.rows(queue);
+    const index = this.index(queue);
     const due: Array<[string, Item]> = [];
-    for (const [id, row] of rows.rows) if ((row.p as unknown as Item).at <= at) due.push([id, row.p as unknown as Item]);
-    due.sort((a, b) => a[1].at - b[1].at);
-    return due.slice(0, options.limit).map(([id, item]) => {
+    // Taken off the index first, filed under their claim's end afterwards: none comes up twice.
+    for (let first = index.first(); first && first.at <= at && due.length < options.limit; first = index.first()) {
+      const row = rows.row(first.id);
+      index.delete(first.id);
+      if (row) due.push([first.id, row.p as unknown as Item]);
+    }
+    return due.map(([id, item]) => {
       const claimed: Item = { ...item, token: token(), attempts: item.attempts + 1, at: at + options.leaseMs };
-      void rows.setRow(id, { p: claimed as unknown as Record<string, unknown>, r: 0 }, false);
+      void this.put(queue, id, claimed, false);
       return { queue, id, payload: item.payload, attempts: claimed.attempts, dueAt: item.at, token: claimed.token! };
     });
   }
 
-  async complete(item: ClaimedItem): Promise<boolean> {
+  async complete(item: ClaimedItem, options?: Pick<WriteOptions, 'durable'>): Promise<boolean> {
     if (!this.held(item)) return false;
-    await this.rows(item.queue).removeRow(item.id);
+    await this.remove(item.queue, item.id, options?.durable !== false);
     return true;
   }
 
@@ -177,23 +207,18 @@ export class LowdbScheduler implements Scheduler {
     const held = this.held(item);
     if (!held) return false;
     const { token: _t, ...rest } = held;
-    await this.rows(item.queue).setRow(item.id, { p: { ...rest, at } as unknown as Record<string, unknown>, r: 0 });
+    await this.put(item.queue, item.id, { ...rest, at }, true);
     return true;
   }
 
   async extend(item: ClaimedItem, leaseMs: number): Promise<boolean> {
     const held = this.held(item);
     if (!held) return false;
-    void this.rows(item.queue).setRow(item.id, { p: { ...held, at: now() + leaseMs } as unknown as Record<string, unknown>, r: 0 }, false);
+    void this.put(item.queue, item.id, { ...held, at: now() + leaseMs }, false);
     return true;
   }
 
   async next(queue: string): Promise<number | undefined> {
-    let earliest: number | undefined;
-    for (const row of this.rows(queue).rows.values()) {
-      const { at } = row.p as unknown as Item;
-      if (earliest === undefined || at < earliest) earliest = at;
-    }
-    return earliest;
+    return this.index(queue).first()?.at;
   }
 }

@@ -8,14 +8,22 @@
  * - The worker sleeps until the queue's next due item (one timer per queue, whatever its length)
  *   or at most `pollMs`, so work that another node scheduled, or left behind, is noticed; work
  *   this node schedules wakes it at once.
+ * - An item whose work is done is removed lazily (`complete` with `durable: false`): every node
+ *   sees it gone at once, and the removal rides on the next durable write (lowdb) instead of a
+ *   commit of its own, which would sit in front of the next request's commit. A crash before
+ *   then makes the item due again, as a node dying mid-work does: the work is safe to repeat.
  * - `stop()` aborts the handlers (they hand unfinished work back, due at once, so another node
  *   or the next start resumes it), waits for them, and leaves no timer.
  */
 import type { Logger } from '../log.ts';
 import type { ClaimedItem, Scheduler } from './store.ts';
 
-/** What a handler did with its item: nothing to say (done: the item is removed), or when to try again. */
-export type WorkOutcome = undefined | { readonly retryAt: number };
+/**
+ * What a handler did with its item: nothing to say (done: the item is removed, lazily), when to
+ * try again, or done with a removal that must be durable before the worker moves on: for work
+ * whose repeat after a crash would do more than repeat itself (mint a second token set).
+ */
+export type WorkOutcome = undefined | { readonly retryAt: number } | { readonly completeDurably: true };
 
 export interface QueueWorkerOptions {
   readonly scheduler: Scheduler;
@@ -29,6 +37,14 @@ export interface QueueWorkerOptions {
   /** After a handler threw (a store outage, a bug), its item is tried again this much later (doubling per attempt), ms. Default 1000. */
   readonly retryAfterErrorMs?: number;
   readonly log: Logger;
+  /**
+   * Starts an item this node schedules as soon as it can be claimed, while schedule() still
+   * waits for it to be durable (lowdb: before the commit; Redis: no sooner than without it, the
+   * insert is the durable point). Only for work whose effects may precede that commit: what it
+   * writes is committed after it (one journal, commits in order), and what it sends out nobody
+   * can act on but through such a write. Default false: work starts once the item is durable.
+   */
+  readonly startBeforeDurable?: boolean;
   /**
    * Works one item. `signal` aborts when the node stops: return `{ retryAt: Date.now() }` for
    * unfinished work. Work must be safe to repeat: a node may die after it and before the item
@@ -62,8 +78,12 @@ export class QueueWorker {
 
   /** Schedules item `id` due at `at` (epoch ms), durably, and sees that this node looks at it then. */
   async schedule(id: string, at: number, payload?: unknown): Promise<void> {
-    await this.options.scheduler.schedule(this.options.queue, id, at, payload);
-    this.wakeAt(at);
+    const { scheduler, queue, startBeforeDurable } = this.options;
+    if (!startBeforeDurable) {
+      await scheduler.schedule(queue, id, at, payload);
+      return this.wakeAt(at);
+    }
+    await scheduler.schedule(queue, id, at, payload, { onClaimable: () => this.wakeAt(at) });
   }
 
   /** Removes an item that is no longer needed. */
@@ -162,11 +182,11 @@ export class QueueWorker {
         clearInterval(heartbeat);
       }
       try {
-        if (outcome) {
+        if (outcome && 'retryAt' in outcome) {
           await scheduler.retry(item, outcome.retryAt);
           this.wakeAt(outcome.retryAt);
         } else {
-          await scheduler.complete(item);
+          await scheduler.complete(item, { durable: outcome?.completeDurably === true });
         }
       } catch (e) {
         // The claim runs out by itself and the item is claimed again: nothing is lost.

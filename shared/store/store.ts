@@ -221,20 +221,40 @@ export interface ClaimedItem {
   readonly token: string;
 }
 
+export interface ScheduleOptions {
+  /**
+   * Called once the item can be claimed, at the latest just before schedule() resolves: on lowdb
+   * at once (the item is in memory; the commit that makes it durable comes first in the one
+   * journal, before anything written after this call), on Redis when the insert answered (which
+   * is also when it is durable). For a worker that starts the work without waiting for the commit.
+   */
+  readonly onClaimable?: () => void;
+}
+
 /**
  * Due work done by exactly one node: items scheduled at a time (expiry watches, notification
  * outboxes, callback retries); nodes claim due items with a lease; an item whose claimer died is
  * claimed again once the lease ends. Items are durable.
  */
 export interface Scheduler {
-  /** Schedules item `id` of `queue` at `at` (epoch ms), replacing any earlier schedule (and claim) of it. */
-  schedule(queue: string, id: string, at: number, payload?: unknown): Promise<void>;
+  /**
+   * Schedules item `id` of `queue` at `at` (epoch ms), replacing any earlier schedule (and claim)
+   * of it; resolves once the item is durable.
+   */
+  schedule(queue: string, id: string, at: number, payload?: unknown, options?: ScheduleOptions): Promise<void>;
   /** Removes an item; true when it was there. */
   cancel(queue: string, id: string): Promise<boolean>;
   /** Claims up to `limit` items due now, each for `leaseMs`: no other claim gets them meanwhile. */
   claim(queue: string, options: { readonly limit: number; readonly leaseMs: number }): Promise<ClaimedItem[]>;
-  /** Removes a claimed item (the work is done) if the claim still holds; false when it was lost. */
-  complete(item: ClaimedItem): Promise<boolean>;
+  /**
+   * Removes a claimed item (the work is done) if the claim still holds; false when it was lost.
+   * With `durable: false` the removal may become durable after the promise resolves (lowdb: with
+   * the next commit, within a second), though every node sees it at once: a crash before then
+   * brings the item back, due at once, and its work is done again. Only for work that is safe to
+   * repeat (what a claim that ran out already asks of it). Default true. On Redis the removal is
+   * one command, durable when it answers, either way.
+   */
+  complete(item: ClaimedItem, options?: Pick<WriteOptions, 'durable'>): Promise<boolean>;
   /** Puts a claimed item back, due at `at` (epoch ms), if the claim still holds. */
   retry(item: ClaimedItem, at: number): Promise<boolean>;
   /** Extends a claim still held by `leaseMs` from now; false when it was lost. */

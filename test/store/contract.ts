@@ -384,6 +384,39 @@ export function storeContract({ open, openSecond }: ContractOptions): void {
   );
 
   test(
+    'scheduler: a completion with durable: false is seen by every claimer at once',
+    withStore(async (a, b) => {
+      const now = Date.now();
+      await a.scheduler.schedule('lazy', 'done', now - 1, { n: 1 });
+      await a.scheduler.schedule('lazy', 'later', now + 60_000);
+      const [claimed] = await a.scheduler.claim('lazy', { limit: 10, leaseMs: 1 });
+      assert.equal(claimed?.id, 'done');
+      assert.equal(await a.scheduler.complete(claimed, { durable: false }), true);
+      await sleep(5);
+      assert.deepEqual(await b.scheduler.claim('lazy', { limit: 10, leaseMs: 5000 }), [], 'not claimed again, though its claim ran out');
+      assert.equal(await b.scheduler.next('lazy'), now + 60_000, 'gone from the queue');
+      assert.equal(await b.scheduler.complete(claimed, { durable: false }), false, 'completed once');
+      assert.equal(await b.scheduler.cancel('lazy', 'done'), false);
+    }),
+  );
+
+  test(
+    'scheduler: onClaimable is called once the item can be claimed, by the time schedule resolves',
+    withStore(async (a, b) => {
+      let claimed: Promise<ClaimedItem[]> | undefined;
+      const onClaimable = () => {
+        claimed = b.scheduler.claim('eager', { limit: 10, leaseMs: 5000 });
+      };
+      await a.scheduler.schedule('eager', 'e1', Date.now() - 1, { n: 1 }, { onClaimable });
+      assert.ok(claimed, 'called before schedule resolved');
+      assert.deepEqual(
+        (await claimed).map((c) => [c.id, c.payload, c.attempts]),
+        [['e1', { n: 1 }, 1]],
+      );
+    }),
+  );
+
+  test(
     'pub/sub: every subscriber gets each message until it unsubscribes',
     withStore(async (a, b) => {
       const seen: unknown[] = [];

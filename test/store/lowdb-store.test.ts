@@ -233,6 +233,66 @@ test('a non-durable consume is carried by the durable write that follows it: one
   });
 });
 
+test('a lazy completion rides on the next durable write; after a crash, an item claimed and not completed durably is due again at once', async () => {
+  await inTempDir(async (dir) => {
+    const first = await LowdbStore.open({ dir, name: 'test', sweepIntervalMs: 0, lazyCommitMs: 60_000 });
+    let second: LowdbStore | undefined;
+    try {
+      const { scheduler } = first;
+      await Promise.all(['a', 'b', 'c'].map((id) => scheduler.schedule('q', id, Date.now() - 1, { id })));
+      const claimed = new Map((await scheduler.claim('q', { limit: 10, leaseMs: 60_000 })).map((item) => [item.id, item] as const));
+      assert.equal(claimed.size, 3);
+      const writes = first.stats().writes;
+      assert.equal(await scheduler.complete(claimed.get('a')!, { durable: false }), true);
+      assert.equal(first.stats().writes, writes, 'no commit of its own');
+      assert.deepEqual(await scheduler.claim('q', { limit: 10, leaseMs: 60_000 }), [], 'a is gone at once, b and c are claimed');
+      await first.collection<{ v: number }>('T').put('x', { v: 1 });
+      // b's completion comes after the last durable write, c is never completed: the process dies.
+      assert.equal(await scheduler.complete(claimed.get('b')!, { durable: false }), true);
+      rmSync(join(dir, 'test.lock'));
+      second = await open(dir);
+      const again = await second.scheduler.claim('q', { limit: 10, leaseMs: 60_000 });
+      assert.deepEqual(
+        again.map((item) => [item.id, item.attempts, item.payload]).sort(),
+        [
+          ['b', 2, { id: 'b' }],
+          ['c', 2, { id: 'c' }],
+        ],
+        'a stays done; b and c are worked again',
+      );
+    } finally {
+      await second?.close();
+      await first.close();
+    }
+  });
+});
+
+test('a scheduled item can be claimed before its commit, and schedule resolves only once it is durable', async () => {
+  await inTempDir(async (dir) => {
+    const store = await open(dir);
+    try {
+      const journal = join(dir, 'test.journal');
+      const onDisk = () => (existsSync(journal) ? readFileSync(journal, 'utf8') : '');
+      let claimed: string[] = [];
+      let diskThen = '';
+      const scheduled = store.scheduler.schedule('q', 'early', Date.now() - 1, undefined, {
+        onClaimable: () => {
+          diskThen = onDisk();
+          void store.scheduler.claim('q', { limit: 1, leaseMs: 60_000 }).then((items) => {
+            claimed = items.map((item) => item.id);
+          });
+        },
+      });
+      await scheduled;
+      assert.deepEqual(claimed, ['early'], 'claimed from memory');
+      assert.doesNotMatch(diskThen, /"early"/, 'before its commit');
+      assert.match(onDisk(), /"i":"early"/, 'durable when schedule resolved');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 test('files written before records had revisions still load: each record gets one, metadata apart', async () => {
   await inTempDir(async (dir) => {
     writeFileSync(

@@ -3,7 +3,7 @@
  * SET PX GET, ZCOUNT) or one Lua script (scripts.ts), so it is atomic across every node.
  */
 import { randomBytes } from 'node:crypto';
-import type { ClaimedItem, CounterState, Counters, HitOptions, Lease, Leases, Reservation, Scheduler, Slots } from '../store.ts';
+import type { ClaimedItem, CounterState, Counters, HitOptions, Lease, Leases, Reservation, ScheduleOptions, Scheduler, Slots, WriteOptions } from '../store.ts';
 import type { RedisConnection } from './connection.ts';
 
 const token = () => randomBytes(16).toString('base64url');
@@ -95,8 +95,9 @@ export class RedisScheduler implements Scheduler {
     return [this.key(`${queue}:due`), this.key(`${queue}:payload`), this.key(`${queue}:token`), this.key(`${queue}:attempts`)];
   }
 
-  async schedule(queue: string, id: string, at: number, payload?: unknown): Promise<void> {
+  async schedule(queue: string, id: string, at: number, payload?: unknown, options?: ScheduleOptions): Promise<void> {
     await this.conn.script('nodSchedule', ...this.keys(queue), id, Math.round(at), payload === undefined ? '' : JSON.stringify(payload));
+    options?.onClaimable?.();
   }
 
   async cancel(queue: string, id: string): Promise<boolean> {
@@ -118,7 +119,8 @@ export class RedisScheduler implements Scheduler {
     }));
   }
 
-  async complete(item: ClaimedItem): Promise<boolean> {
+  /** One script, durable when it answers: `durable: false` changes nothing here. */
+  async complete(item: ClaimedItem, _options?: Pick<WriteOptions, 'durable'>): Promise<boolean> {
     return (await this.conn.script('nodComplete', ...this.keys(item.queue), item.id, item.token)) === 1;
   }
 
