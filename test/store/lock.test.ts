@@ -36,12 +36,14 @@ function takeAndRelease(): void {
 }
 
 test('a zombie owner (killed, not reaped) is dead: its lock is taken over', { skip: process.platform !== 'linux' && 'needs /proc' }, async () => {
-  // sh forks a child that exits at once, then becomes `sleep`, which never reaps it: a zombie until the sleep ends.
-  const parent = teardown.add(spawn('sh', ['-c', 'sh -c "exit 0" & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] }), (c) =>
+  // sh forks a child that exits a second later, and meanwhile becomes `sleep`, which never reaps it:
+  // a zombie until the sleep ends. (A child that exited at once could be reaped by sh itself before
+  // the exec, on a loaded machine: its /proc entry was then gone.)
+  const parent = teardown.add(spawn('sh', ['-c', 'sh -c "sleep 1; exit 0" & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] }), (c) =>
     c.kill('SIGKILL'),
   );
   const zombie = await new Promise<number>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(Number.parseInt(d.toString(), 10))));
-  for (let i = 0; i < 100 && stat(zombie).state !== 'Z'; i++) await sleep(20);
+  for (let i = 0; i < 250 && stat(zombie).state !== 'Z'; i++) await sleep(20);
   assert.equal(stat(zombie).state, 'Z', 'the child is a zombie');
   assert.doesNotThrow(() => process.kill(zombie, 0), 'kill(pid, 0) takes a zombie for a live process');
   writeFileSync(lockFile, `${zombie} ${stat(zombie).start}`);
