@@ -236,7 +236,8 @@ export class LowdbCollection<T extends object> implements Collection<T> {
     return removed;
   }
 
-  dump(): Record<string, Row> {
-    return Object.fromEntries(this.rows);
+  /** Every row held, as [id, row] pairs (the rows themselves: they are replaced, never changed in place). */
+  entries(): Array<[string, Row]> {
+    return Array.from(this.rows);
   }
 }

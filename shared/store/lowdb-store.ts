@@ -4,15 +4,25 @@
  * journal (`<name>.journal`, journal.ts). Writes are group-committed: every change made in the
  * same turn of the event loop (and while a commit is in flight) goes into one journal append of
  * just the changed records, fdatasynced, and durable changes resolve only after it. When the
- * journal outgrows the snapshot, the snapshot is rewritten and the journal emptied, so the cost
- * of a commit follows what it changed and the files follow what is live.
+ * journal outgrows the snapshot, the snapshot is rewritten, so the cost of a commit follows what
+ * it changed and the files follow what is live.
+ *
+ * Compaction does not hold up commits: the journal is retired (renamed to `<name>.journal.old`,
+ * a new one started: a few milliseconds inside the commit chain), the state of that moment is
+ * captured (the rows are never changed in place, so a shallow copy is the state), and the new
+ * snapshot is written in the background, its JSON built a slice of rows at a time between turns
+ * of the event loop, while commits go on into the new journal. Once the snapshot is durable the
+ * retired journal is deleted. A restart replays snapshot, retired journal (if still there), then
+ * journal: every entry is a record's whole state, so replaying a retired journal over a snapshot
+ * that already holds it changes nothing.
  */
 import { Low } from 'lowdb';
 import { existsSync, statSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Collection, CollectionOptions, Store, StoreHealth, StoreStats } from './store.ts';
 import { lockDataDir } from './lock.ts';
-import { Journal, type JournalEntry } from './journal.ts';
+import { Journal, readEntries, type JournalEntry } from './journal.ts';
 import { DurableJsonFile } from './durable-json-file.ts';
 import { LowdbCollection, type Row, type RowHost } from './lowdb-collection.ts';
 import { LowdbCounters, LowdbLeases, LowdbScheduler, LowdbSlots } from './lowdb-primitives.ts';
@@ -33,6 +43,8 @@ export interface LowdbStoreOptions {
   readonly minCompactBytes?: number;
   /** Told when the journal ended in a torn line (a crash mid-append) that was dropped on open. */
   readonly onTornTail?: (file: string, bytes: number) => void;
+  /** Told when writing a new snapshot failed (nothing is lost: the retired journal stays and a later commit tries again). */
+  readonly onCompactionFailed?: (file: string, error: Error) => void;
 }
 
 export class LowdbStore implements Store, RowHost {
@@ -53,12 +65,22 @@ export class LowdbStore implements Store, RowHost {
   private timer: NodeJS.Timeout | undefined;
   private readonly release: () => void;
   private readonly file: string;
+  private readonly snapshot: DurableJsonFile<FileShape>;
   private readonly journal: Journal<Row>;
+  /** Where the journal goes while its entries are written into a new snapshot. */
+  private readonly retired: string;
+  /** The snapshot being written in the background, if one is. */
+  private compacting: Promise<void> | undefined;
+  /** A retired journal is on disk (a compaction has not finished, or failed): the next one must not retire another. */
+  private retiredExists = false;
+  /** After a failed snapshot write, the next try waits until then (epoch ms). */
+  private compactAgainAt = 0;
   /** Records changed since the last commit, by collection. */
   private dirty = new Map<string, Set<string>>();
   private lazyTimer: NodeJS.Timeout | undefined;
   private readonly lazyCommitMs: number;
   private readonly minCompactBytes: number;
+  private readonly onCompactionFailed: ((file: string, error: Error) => void) | undefined;
   private snapshotBytes = 0;
   /** Set when a sweep removed a large share of the records: the next commit writes a new snapshot. */
   private compactSoon = false;
@@ -70,11 +92,14 @@ export class LowdbStore implements Store, RowHost {
     this.release = lockDataDir(options.dir, options.name);
     this.file = join(options.dir, `${options.name}.json`);
     const journal = join(options.dir, `${options.name}.journal`);
-    this.created = !existsSync(this.file) && !existsSync(journal);
-    this.db = new Low<FileShape>(new DurableJsonFile<FileShape>(this.file), {});
+    this.retired = `${journal}.old`;
+    this.created = !existsSync(this.file) && !existsSync(journal) && !existsSync(this.retired);
+    this.snapshot = new DurableJsonFile<FileShape>(this.file);
+    this.db = new Low<FileShape>(this.snapshot, {});
     this.journal = new Journal<Row>(journal);
     this.lazyCommitMs = options.lazyCommitMs ?? 1000;
     this.minCompactBytes = options.minCompactBytes ?? 1024 * 1024;
+    this.onCompactionFailed = options.onCompactionFailed;
     const internal = (name: string) => this.collection<object>(name) as LowdbCollection<object>;
     this.counters = new LowdbCounters(internal('~counter'));
     this.slots = new LowdbSlots(internal('~slots'));
@@ -88,7 +113,10 @@ export class LowdbStore implements Store, RowHost {
     let entries: Array<JournalEntry<Row>>;
     try {
       await store.db.read();
-      entries = await store.journal.open();
+      // A retired journal left by a compaction that did not finish: its entries come first.
+      const retired = existsSync(store.retired) ? (await readEntries<Row>(store.retired)).entries : [];
+      store.retiredExists = existsSync(store.retired);
+      entries = [...retired, ...(await store.journal.open())];
     } catch (e) {
       await store.journal.close();
       store.release();
@@ -211,24 +239,85 @@ export class LowdbStore implements Store, RowHost {
       for (const [c, ids] of dirty) for (const i of ids) this.touch(c, i);
       throw e;
     }
-    if (this.compactSoon || this.journal.size() > Math.max(this.minCompactBytes, this.snapshotBytes)) await this.compact();
+    const due = this.retiredExists || this.compactSoon || this.journal.size() > Math.max(this.minCompactBytes, this.snapshotBytes);
+    if (due && !this.compacting && Date.now() >= this.compactAgainAt) {
+      this.compacting = this.startCompaction().finally(() => (this.compacting = undefined));
+      // Resolves once the journal is retired and the state captured; the snapshot is written behind.
+      await this.compactionStarted;
+    }
     this.writes++;
     this.lastWriteMs = performance.now() - started;
   }
 
-  /** Writes the whole state as the snapshot and empties the journal. Runs inside the commit chain. */
+  /** Resolves when the compaction started last has retired the journal and captured the state. */
+  private compactionStarted: Promise<void> = Promise.resolve();
+
+  /**
+   * Starts a compaction from inside the commit chain: retires the journal (unless a retired one
+   * is still on disk: then the new snapshot covers both journals), captures the state, and writes
+   * the snapshot; `compactionStarted` resolves after the capture, the returned promise after the
+   * snapshot is durable and the retired journal deleted. A failed write leaves the retired journal
+   * in place (a restart still replays it) and is tried again by a later commit.
+   */
+  private startCompaction(): Promise<void> {
+    let captured!: (state: Array<[string, Array<[string, Row]>]>) => void;
+    let failedEarly!: (e: unknown) => void;
+    const state = new Promise<Array<[string, Array<[string, Row]>]>>((resolve, reject) => {
+      captured = resolve;
+      failedEarly = reject;
+    });
+    this.compactionStarted = state.then(
+      () => undefined,
+      () => undefined,
+    );
+    return (async () => {
+      try {
+        if (!this.retiredExists) {
+          await this.journal.rotate(this.retired);
+          this.retiredExists = true;
+        }
+        captured(this.capture());
+      } catch (e) {
+        failedEarly(e);
+        throw e;
+      }
+      await this.snapshot.writeText(await snapshotJson(await state));
+      await unlink(this.retired).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+      this.retiredExists = false;
+      this.compactSoon = false;
+      try {
+        this.snapshotBytes = statSync(this.file).size;
+      } catch {
+        /* just written */
+      }
+    })().catch((e: Error) => {
+      // Nothing is lost: the retired journal stays and is replayed on open; a commit after a pause retries.
+      this.compactAgainAt = Date.now() + COMPACTION_RETRY_MS;
+      this.onCompactionFailed?.(this.file, e);
+    });
+  }
+
+  /** Every row of every collection as of now, loaded or not yet opened (rows are replaced, never changed in place). */
+  private capture(): Array<[string, Array<[string, Row]>]> {
+    const state: Array<[string, Array<[string, Row]>]> = [];
+    for (const [name, rows] of Object.entries(this.loaded)) state.push([name, Object.entries(rows)]);
+    for (const [name, c] of this.collections) state.push([name, c.entries()]);
+    return state;
+  }
+
+  /** Writes a snapshot now and waits for it (closing: one self-contained file stays behind). */
   private async compact(): Promise<void> {
-    const data: FileShape = { ...this.loaded };
-    for (const [name, c] of this.collections) data[name] = c.dump();
-    this.db.data = data;
-    await this.db.write();
-    await this.journal.clear();
-    this.compactSoon = false;
-    try {
-      this.snapshotBytes = statSync(this.file).size;
-    } catch {
-      /* just written */
-    }
+    await this.compacting;
+    this.compacting = this.startCompaction();
+    await this.compacting;
+    this.compacting = undefined;
+  }
+
+  /** Resolves when no snapshot is being written (tests, and close). */
+  async compacted(): Promise<void> {
+    while (this.compacting) await this.compacting;
   }
 
   async flush(): Promise<void> {
@@ -271,7 +360,8 @@ export class LowdbStore implements Store, RowHost {
     this.closed = true;
     if (this.lazyTimer) clearTimeout(this.lazyTimer);
     // Leave one self-contained snapshot behind (admin tools and backups read just that file).
-    if (this.journal.size() > 0) await this.compact();
+    await this.compacted();
+    if (this.journal.size() > 0 || this.retiredExists) await this.compact();
     await this.journal.close();
     this.release();
   }
@@ -281,11 +371,41 @@ export class LowdbStore implements Store, RowHost {
     let records = 0;
     for (const [name, c] of this.collections) if (!name.startsWith('~')) records += c.size();
     let fileBytes = this.journal.size();
-    try {
-      fileBytes += statSync(this.file).size;
-    } catch {
-      /* not written yet */
+    for (const file of [this.file, this.retired]) {
+      try {
+        fileBytes += statSync(file).size;
+      } catch {
+        /* not written yet, or no compaction under way */
+      }
     }
     return { kind: 'lowdb', records, writes: this.writes, lastWriteMs: this.lastWriteMs, fileBytes };
   }
+}
+
+/** How long after a failed snapshot write the next is tried, ms. */
+const COMPACTION_RETRY_MS = 10_000;
+
+/** Rows stringified per turn of the event loop while a snapshot's JSON is built. */
+const SNAPSHOT_SLICE = 1000;
+
+/**
+ * The snapshot file's JSON (`{collection: {id: row}}`, what lowdb reads back), built a slice of
+ * rows at a time with a turn of the event loop between slices, so that a snapshot of a large
+ * store does not stop requests for the whole of its stringify.
+ */
+async function snapshotJson(state: ReadonlyArray<readonly [string, ReadonlyArray<readonly [string, Row]>]>): Promise<string> {
+  const parts: string[] = [];
+  let sinceYield = 0;
+  for (const [name, rows] of state) {
+    const fields: string[] = [];
+    for (const [id, row] of rows) {
+      fields.push(`${JSON.stringify(id)}:${JSON.stringify(row)}`);
+      if (++sinceYield >= SNAPSHOT_SLICE) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    parts.push(`${JSON.stringify(name)}:{${fields.join(',')}}`);
+  }
+  return `{${parts.join(',')}}`;
 }

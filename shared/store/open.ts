@@ -63,7 +63,12 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       dir: options.dataDir,
       name: options.name,
       ...defined({ sweepIntervalMs: options.sweepIntervalMs }),
-      ...(log ? { onTornTail: (file: string, bytes: number) => log.warn('store.journal_tail_dropped', { file, bytes }) } : {}),
+      ...(log
+        ? {
+            onTornTail: (file: string, bytes: number) => log.warn('store.journal_tail_dropped', { file, bytes }),
+            onCompactionFailed: (file: string, e: Error) => log.error('store.compaction_failed', { file, error: e.message }),
+          }
+        : {}),
     });
   }
   return RedisStore.open({

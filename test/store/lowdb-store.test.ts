@@ -75,6 +75,7 @@ test('expired records are invisible at once and swept from memory and files', as
     assert.equal(await c.find('e1'), undefined, 'expired record still visible');
     assert.equal(await store.sweep(), 200);
     await store.flush();
+    await store.compacted(); // the new snapshot is written behind the commits
     assert.equal(store.stats().records, 1);
     const running = store.stats().fileBytes ?? 0;
     assert.ok(running < before / 10, `files did not shrink while running: ${before} -> ${running}`);
@@ -169,6 +170,7 @@ test('the journal is compacted into the snapshot once it outgrows it, and nothin
     const c = store.collection<{ n: number; pad: string }>('C');
     for (let n = 0; n < 60; n++) await c.put(`k${n % 10}`, { n, pad: 'p'.repeat(100) });
     assert.ok(statSync(join(dir, 'test.journal')).size <= 2048 + 200, 'journal kept growing past the compaction threshold');
+    await store.compacted();
     assert.ok(existsSync(join(dir, 'test.json')), 'no snapshot was written');
     // Crash without close: snapshot + journal must still give the latest state.
     rmSync(join(dir, 'test.lock'));
@@ -309,4 +311,53 @@ test('files written before records had revisions still load: each record gets on
     assert.equal((await store.collection('Code').consume('a')).outcome, 'already_consumed');
     await store.close();
   });
+});
+
+test('a snapshot is written behind the commits: a durable write during a compaction does not wait for it, and a crash then loses nothing', async () => {
+  await inTempDir(async (dir) => {
+    let store = await open(dir);
+    const c = store.collection<{ n: number; pad: string }>('Big');
+    // One batch of 30,000 records: its journal line passes the 1 MiB threshold, so its commit starts a compaction.
+    await Promise.all(Array.from({ length: 30_000 }, (_, n) => c.put(`r${n}`, { n, pad: 'p'.repeat(60) })));
+    const order: string[] = [];
+    await Promise.all([c.put('late', { n: -1, pad: '' }).then(() => order.push('write')), store.compacted().then(() => order.push('snapshot'))]);
+    assert.deepEqual(order, ['write', 'snapshot'], 'the durable write waited for the snapshot');
+    assert.ok(!existsSync(join(dir, 'test.journal.old')), 'the retired journal was not deleted after the snapshot');
+    // Crash without close: snapshot + journal hold everything.
+    rmSync(join(dir, 'test.lock'));
+    store = await open(dir);
+    const again = store.collection<{ n: number }>('Big');
+    assert.equal(again.size(), 30_001);
+    assert.deepEqual(await again.find('late'), { n: -1, pad: '' });
+    await store.close();
+  });
+});
+
+test('a compaction cut short by a crash (retired journal still on disk) is replayed in order, whichever snapshot made it', async () => {
+  const line = (i: string, r: object | null) => JSON.stringify({ c: 'C', i, r });
+  // Before the crash: a=1 in the old snapshot; the retired journal sets b=1 and a=2; the new journal deletes a and sets c=1.
+  const retired = [line('b', { p: { v: 1 }, r: 2 }), line('a', { p: { v: 2 }, r: 3 })].join('\n') + '\n';
+  const journal = [line('a', null), line('c', { p: { v: 1 }, r: 4 })].join('\n') + '\n';
+  const snapshots = {
+    'the old snapshot (crash before the new one was renamed in)': { C: { a: { p: { v: 1 }, r: 1 } } },
+    'the new snapshot (crash before the retired journal was deleted)': { C: { a: { p: { v: 2 }, r: 3 }, b: { p: { v: 1 }, r: 2 } } },
+  };
+  for (const [label, snapshot] of Object.entries(snapshots)) {
+    await inTempDir(async (dir) => {
+      writeFileSync(join(dir, 'test.json'), JSON.stringify(snapshot));
+      writeFileSync(join(dir, 'test.journal.old'), retired);
+      writeFileSync(join(dir, 'test.journal'), journal);
+      let store = await open(dir);
+      const state = async () => Object.fromEntries((await store.collection<{ v: number }>('C').list()).map((r) => [r.id, r.value.v]));
+      assert.deepEqual(await state(), { b: 1, c: 1 }, label);
+      // The next commit finishes the compaction: one snapshot, no retired journal.
+      await store.collection<{ v: number }>('C').put('d', { v: 1 });
+      await store.compacted();
+      assert.ok(!existsSync(join(dir, 'test.journal.old')), `${label}: the retired journal is still there`);
+      await store.close();
+      store = await open(dir);
+      assert.deepEqual(await state(), { b: 1, c: 1, d: 1 }, `${label}, after a restart`);
+      await store.close();
+    });
+  }
 });
