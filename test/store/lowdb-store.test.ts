@@ -336,8 +336,8 @@ test('a snapshot is written behind the commits: a durable write during a compact
 test('a compaction cut short by a crash (retired journal still on disk) is replayed in order, whichever snapshot made it', async () => {
   const line = (i: string, r: object | null) => JSON.stringify({ c: 'C', i, r });
   // Before the crash: a=1 in the old snapshot; the retired journal sets b=1 and a=2; the new journal deletes a and sets c=1.
-  const retired = [line('b', { p: { v: 1 }, r: 2 }), line('a', { p: { v: 2 }, r: 3 })].join('\n') + '\n';
-  const journal = [line('a', null), line('c', { p: { v: 1 }, r: 4 })].join('\n') + '\n';
+  const retired = `${[line('b', { p: { v: 1 }, r: 2 }), line('a', { p: { v: 2 }, r: 3 })].join('\n')}\n`;
+  const journal = `${[line('a', null), line('c', { p: { v: 1 }, r: 4 })].join('\n')}\n`;
   const snapshots = {
     'the old snapshot (crash before the new one was renamed in)': { C: { a: { p: { v: 1 }, r: 1 } } },
     'the new snapshot (crash before the retired journal was deleted)': { C: { a: { p: { v: 2 }, r: 3 }, b: { p: { v: 1 }, r: 2 } } },
