@@ -6,6 +6,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.1
  */
 import { createHash } from 'node:crypto';
+import { limitAddress } from '../../shared/http/limit_address.ts';
 import type { CounterState, Counters } from '../../shared/store/store.ts';
 import { defaults } from '../defaults.ts';
 
@@ -23,7 +24,7 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 const hashed = (browser: string) => createHash('sha256').update(browser).digest('base64url').slice(0, 22);
 const keys = (browser: string, address: string) => {
   const b = hashed(browser);
-  return { browser: `device-guess:browser:${b}`, address: `device-guess:address:${address}`, wait: `device-guess:wait:${b}` };
+  return { browser: `device-guess:browser:${b}`, address: `device-guess:address:${limitAddress(address)}`, wait: `device-guess:wait:${b}` };
 };
 // The hit that goes past `limit` starts the block, so limit = max - 1 makes the max-th failure the one that blocks.
 const browserLimit = { windowMs: defaults.userCodeFailureWindow * 1000, limit: defaults.userCodeMaxFailures - 1, blockMs: defaults.userCodeBlockTtl * 1000 };

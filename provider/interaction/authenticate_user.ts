@@ -6,6 +6,7 @@
  * and answered 423 and 429 with Retry-After.
  */
 import type { ProviderContext } from '../context.ts';
+import { limitAddress } from '../../shared/http/limit_address.ts';
 import { defaults } from '../defaults.ts';
 import { isLocked, verifyPassword, type User } from '../models/user.ts';
 import { nowSeconds } from '../../shared/time.ts';
@@ -22,8 +23,8 @@ export class LoginFailure extends Error {
   }
 }
 
-/** Failed sign-ins from one network address in the current window. */
-const addressKey = (address: string) => `login-address:${address}`;
+/** Failed sign-ins from one network address (an IPv6 /64: limit_address.ts) in the current window. */
+const addressKey = (address: string) => `login-address:${limitAddress(address)}`;
 /** Counts a failure; the one that reaches the limit (the counter is atomic: one per window) logs the block. */
 async function countAddressFailure(ctx: ProviderContext, address: string): Promise<void> {
   const { count } = await ctx.store.counters.hit(addressKey(address), { windowMs: ttlOf(ctx.config, 'loginAddressWindow') * 1000 });

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { InvalidClient } from '../../shared/errors.ts';
+import { limitAddress } from '../../shared/http/limit_address.ts';
 import type { CounterState } from '../../shared/store/store.ts';
 import { ttlOf } from '../config.ts';
 import type { ProviderContext } from '../context.ts';
@@ -26,9 +27,10 @@ const MAX: Readonly<Record<Scope, number>> = {
 const hashed = (clientId: string) => createHash('sha256').update(clientId).digest('base64url').slice(0, 22);
 const shown = (clientId: string) => clientId.slice(0, 64);
 
-/** The counter keys of one attempt. */
-function keys(clientId: string, address: string): Record<Scope, string> {
+/** The counter keys of one attempt (an IPv6 address counts by its /64: limit_address.ts). */
+function keys(clientId: string, caller: string): Record<Scope, string> {
   const id = hashed(clientId);
+  const address = limitAddress(caller);
   return { source: `client-auth:source:${address}:${id}`, client: `client-auth:client:${id}`, address: `client-auth:address:${address}` };
 }
 

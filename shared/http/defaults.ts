@@ -28,4 +28,10 @@ export const httpDefaults = {
    * notifications, device notices) run as many at once, so neither waits on the other.
    */
   outboundSocketsPerOrigin: 128,
+  /**
+   * The guessing limits per network address (client authentication, sign-in, device user codes)
+   * count an IPv6 client by this prefix, not by its full address: one subscriber holds a whole
+   * /64 and can change address for every try (limit_address.ts).
+   */
+  ipv6LimitPrefix: 64,
 } as const;

@@ -3,7 +3,8 @@
  * real provider, with openid-client v6 at the token and revocation endpoints and fetch at the
  * others: wrong secrets from one address block that client_id there (invalid_client with
  * Retry-After), the right secret fails during the block and works after it, other addresses are
- * not blocked, the per-client ceiling and the per-address limit hold, each block is logged once;
+ * not blocked, the per-client ceiling and the per-address limit hold (an IPv6 client counted by its
+ * /64), each block is logged once;
  * private_key_jwt assertions count the same way; public clients are never counted.
  * The provider trusts X-Forwarded-For from loopback (trust proxy 'loopback', as behind a local
  * reverse proxy), so each request says which address it stands for. Windows are 2 s here.
@@ -151,6 +152,17 @@ describe('client authentication guessing limits', () => {
     assert.equal(logs.events('client_auth.source_blocked').filter((l) => l.address === address && l.for === 'all clients').length, 1);
     const other = await post(PATHS.token, 'demo-push', 'demo-push-secret', '10.0.4.2', { grant_type: 'client_credentials' });
     assert.notEqual(other.json.error, 'invalid_client');
+  });
+
+  it('an IPv6 guesser changing address within its /64 is counted as one address; the next /64 is not blocked', async () => {
+    // Each try from a different address of 2001:db8:7:7::/64, as a client holding the whole prefix can.
+    for (let n = 0; n < defaults.clientAuthMaxFailuresPerAddress; n++)
+      await post(PATHS.token, `v6-made-up-${n}`, 'guess', `2001:db8:7:7:${(n + 1).toString(16)}::${n + 1}`, { grant_type: 'client_credentials' });
+    const r = await post(PATHS.token, 'demo-push', 'demo-push-secret', '2001:db8:7:7:ffff::1', { grant_type: 'client_credentials' });
+    assert.deepEqual([r.status, r.json.error, Boolean(r.retryAfter)], [401, 'invalid_client', true], 'another address of the same /64 is blocked');
+    assert.equal(logs.events('client_auth.source_blocked').filter((l) => String(l.address).startsWith('2001:db8:7:7:')).length, 1, 'logged once, with the full address');
+    const next = await post(PATHS.token, 'demo-push', 'demo-push-secret', '2001:db8:7:8::1', { grant_type: 'client_credentials' });
+    assert.notEqual(next.json.error, 'invalid_client', 'the neighbouring /64 is another subscriber');
   });
 
   it('private_key_jwt: assertions signed with another key count the same, and the real key fails during the block', async () => {
