@@ -1,7 +1,8 @@
 /**
  * A small seeded sample of the fuzz suite (npm run fuzz runs ≥ 10,000 cases per route): a few
  * cases of every route of the provider and the entity, against real servers in a child process.
- * Any 5xx (but a 503 with Retry-After), hang or crash fails, with each case's replay.
+ * Any 5xx (but a 503 with Retry-After), hang or crash fails, with each case's replay. Cases
+ * carry live tokens and ids of the target sometimes, so authenticated paths are reached too.
  */
 import assert from 'node:assert/strict';
 import { test } from '../helpers/node-test.ts';
@@ -24,4 +25,10 @@ test(`fuzz sample: ${CASES_PER_ROUTE} cases of each of ${ROUTES.length} routes a
     [],
     `\n${formatTable(rows)}\n${formatFailures(bad, SEED)}`,
   );
+  // The live credentials (target.ts fixtures) take cases past authentication: without them every
+  // case of these routes would end in 401 or 404.
+  for (const name of ['entity GET requests', 'entity GET/POST/DELETE passkey', 'entity POST passkey options']) {
+    const row = rows.find((r) => r.route === name);
+    assert.ok(row && row.ok > 0, `${name}: no case got past authentication\n${formatTable(rows)}`);
+  }
 });

@@ -203,10 +203,34 @@ const jsonArb = (route: FuzzRoute) =>
 type Auth = ReadonlyArray<readonly [string, string]>;
 const header = (value: string): Auth => [['Authorization', value]];
 
-/** Authorization headers: none, the right client, garbage Basic, bad bearer tokens, two at once. */
+/**
+ * Placeholders for live credentials and ids of the fuzz target (target.ts makes them), put in a
+ * case's Authorization header and path and replaced when it is sent (withFixtures), so that a
+ * case's seed still gives the same case while it reaches behind authentication.
+ */
+export const FIXTURES = ['access', 'device', 'other_device', 'request', 'delegation'] as const;
+export type Fixtures = Readonly<Record<(typeof FIXTURES)[number], string>>;
+const fixture = (name: (typeof FIXTURES)[number]) => `{{${name}}}`;
+
+/** Live bearer tokens for a bearer route: the entity's device session, delegation and enrollment tokens; the provider's access token. */
+const liveBearerArb = (route: FuzzRoute): fc.Arbitrary<Auth> =>
+  (route.target === 'entity'
+    ? fc.constantFrom(fixture('device'), fixture('device'), fixture('device'), fixture('access'), fixture('delegation'))
+    : fc.constant(fixture('access'))
+  ).map((t) => header(`Bearer ${t}`));
+
+/** The case with its placeholders replaced by `fixtures` (cases without any come back as they are). */
+export function withFixtures(c: FuzzCase, fixtures: Fixtures | undefined): FuzzCase {
+  if (!fixtures) return c;
+  const fill = (text: string) => text.replace(/\{\{([a-z_]+)\}\}/g, (whole, name: string) => (fixtures as Record<string, string>)[name] ?? whole);
+  return { ...c, target: fill(c.target), headers: c.headers.map(([n, v]) => [n, fill(v)] as const) };
+}
+
+/** Authorization headers: none, live bearer tokens (bearer routes), the right client, garbage Basic, bad bearer tokens, two at once. */
 const authArb = (route: FuzzRoute): fc.Arbitrary<Auth> =>
   fc.oneof(
     { weight: 3, arbitrary: fc.constant([] as Auth) },
+    { weight: route.auth === 'bearer' ? 6 : 0, arbitrary: liveBearerArb(route) },
     {
       weight: route.auth === 'client' ? 4 : 1,
       arbitrary: fc
@@ -341,7 +365,11 @@ const idArb = fc.oneof(
 const targetArb = (route: FuzzRoute) =>
   fc
     .record({
-      id: idArb,
+      // On the entity, often a live id: a pending request of the fixtures' user, or that user's other device.
+      id: fc.oneof(
+        { weight: 3, arbitrary: idArb },
+        { weight: route.target === 'entity' && route.path.includes(':id') ? 3 : 0, arbitrary: fc.constantFrom(fixture('request'), fixture('other_device')) },
+      ),
       twist: fc.oneof(
         { weight: 12, arbitrary: fc.constant('none') },
         {

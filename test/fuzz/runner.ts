@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import fc from 'fast-check';
 import { exchange, type Outcome } from './exchange.ts';
-import { type FuzzCase, caseArb, render, replayLine } from './generators.ts';
+import { type FuzzCase, type Fixtures, caseArb, render, replayLine, withFixtures } from './generators.ts';
 import type { FuzzRoute, Target } from './routes.ts';
 
 export interface FuzzOptions {
@@ -80,6 +80,8 @@ interface LogLine {
 class TargetProcess {
   private child?: ChildProcess;
   ports: Record<Target, number> = { provider: 0, entity: 0 };
+  /** The live credentials of the running target (a restart makes new ones). */
+  fixtures: Fixtures | undefined;
   /** Bumped on each (re)start: a case that saw the target die is the crash's, not a hang. */
   generation = 0;
   private sink: (line: LogLine) => void = () => undefined;
@@ -98,7 +100,7 @@ class TargetProcess {
     const ready = new Promise<void>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout! });
       lines.on('line', (text) => {
-        let line: LogLine & { fuzzTarget?: Record<Target, number> };
+        let line: LogLine & { fuzzTarget?: Record<Target, number>; fixtures?: Fixtures };
         try {
           line = JSON.parse(text) as typeof line;
         } catch {
@@ -106,6 +108,7 @@ class TargetProcess {
         }
         if (line.fuzzTarget) {
           this.ports = line.fuzzTarget;
+          this.fixtures = line.fixtures;
           resolve();
         } else if (line.level === 'error' || line.event === 'internal.error') this.sink(line);
       });
@@ -182,7 +185,7 @@ export async function runFuzz(options: FuzzOptions): Promise<RouteResult[]> {
           const index = indexes[next++]!;
           if (!target.alive) await target.restart();
           const generation = target.generation;
-          const c = fuzzCase(route, options.seed, index, arb);
+          const c = withFixtures(fuzzCase(route, options.seed, index, arb), target.fixtures);
           const bytes = render(c);
           const port = target.ports[route.target];
           inFlight.set(index, { c, bytes, port });
