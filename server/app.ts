@@ -16,7 +16,9 @@
 import { DeviceKeys } from './devices/device_key.ts';
 import express from 'express';
 import { EventEmitter } from 'node:events';
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
+import { API_CORS_HEADERS, type DirectRoute, directApi, exactPath, idPath } from './direct_api.ts';
+import { expressJsonEndpoint } from './endpoints/json_endpoint.ts';
 import type { Agent } from 'node:https';
 import { ENTITY_API } from '../shared/entity-api.ts';
 import type { AdmissionGate } from '../shared/http/admission.ts';
@@ -34,7 +36,7 @@ import { deletePushEndpoint, getPushEndpoint, putPushEndpoint, testPushEndpoint 
 import { getRequestEndpoint, listRequestsEndpoint } from './endpoints/requests.ts';
 import { getPasskeyEndpoint, passkeyChallengeEndpoint, passkeyOptionsEndpoint, registerPasskeyEndpoint, removePasskeyEndpoint } from './endpoints/passkey.ts';
 import { PASSKEY_API } from '../shared/passkey-api.ts';
-import { authenticateDevice } from './middleware/authenticate_device.ts';
+import { authenticateDevice, requireDevice } from './middleware/authenticate_device.ts';
 import { NotFound } from './errors.ts';
 import { renderError } from './middleware/render_error.ts';
 import { openModels } from './models.ts';
@@ -73,6 +75,23 @@ export interface StartServerOptions extends Partial<ServerConfig> {
   readonly limits?: Partial<ServiceLimits>;
 }
 
+/**
+ * The entity's request listener: the delegation and the decision straight off node:http when their
+ * body is plain JSON (direct_api.ts), everything else (those too, otherwise) through the express app.
+ */
+export function buildHandler(ctx: ServerContext, hub: WsHub, lifecycle: RequestLifecycle): RequestListener {
+  const routes: DirectRoute[] = [
+    { match: exactPath(ctx.config.delegationPath), endpoint: delegationEndpoint(ctx, lifecycle), api: ctx.config.delegationPath.startsWith('/api/') },
+    {
+      match: idPath('/api/requests/', '/decision'),
+      endpoint: decisionEndpoint(ctx, lifecycle),
+      device: async (authorization) => (await requireDevice(ctx, authorization)).device,
+      api: true,
+    },
+  ];
+  return directApi({ routes, limit: defaults.maxBodyBytes, log: ctx.log }, buildApp(ctx, hub, lifecycle));
+}
+
 /** The express app with every route of the entity. */
 export function buildApp(ctx: ServerContext, hub: WsHub, lifecycle: RequestLifecycle): express.Express {
   const app = express();
@@ -83,16 +102,12 @@ export function buildApp(ctx: ServerContext, hub: WsHub, lifecycle: RequestLifec
   app.use(securityHeaders());
   // The app API authenticates with bearer tokens, never cookies, so any origin may call it.
   app.use('/api', (req, res, next) => {
-    res.set({
-      'Access-Control-Allow-Origin': '*',
-      'Access-Control-Allow-Headers': 'Authorization, Content-Type',
-      'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE',
-    });
+    res.set(API_CORS_HEADERS);
     if (req.method === 'OPTIONS') return void res.status(204).end();
     next();
   });
 
-  app.post(ctx.config.delegationPath, json, delegationEndpoint(ctx, lifecycle));
+  app.post(ctx.config.delegationPath, json, expressJsonEndpoint(delegationEndpoint(ctx, lifecycle)));
 
   app.get(ENTITY_API.config, configEndpoint(ctx));
   app.post(ENTITY_API.devices, json, enrollEndpoint(ctx));
@@ -101,7 +116,7 @@ export function buildApp(ctx: ServerContext, hub: WsHub, lifecycle: RequestLifec
   app.delete('/api/devices/:id', device, removeDeviceEndpoint(ctx, hub));
   app.get(ENTITY_API.requests, device, listRequestsEndpoint(ctx));
   app.get('/api/requests/:id', device, getRequestEndpoint(ctx));
-  app.post('/api/requests/:id/decision', device, json, decisionEndpoint(ctx, lifecycle));
+  app.post('/api/requests/:id/decision', device, json, expressJsonEndpoint(decisionEndpoint(ctx, lifecycle)));
   app.post('/api/requests/:id/passkey-challenge', device, json, passkeyChallengeEndpoint(ctx));
   app.get(PASSKEY_API.passkey, device, getPasskeyEndpoint(ctx));
   app.post(PASSKEY_API.options, device, passkeyOptionsEndpoint(ctx));
@@ -175,7 +190,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         ctx,
         hub,
         lifecycle,
-        handler: buildApp(ctx, hub, lifecycle),
+        handler: buildHandler(ctx, hub, lifecycle),
         upgrade: hub.upgrade,
         async readiness() {
           const health = await ctx.store.ready();

@@ -11,6 +11,7 @@
  */
 import type { RequestHandler } from 'express';
 import type { IncomingMessage } from 'node:http';
+import { bodyError, isPlainBody, readBody } from '../../shared/http/read_body.ts';
 
 export interface FormOptions {
   /** Largest body, bytes. */
@@ -21,25 +22,9 @@ export interface FormOptions {
 
 const FORM = 'application/x-www-form-urlencoded';
 
-/** An error shaped like body-parser's (shared/errors.ts bodyParserError reads `type`). */
-function bodyError(type: string, status: number, message: string): Error {
-  return Object.assign(new Error(message), { type, status, expose: true });
-}
-
 /** Whether the fast path reads this request (else `fallback` does, or nothing when it is not a form). */
-export function isPlainForm(contentType: string | undefined, contentEncoding: string | undefined): boolean | undefined {
-  if (!contentType) return undefined;
-  const semi = contentType.indexOf(';');
-  const type = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
-  if (type !== FORM) return undefined;
-  if (contentEncoding !== undefined && contentEncoding.toLowerCase() !== 'identity') return false;
-  if (semi < 0) return true;
-  const params = contentType
-    .slice(semi + 1)
-    .trim()
-    .toLowerCase();
-  return params === '' || params === 'charset=utf-8' || params === 'charset="utf-8"';
-}
+export const isPlainForm = (contentType: string | undefined, contentEncoding: string | undefined): boolean | undefined =>
+  isPlainBody(FORM, contentType, contentEncoding);
 
 /** A parsed form body: a repeated name becomes an array (params.ts refuses it). */
 export type FormBody = Record<string, string | string[]>;
@@ -49,39 +34,17 @@ export type FormBody = Record<string, string | string[]>;
  * calls `done` once, with body-parser's error shapes on failure.
  */
 export function readForm(req: IncomingMessage, options: FormOptions, done: (err: Error | undefined, body?: FormBody) => void): void {
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > options.limit) {
-    done(bodyError('entity.too.large', 413, 'request entity too large'));
-    return;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const finish = (err?: Error) => {
-    req.off('data', onData);
-    req.off('end', onEnd);
-    req.off('aborted', onAborted);
-    req.off('error', finish);
+  readBody(req, options.limit, (err, bytes) => {
     if (err) return done(err);
     const body: FormBody = Object.create(null);
     let count = 0;
-    for (const [name, value] of new URLSearchParams(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'))) {
+    for (const [name, value] of new URLSearchParams(bytes!.toString('utf8'))) {
       if (++count > options.parameterLimit) return done(bodyError('parameters.too.many', 413, 'too many parameters'));
       const before = body[name];
       body[name] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
     }
     done(undefined, body);
-  };
-  const onData = (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > options.limit) return finish(bodyError('entity.too.large', 413, 'request entity too large'));
-    chunks.push(chunk);
-  };
-  const onEnd = () => finish();
-  const onAborted = () => finish(bodyError('request.aborted', 400, 'request aborted'));
-  req.on('data', onData);
-  req.on('end', onEnd);
-  req.on('aborted', onAborted);
-  req.on('error', finish);
+  });
 }
 
 /** The form parser: the fast path, else `fallback` (express.urlencoded with the same limits). */

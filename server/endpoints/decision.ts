@@ -5,19 +5,17 @@
  * First answer wins: a settled request answers 409, an expired one 410.
  * @see ../../shared/entity-api.ts DecisionPayload
  */
-import type { RequestHandler } from 'express';
 import { DENY_REASONS, type DecisionPayload, type DecisionResponse } from '../../shared/entity-api.ts';
 import { InvalidRequest } from '../../shared/errors.ts';
-import { sendJson } from '../../shared/http/admission.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
 import { InvalidDecision } from '../errors.ts';
-import { currentDevice } from '../middleware/authenticate_device.ts';
 import type { Device } from '../models.ts';
 import { verifyEs256 } from '../devices/device_key.ts';
 import type { Decision, RequestLifecycle } from '../requests/lifecycle.ts';
-import { requestForDevice } from './requests.ts';
+import { requestOfDevice } from './requests.ts';
+import type { JsonEndpoint } from './json_endpoint.ts';
 import { runDecisionChecks } from '../decisions/index.ts';
 
 /** Checks the signature and claims of a signed decision; returns its payload. */
@@ -41,10 +39,11 @@ export async function verifyDecision(ctx: ServerContext, signed: unknown, device
   return payload;
 }
 
-export function decisionEndpoint(ctx: ServerContext, lifecycle: RequestLifecycle): RequestHandler {
-  return async (req, res) => {
-    const device = currentDevice(res);
-    const r = await requestForDevice(ctx, String(req.params.id), res);
+/** The decision endpoint (its route authenticates the device first: JsonRequest.device). */
+export function decisionEndpoint(ctx: ServerContext, lifecycle: RequestLifecycle): JsonEndpoint {
+  return async (req) => {
+    const device = req.device!;
+    const r = await requestOfDevice(ctx, req.params.id ?? '', device);
     const payload = await verifyDecision(ctx, (req.body as Record<string, unknown> | undefined)?.signed, device, r.id);
     const evidence = await runDecisionChecks(ctx, { request: r, device, payload });
     const by = { by: device.device_id, on: device.name };
@@ -60,6 +59,6 @@ export function decisionEndpoint(ctx: ServerContext, lifecycle: RequestLifecycle
     const settled = await lifecycle.decide(r, decision);
     // The reason only when a check changed the decision (the app knows its own deny reason).
     const answer: DecisionResponse = { id: settled.id, status: settled.status, ...(evidence.denial ? { reason: evidence.denial } : {}) };
-    sendJson(res, 200, answer);
+    return { status: 200, body: answer };
   };
 }

@@ -9,14 +9,13 @@
  * `binding_number` (number matching) gets its candidates drawn here.
  * @see https://www.keycloak.org/docs/latest/server_admin/#_client_initiated_backchannel_authentication_grant
  */
-import type { RequestHandler } from 'express';
 import { type DelegationAccepted, isWithdrawalNotice, parseDelegationRequest, type WithdrawalAnswer } from '../../shared/auth-channel.ts';
 import { InvalidToken } from '../../shared/errors.ts';
-import { sendJson } from '../../shared/http/admission.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
-import { bearerToken, withChallenge } from '../middleware/bearer.ts';
+import { bearerTokenOf, withChallenge } from '../middleware/bearer.ts';
+import type { JsonEndpoint } from './json_endpoint.ts';
 import { nameKey, type PendingRequest, userKey } from '../models.ts';
 import type { RequestLifecycle } from '../requests/lifecycle.ts';
 import { verifyIssuerToken } from '../tokens/verify_issuer_token.ts';
@@ -25,9 +24,9 @@ import { numberChoices } from '../requests/number_choices.ts';
 import { withdrawByToken } from './withdrawal.ts';
 import { defined } from '../../shared/defined.ts';
 
-export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecycle): RequestHandler {
-  return async (req, res) => {
-    const token = bearerToken(req);
+export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecycle): JsonEndpoint {
+  return async (req) => {
+    const token = bearerTokenOf(req.authorization);
     const { issuer, payload } = await verifyIssuerToken(ctx.issuers, token, {
       issuers: ctx.config.trustedIssuers,
       audienceIsIssuer: true,
@@ -40,7 +39,7 @@ export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecyc
     if (isWithdrawalNotice(req.body)) {
       const r = await withdrawByToken(ctx, lifecycle, issuer, payload);
       const answer: WithdrawalAnswer = { id: r.id, status: r.status };
-      return void res.status(200).set('Cache-Control', 'no-store').json(answer);
+      return { status: 200, body: answer };
     }
     if (exp - nowSeconds() > defaults.maxRequestLifetime) throw withChallenge(new InvalidToken('the token lives longer than a request may'));
     const body = parseDelegationRequest(req.body);
@@ -76,6 +75,6 @@ export function delegationEndpoint(ctx: ServerContext, lifecycle: RequestLifecyc
       throw e;
     }
     const accepted: DelegationAccepted = { id: record.id, expires_at: record.expires_at };
-    sendJson(res, 201, accepted);
+    return { status: 201, body: accepted };
   };
 }

@@ -4,13 +4,18 @@ import type { ServerContext } from '../context.ts';
 import { deviceRequestView, requestIsFor } from '../devices/view.ts';
 import { NotFound } from '../errors.ts';
 import { currentDevice } from '../middleware/authenticate_device.ts';
-import type { PendingRequest } from '../models.ts';
+import type { Device, PendingRequest } from '../models.ts';
 import { pendingForDevice } from '../requests/queries.ts';
 
 /** A request addressed to the caller's user, or 404 (the same answer for "not yours" and "unknown"). */
 export async function requestForDevice(ctx: ServerContext, id: string, res: Parameters<RequestHandler>[1]): Promise<PendingRequest> {
+  return requestOfDevice(ctx, id, currentDevice(res));
+}
+
+/** Request `id` if it is for `device`'s user, else 404. */
+export async function requestOfDevice(ctx: ServerContext, id: string, device: Device): Promise<PendingRequest> {
   const r = await ctx.models.requests.find(id);
-  if (!r || !requestIsFor(r, currentDevice(res))) throw new NotFound('no such request');
+  if (!r || !requestIsFor(r, device)) throw new NotFound('no such request');
   return r;
 }
 

@@ -13,7 +13,11 @@ export function withChallenge(e: OAuthError, realm = 'nod-entity'): OAuthError {
 
 /** The bearer token, or a 401 invalid_token with a challenge. */
 export function bearerToken(req: Request): string {
-  const header = req.headers.authorization;
+  return bearerTokenOf(req.headers.authorization);
+}
+
+/** The bearer token of an Authorization header value, or a 401 invalid_token with a challenge. */
+export function bearerTokenOf(header: string | undefined): string {
   if (!header) throw withChallenge(new InvalidToken('a bearer token is required'));
   const m = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
   if (!m) throw withChallenge(new InvalidToken('malformed Authorization header'));

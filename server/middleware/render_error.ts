@@ -4,6 +4,8 @@
  * answered as server_error.
  */
 import type { ErrorRequestHandler } from 'express';
+import type { ServerResponse } from 'node:http';
+import { sendJson } from '../../shared/http/admission.ts';
 import { toOAuthError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 
@@ -14,14 +16,14 @@ import type { Logger } from '../../shared/log.ts';
 const FILE_HEADERS = ['Content-Type', 'ETag', 'Last-Modified', 'Accept-Ranges', 'Service-Worker-Allowed', 'Content-Disposition'];
 
 export function renderError(log: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
-    const e = toOAuthError(err, log, req.path);
-    if (e.status < 500) log.debug('request.refused', { path: req.path, status: e.status, error: e.error, detail: e.detail ?? e.description });
-    if (res.headersSent) return;
-    for (const name of FILE_HEADERS) res.removeHeader(name);
-    res
-      .status(e.status)
-      .set({ 'Cache-Control': 'no-store', ...e.headers })
-      .json(e.toJSON());
-  };
+  return (err, req, res, _next) => sendError(res, err, log, req.path);
+}
+
+/** Sends `err` as its ErrorResponse (the express error handler above, and the direct routes of direct_api.ts). */
+export function sendError(res: ServerResponse, err: unknown, log: Logger, path: string): void {
+  const e = toOAuthError(err, log, path);
+  if (e.status < 500) log.debug('request.refused', { path, status: e.status, error: e.error, detail: e.detail ?? e.description });
+  if (res.headersSent) return;
+  for (const name of FILE_HEADERS) res.removeHeader(name);
+  sendJson(res, e.status, e.toJSON(), e.headers);
 }
