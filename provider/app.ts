@@ -39,7 +39,7 @@ import { logEvents } from './log_events.ts';
 import { cors } from './middleware/cors.ts';
 import { parseForm } from './middleware/parse_form.ts';
 import { type DirectRoute, directForms } from './middleware/direct_forms.ts';
-import { expressForm } from './middleware/form_endpoint.ts';
+import { type JsonBodyEndpoint, expressForm, expressJsonBody } from './middleware/form_endpoint.ts';
 
 /** 404 for a path no route serves (its description, like every error's, is capped where errors are made). */
 class NoEndpoint extends errorCode('not_found', 404, 'no endpoint here') {}
@@ -68,17 +68,19 @@ function formRoutes(ctx: ProviderContext): ReadonlyMap<string, DirectRoute> {
   ]);
 }
 
-/** The request listener of the provider: the form endpoints directly, every route through express. */
+/** The request listener of the provider: the form endpoints and the CIBA callback directly, every route through express. */
 export function buildHandler(ctx: ProviderContext): RequestListener {
   const routes = formRoutes(ctx);
-  const app = buildApp(ctx, routes);
-  return directForms({ routes, form: FORM_LIMITS, trust: app.get('trust proxy fn'), log: ctx.log }, app);
+  const callback = cibaCallbackEndpoint(ctx);
+  const app = buildApp(ctx, routes, callback);
+  const jsonRoutes = new Map([[PATHS.cibaCallback, callback]]);
+  return directForms({ routes, jsonRoutes, form: FORM_LIMITS, trust: app.get('trust proxy fn'), log: ctx.log }, app);
 }
 
 const FORM_LIMITS = { limit: defaults.maxBodyBytes, parameterLimit: 100 } as const;
 
 /** The express app with every route of the provider. */
-function buildApp(ctx: ProviderContext, forms: ReadonlyMap<string, DirectRoute>): express.Express {
+function buildApp(ctx: ProviderContext, forms: ReadonlyMap<string, DirectRoute>, callback: JsonBodyEndpoint): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Protocol answers are no-store: no ETag hashing of every body.
@@ -99,7 +101,7 @@ function buildApp(ctx: ProviderContext, forms: ReadonlyMap<string, DirectRoute>)
   for (const [path, route] of forms) api.post(path, form, expressForm(route.endpoint));
   api.get(PATHS.userinfo, userinfoEndpoint(ctx));
   api.post(PATHS.userinfo, form, userinfoEndpoint(ctx));
-  api.post(PATHS.cibaCallback, json, cibaCallbackEndpoint(ctx));
+  api.post(PATHS.cibaCallback, json, expressJsonBody(callback));
   api.use(renderJsonError(ctx.log));
   app.use(api);
 

@@ -7,7 +7,7 @@
  * required a passkey approval (acr phr) that the callback does not report: then the request ends
  * denied and the entity gets 403); UNAUTHORIZED and CANCELLED end as access_denied.
  */
-import type { RequestHandler } from 'express';
+import type { JsonBodyEndpoint } from '../middleware/form_endpoint.ts';
 import type { JWTPayload } from 'jose';
 import { CALLBACK_STATUS, parseCallbackRequest } from '../../shared/auth-channel.ts';
 import { AccessDenied, ExpiredToken, InvalidGrant, InvalidRequest, InvalidToken } from '../../shared/errors.ts';
@@ -66,10 +66,10 @@ async function takePendingRequest(
   return { authReqId, request };
 }
 
-export function cibaCallbackEndpoint(ctx: ProviderContext): RequestHandler {
-  return async (req, res) => {
-    const claims = await verifyDelegationToken(ctx, req.headers.authorization);
-    if (!req.is('application/json')) throw new InvalidRequest('the body must be application/json');
+export function cibaCallbackEndpoint(ctx: ProviderContext): JsonBodyEndpoint {
+  return async (req) => {
+    const claims = await verifyDelegationToken(ctx, req.authorization);
+    if (!req.json) throw new InvalidRequest('the body must be application/json');
     // Parsed whole (acr and amr too) before the token is spent: a malformed body changes nothing.
     const callback = parseCallbackRequest(req.body);
     const { status } = callback;
@@ -89,6 +89,6 @@ export function cibaCallbackEndpoint(ctx: ProviderContext): RequestHandler {
     } else {
       await denyRequest(ctx, authReqId, status === CALLBACK_STATUS.cancelled ? 'the user cancelled the request' : 'the user denied the request');
     }
-    res.status(200).set('Cache-Control', 'no-store').json({});
+    return { body: {} };
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The hot back-channel endpoints served straight off node:http. A POST to one of `routes` with a
- * plain UTF-8 form body (parse_form.ts isPlainForm) is read, validated and answered here, with the
+ * plain UTF-8 form body (parse_form.ts isPlainForm), or to one of `jsonRoutes` (the CIBA callback)
+ * with a plain UTF-8 JSON body, is read, validated and answered here, with the
  * headers the express stack would set (security headers, CORS where the route has it); every other
  * request goes to `fallback`, the express app, which serves the same endpoints for the rest
  * (another charset, a compressed body, a case-folded or slash-ended path, OPTIONS) with the same
@@ -13,7 +14,8 @@ import { toOAuthError } from '../../shared/errors.ts';
 import { RESPONSE_SECURITY_HEADERS } from '../../shared/http/security_headers.ts';
 import type { Logger } from '../../shared/log.ts';
 import { setCorsHeaders } from './cors.ts';
-import { type FormEndpoint, sendAnswer } from './form_endpoint.ts';
+import { type FormEndpoint, type JsonBodyEndpoint, sendAnswer } from './form_endpoint.ts';
+import { isPlainBody, parseJsonBody, readBody } from '../../shared/http/read_body.ts';
 import { toParams } from './params.ts';
 import { type FormOptions, isPlainForm, readForm } from './parse_form.ts';
 import { sendJsonError } from './render_error.ts';
@@ -28,6 +30,8 @@ export interface DirectRoute {
 export interface DirectFormsOptions {
   /** Exact paths (no query) to their routes. */
   readonly routes: ReadonlyMap<string, DirectRoute>;
+  /** Exact paths of JSON endpoints (the CIBA callback), served directly for a plain UTF-8 JSON body. */
+  readonly jsonRoutes: ReadonlyMap<string, JsonBodyEndpoint>;
   readonly form: FormOptions;
   /** Whom to believe about the caller's address: express's compiled `trust proxy fn`. */
   readonly trust: (address: string, hop: number) => boolean;
@@ -36,12 +40,23 @@ export interface DirectFormsOptions {
 
 /** The request listener: direct routes here, everything else to `fallback`. */
 export function directForms(options: DirectFormsOptions, fallback: RequestListener): RequestListener {
-  const { routes, form, trust, log } = options;
+  const { routes, jsonRoutes, form, trust, log } = options;
   return (req, res) => {
     if (req.method !== 'POST') return fallback(req, res);
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
+    const json = jsonRoutes.get(path);
+    if (json && isPlainBody('application/json', req.headers['content-type'], req.headers['content-encoding']) === true) {
+      for (const name in RESPONSE_SECURITY_HEADERS) res.setHeader(name, RESPONSE_SECURITY_HEADERS[name]!);
+      readBody(req, form.limit, (err, bytes) => {
+        if (err) return refuse(req, res, path, err, log);
+        Promise.resolve()
+          .then(async () => sendAnswer(res, await json({ body: parseJsonBody(bytes!), json: true, authorization: req.headers.authorization })))
+          .catch((e) => refuse(req, res, path, e, log));
+      });
+      return;
+    }
     const route = routes.get(path);
     if (!route || isPlainForm(req.headers['content-type'], req.headers['content-encoding']) !== true) return fallback(req, res);
     for (const name in RESPONSE_SECURITY_HEADERS) res.setHeader(name, RESPONSE_SECURITY_HEADERS[name]!);

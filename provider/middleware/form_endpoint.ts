@@ -30,6 +30,18 @@ export interface FormAnswer {
 /** A back-channel form endpoint; protocol errors are thrown as OAuthErrors. */
 export type FormEndpoint = (req: FormRequest) => Promise<FormAnswer>;
 
+/** What a JSON endpoint (the CIBA callback) reads from its request. */
+export interface JsonBodyRequest {
+  /** The body as express.json (strict) parses it; undefined when the request was not JSON. */
+  readonly body: unknown;
+  /** The request's Content-Type is application/json. */
+  readonly json: boolean;
+  readonly authorization: string | undefined;
+}
+
+/** A back-channel JSON endpoint, served both ways like a FormEndpoint. */
+export type JsonBodyEndpoint = (req: JsonBodyRequest) => Promise<FormAnswer>;
+
 /** Sends an endpoint's answer (every one is no-store). */
 export function sendAnswer(res: ServerResponse, answer: FormAnswer): void {
   if (answer.body) {
@@ -51,4 +63,10 @@ function fromExpress(req: Request): FormRequest {
 /** The endpoint as an express handler: errors go to the router's error renderer. */
 export function expressForm(endpoint: FormEndpoint): RequestHandler {
   return async (req, res) => sendAnswer(res, await endpoint(fromExpress(req)));
+}
+
+/** A JSON endpoint as an express handler (after express.json). */
+export function expressJsonBody(endpoint: JsonBodyEndpoint): RequestHandler {
+  return async (req, res) =>
+    sendAnswer(res, await endpoint({ body: req.body, json: Boolean(req.is('application/json')), authorization: req.headers.authorization }));
 }

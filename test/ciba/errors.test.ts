@@ -7,6 +7,7 @@ import { newUser } from '../../provider/models/user.ts';
 import { setCibaPolicy } from '../../provider/ciba/policy.ts';
 import { setCibaUserCode } from '../../provider/ciba/user_code.ts';
 import * as oidc from 'openid-client';
+import { gzipSync } from 'node:zlib';
 import { backchannel, cibaClient, decide, poll, post, rp, startCiba, type CibaSetup } from './helpers.ts';
 
 let s: CibaSetup;
@@ -289,6 +290,41 @@ test('callback: missing, malformed, foreign and non-delegation bearer tokens →
   assert.equal(notJson.status, 400);
   assert.equal((await poll(s, bank, r.body.auth_req_id as string)).body.error, 'authorization_pending');
   assert.equal((await decide(s, delegation.bearer, 'SUCCEED')).status, 200, 'the real decision still goes through');
+});
+
+test('callback: served off node:http for plain JSON and through express otherwise, with the same answers', async () => {
+  await user('callback-ways');
+  const r = await backchannel(s, bank, { scope: 'openid', login_hint: 'callback-ways' });
+  const delegation = await s.entity.next();
+  const url = s.provider.ctx.urls.cibaCallback;
+  const send = async (to: string, body: string, headers: Record<string, string>, gzip = false) => {
+    const res = await fetch(to, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers, ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) },
+      body: gzip ? new Uint8Array(gzipSync(body)) : body,
+    });
+    const names = [...res.headers.keys()].filter((k) => !['date', 'content-length', 'connection', 'keep-alive'].includes(k)).sort();
+    return { status: res.status, body: (await res.json()) as Record<string, unknown>, names, challenge: res.headers.get('www-authenticate') };
+  };
+  const bearer = { Authorization: `Bearer ${delegation.bearer}` };
+  for (const [body, headers, status] of [
+    ['{"status":"SUCCEED"}', {}, 401],
+    ['{"status":"SUCCEED"}', { Authorization: 'Bearer garbage' }, 401],
+    ['{"status":', bearer, 400],
+    ['"SUCCEED"', bearer, 400],
+    ['{"status":"MAYBE"}', bearer, 400],
+  ] as const) {
+    const direct = await send(url, body, headers);
+    assert.equal(direct.status, status, `${body}: ${JSON.stringify(direct.body)}`);
+    for (const other of [await send(url, body, headers, true), await send(`${url}/`, body, headers)]) {
+      assert.deepEqual([other.status, other.body, other.names, other.challenge], [direct.status, direct.body, direct.names, direct.challenge], body);
+    }
+  }
+  assert.equal((await poll(s, bank, r.body.auth_req_id as string)).body.error, 'authorization_pending', 'no refusal changed the request');
+  // The decision through express (gzip); its replay, directly, is refused like any replay.
+  assert.equal((await send(url, '{"status":"SUCCEED"}', bearer, true)).status, 200);
+  const replay = await send(url, '{"status":"SUCCEED"}', bearer);
+  assert.deepEqual([replay.status, replay.body.error], [400, 'invalid_grant']);
 });
 
 test('callback: a retry completes a decision whose first attempt died after spending the token; a replay after the decision → 400', async () => {
