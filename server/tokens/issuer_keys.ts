@@ -10,6 +10,13 @@ import type { KeyFor } from '../../shared/jwt/node_verify.ts';
 import { TemporarilyUnavailable } from '../../shared/errors.ts';
 import { defaults } from '../defaults.ts';
 
+/**
+ * How long a read of jose's key set is reused, ms. A key set jose reloads (a new `kid`, a
+ * rotation) reaches node:crypto verification this much later; until then an unknown `kid` is
+ * verified by jose itself, which has the new set.
+ */
+const KEY_SET_READ_MS = 1000;
+
 export interface IssuerMetadata {
   readonly issuer: string;
   readonly jwks_uri: string;
@@ -56,9 +63,21 @@ export class IssuerKeys {
   keyFor(entry: IssuerEntry): KeyFor {
     return (kid, alg) => {
       if (!entry.jwks.fresh) return undefined;
-      const found = (entry.jwks.jwks()?.keys ?? []).filter((k) => k.kid === kid && k.alg === alg && (k.use === undefined || k.use === 'sig'));
+      const found = this.keysOf(entry).filter((k) => k.kid === kid && k.alg === alg && (k.use === undefined || k.use === 'sig'));
       return found.length === 1 ? this.publicKey(found[0]!) : undefined;
     };
+  }
+
+  /** jose's copy of an issuer's key set (it deep-clones the set on every read), read at most once per KEY_SET_READ_MS. */
+  private readonly keySets = new WeakMap<IssuerEntry, { readonly at: number; readonly keys: readonly JWK[] }>();
+
+  private keysOf(entry: IssuerEntry): readonly JWK[] {
+    const now = Date.now();
+    const held = this.keySets.get(entry);
+    if (held && now - held.at < KEY_SET_READ_MS) return held.keys;
+    const keys = entry.jwks.jwks()?.keys ?? [];
+    this.keySets.set(entry, { at: now, keys });
+    return keys;
   }
 
   private publicKey(jwk: JWK): KeyObject | undefined {
