@@ -194,13 +194,19 @@ function serveAsPlainRequest(server: Server, req: IncomingMessage, socket: Socke
   server.emit('connection', socket);
 }
 
-/** Sockets answered by answerRaw: Node's parser reports every later chunk it refuses again, and one answer is enough. */
-const answered = new WeakSet<Socket>();
+/**
+ * Marks a socket answered by answerRaw (Node's parser reports every later chunk it refuses again,
+ * and one answer is enough). A mark on the socket itself, so no state outlives it or is shared
+ * between the services of one process.
+ */
+const ANSWERED = Symbol('nod.answeredRaw');
+type MarkedSocket = Socket & { [ANSWERED]?: true };
+const isAnswered = (socket: Socket) => (socket as MarkedSocket)[ANSWERED] === true;
 
 /** Writes a whole response on a socket no ServerResponse owns, and closes it (lingering, unless `lingerMs` is 0). */
 function answerRaw(socket: Socket, e: OAuthError, lingerMs: number): void {
-  if (answered.has(socket)) return;
-  answered.add(socket);
+  if (isAnswered(socket)) return;
+  (socket as MarkedSocket)[ANSWERED] = true;
   if (!socket.writable) return void socket.destroy();
   socket.write(rawResponse(e));
   if (lingerMs > 0) lingeringClose(socket, lingerMs);
@@ -244,7 +250,7 @@ const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
  */
 function onClientError(err: NodeJS.ErrnoException, socket: Socket, log: Logger, lingerMs: number): void {
   const code = err.code ?? 'unknown';
-  if (answered.has(socket)) return;
+  if (isAnswered(socket)) return;
   if (code === 'ECONNRESET' || code === 'EPIPE') return void socket.destroy();
   log.info(CLIENT_ERROR_EVENT, { errorCode: code, message: err.message });
   const started = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
