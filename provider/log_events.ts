@@ -32,6 +32,7 @@ const LOGGED: Readonly<Record<string, readonly string[]>> = {
 export function logEvents(ctx: Pick<ProviderContext, 'events' | 'log'>): void {
   for (const [event, fields] of Object.entries(LOGGED)) {
     ctx.events.on(event, (payload: Record<string, unknown> = {}) => {
+      if (!ctx.log.enabled('info')) return;
       ctx.log.info(event, Object.fromEntries(fields.filter((f) => payload[f] !== undefined).map((f) => [f, payload[f]])));
     });
   }

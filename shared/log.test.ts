@@ -38,6 +38,13 @@ test('NOD_LOG_LEVEL filters, silent says nothing', () => {
   const silent = capture({ NOD_LOG_LEVEL: 'silent' });
   silent.log.error('nothing');
   assert.equal(silent.lines.length, 0);
+  // enabled() tells callers whether a line of a level would be written (so they can skip building its fields).
+  assert.deepEqual(
+    (['debug', 'info', 'warn', 'error'] as const).map((l) => warn.log.enabled(l)),
+    [false, false, true, true],
+  );
+  assert.equal(silent.log.enabled('error'), false);
+  assert.equal(capture().log.enabled('info'), true);
 });
 
 test('the pretty format is one readable line per event', () => {

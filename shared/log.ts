@@ -18,6 +18,8 @@ export interface Logger {
   info(event: string, fields?: LogFields): void;
   warn(event: string, fields?: LogFields): void;
   error(event: string, fields?: LogFields): void;
+  /** Whether lines of `level` are written (callers that build fields for a line can skip the work). */
+  enabled(level: Exclude<LogLevel, 'silent'>): boolean;
 }
 
 /** Field names whose values never reach a log line (shown as [redacted]). */
@@ -78,10 +80,12 @@ function createPino(component: string, env: NodeJS.ProcessEnv = process.env, des
 /** A logger for one component (`provider`, `server`, ...); `destination` defaults to stdout. */
 export function createLogger(component: string, env: NodeJS.ProcessEnv = process.env, destination?: DestinationStream): Logger {
   const p = createPino(component, env, destination);
+  // A level that is off costs a check, not the line's object.
   return {
-    debug: (event, fields) => p.debug({ event, ...fields }),
-    info: (event, fields) => p.info({ event, ...fields }),
-    warn: (event, fields) => p.warn({ event, ...fields }),
-    error: (event, fields) => p.error({ event, ...fields }),
+    debug: (event, fields) => void (p.isLevelEnabled('debug') && p.debug({ event, ...fields })),
+    info: (event, fields) => void (p.isLevelEnabled('info') && p.info({ event, ...fields })),
+    warn: (event, fields) => void (p.isLevelEnabled('warn') && p.warn({ event, ...fields })),
+    error: (event, fields) => void (p.isLevelEnabled('error') && p.error({ event, ...fields })),
+    enabled: (level) => p.isLevelEnabled(level),
   };
 }
