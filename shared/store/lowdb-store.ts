@@ -30,6 +30,9 @@ import { LocalPubSub } from './local-pubsub.ts';
 
 type FileShape = Record<string, Record<string, Row>>;
 
+/** The journal is folded into a new snapshot once it is larger than this and than the snapshot (`NOD_STORE_COMPACT_BYTES`). */
+export const DEFAULT_COMPACT_BYTES = 1024 * 1024;
+
 export interface LowdbStoreOptions {
   /** Data directory (created with mode 0700). */
   readonly dir: string;
@@ -98,7 +101,7 @@ export class LowdbStore implements Store, RowHost {
     this.db = new Low<FileShape>(this.snapshot, {});
     this.journal = new Journal<Row>(journal);
     this.lazyCommitMs = options.lazyCommitMs ?? 1000;
-    this.minCompactBytes = options.minCompactBytes ?? 1024 * 1024;
+    this.minCompactBytes = options.minCompactBytes ?? DEFAULT_COMPACT_BYTES;
     this.onCompactionFailed = options.onCompactionFailed;
     const internal = (name: string) => this.collection<object>(name) as LowdbCollection<object>;
     this.counters = new LowdbCounters(internal('~counter'));

@@ -4,9 +4,9 @@
  * `redis://[user:password@]host:port[/db]` or `rediss://…` → Redis, shared by every node, with
  * keys under `NOD_STORE_PREFIX` (default `nod:`).
  */
-import { envString } from '../env.ts';
+import { envInt, envString } from '../env.ts';
 import type { Logger } from '../log.ts';
-import { LowdbStore } from './lowdb-store.ts';
+import { DEFAULT_COMPACT_BYTES, LowdbStore } from './lowdb-store.ts';
 import { RedisStore } from './redis/redis-store.ts';
 import type { Store } from './store.ts';
 import { defined } from '../defined.ts';
@@ -17,6 +17,8 @@ export interface StoreConfig {
   readonly url: string;
   /** Key prefix in Redis (`NOD_STORE_PREFIX`), so several deployments can share one server. */
   readonly prefix: string;
+  /** lowdb: the journal is folded into a new snapshot once it is larger than this and than the snapshot, bytes (`NOD_STORE_COMPACT_BYTES`). */
+  readonly compactBytes?: number;
 }
 
 /** The store settings from the environment; a malformed NOD_STORE stops the start with a message. */
@@ -34,7 +36,9 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
     if (!/^\/?\d*$/.test(parsed.pathname)) throw new TypeError('NOD_STORE: the path of a Redis URL is the database number, e.g. redis://host:6379/0');
   }
   if (!/^[A-Za-z0-9:_.{}-]{0,64}$/.test(prefix)) throw new TypeError('NOD_STORE_PREFIX: up to 64 characters of letters, digits and : _ . - { }');
-  return { url, prefix };
+  const compactBytes = envInt('NOD_STORE_COMPACT_BYTES', DEFAULT_COMPACT_BYTES, env);
+  if (compactBytes < 4096) throw new TypeError('NOD_STORE_COMPACT_BYTES: at least 4096');
+  return { url, prefix, compactBytes };
 }
 
 export interface OpenStoreOptions {
@@ -62,7 +66,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     return LowdbStore.open({
       dir: options.dataDir,
       name: options.name,
-      ...defined({ sweepIntervalMs: options.sweepIntervalMs }),
+      ...defined({ sweepIntervalMs: options.sweepIntervalMs, minCompactBytes: options.store.compactBytes }),
       ...(log
         ? {
             onTornTail: (file: string, bytes: number) => log.warn('store.journal_tail_dropped', { file, bytes }),

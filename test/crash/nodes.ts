@@ -82,7 +82,15 @@ export async function crashSystem(dataDir: string, storeEnv: NodeJS.ProcessEnv, 
   const [providerPort, serverPort] = [await freePort(), await freePort()];
   const issuer = `http://127.0.0.1:${providerPort}`;
   const serverUrl = `http://127.0.0.1:${serverPort}`;
-  const common = { ...storeEnv, NOD_DATA_DIR: dataDir, NOD_LOG_FORMAT: 'json', NOD_LOG_LEVEL: 'warn', NOD_WORK_LEASE_MS: String(workLeaseMs) };
+  const common = {
+    ...storeEnv,
+    NOD_DATA_DIR: dataDir,
+    NOD_LOG_FORMAT: 'json',
+    NOD_LOG_LEVEL: 'warn',
+    NOD_WORK_LEASE_MS: String(workLeaseMs),
+    // lowdb: a new snapshot every 32 KB of journal, so the kills also land while snapshots are written (journal retired, snapshot half done).
+    NOD_STORE_COMPACT_BYTES: String(32 * 1024),
+  };
   const provider = new Part('provider', {
     ...common,
     NOD_PROVIDER_PORT: String(providerPort),

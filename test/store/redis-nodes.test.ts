@@ -130,7 +130,9 @@ describe('redis store across processes and outages', { skip: redisMissing ?? fal
   });
 
   test('NOD_STORE selects Redis, NOD_STORE_PREFIX separates deployments; bad values are refused', async () => {
-    assert.deepEqual(loadStoreConfig({}), { url: 'lowdb', prefix: 'nod:' });
+    assert.deepEqual(loadStoreConfig({}), { url: 'lowdb', prefix: 'nod:', compactBytes: 1024 * 1024 });
+    assert.equal(loadStoreConfig({ NOD_STORE_COMPACT_BYTES: '65536' }).compactBytes, 65536);
+    assert.throws(() => loadStoreConfig({ NOD_STORE_COMPACT_BYTES: '100' }), /at least 4096/);
     assert.throws(() => loadStoreConfig({ NOD_STORE: 'mysql://x' }), /NOD_STORE must be lowdb or a redis/);
     assert.throws(() => loadStoreConfig({ NOD_STORE: 'redis://h:1/abc' }), /database number/);
     const one = await openStore({ store: loadStoreConfig({ NOD_STORE: redis!.url, NOD_STORE_PREFIX: 'one:' }), dataDir: '/nonexistent', name: 'provider' });
