@@ -32,11 +32,19 @@ export function isPlainBody(mediaType: string, contentType: string | undefined, 
   return params === '' || params === 'charset=utf-8' || params === 'charset="utf-8"';
 }
 
-/** Reads the whole body of `req`, at most `limit` bytes; calls `done` once, with body-parser's error shapes on failure. */
+/**
+ * Reads the whole body of `req`, at most `limit` bytes; calls `done` once, with body-parser's error
+ * shapes on failure. The caller may start it late (after an await): a request whose client went
+ * away meanwhile ends as aborted at once instead of waiting for events that were already emitted.
+ */
 export function readBody(req: IncomingMessage, limit: number, done: (err: Error | undefined, body?: Buffer) => void): void {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     done(bodyError('entity.too.large', 413, 'request entity too large'));
+    return;
+  }
+  if (req.destroyed) {
+    done(bodyError('request.aborted', 400, 'request aborted'));
     return;
   }
   const chunks: Buffer[] = [];
@@ -45,6 +53,7 @@ export function readBody(req: IncomingMessage, limit: number, done: (err: Error 
     req.off('data', onData);
     req.off('end', onEnd);
     req.off('aborted', onAborted);
+    req.off('close', onClose);
     req.off('error', finish);
     if (err) return done(err);
     done(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
@@ -56,9 +65,12 @@ export function readBody(req: IncomingMessage, limit: number, done: (err: Error 
   };
   const onEnd = () => finish();
   const onAborted = () => finish(bodyError('request.aborted', 400, 'request aborted'));
+  // Closed before its end: the client went away mid-body.
+  const onClose = () => finish(bodyError('request.aborted', 400, 'request aborted'));
   req.on('data', onData);
   req.on('end', onEnd);
   req.on('aborted', onAborted);
+  req.on('close', onClose);
   req.on('error', finish);
 }
 
