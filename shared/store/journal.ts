@@ -83,12 +83,25 @@ export class Journal<R> {
   async rotate(retired: string): Promise<void> {
     if (!this.handle) throw new Error('journal is not open');
     await rename(this.file, retired);
-    const next = await open(this.file, APPEND_FLAGS, 0o600);
+    let next: FileHandle;
+    try {
+      next = await open(this.file, APPEND_FLAGS, 0o600);
+    } catch (e) {
+      // No new file: the journal goes on where it was, under its own name again. If even that
+      // fails, appends stop (commits fail loudly) rather than go to a file a compaction would delete;
+      // a restart replays the retired file.
+      await rename(retired, this.file).catch(async () => {
+        const stuck = this.handle;
+        this.handle = undefined;
+        await stuck?.close();
+      });
+      throw e;
+    }
     const previous = this.handle;
     this.handle = next;
     this.bytes = 0;
-    await syncDirectory(dirname(this.file));
     await previous.close();
+    await syncDirectory(dirname(this.file));
   }
 
   /** Appends the entries of one commit, as one line, and makes them durable. */

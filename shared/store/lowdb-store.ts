@@ -48,6 +48,8 @@ export interface LowdbStoreOptions {
   readonly onTornTail?: (file: string, bytes: number) => void;
   /** Told when writing a new snapshot failed (nothing is lost: the retired journal stays and a later commit tries again). */
   readonly onCompactionFailed?: (file: string, error: Error) => void;
+  /** How long after a failed snapshot write the next is tried, ms. Default 10 s. */
+  readonly compactionRetryMs?: number;
 }
 
 export class LowdbStore implements Store, RowHost {
@@ -84,6 +86,7 @@ export class LowdbStore implements Store, RowHost {
   private readonly lazyCommitMs: number;
   private readonly minCompactBytes: number;
   private readonly onCompactionFailed: ((file: string, error: Error) => void) | undefined;
+  private readonly compactionRetryMs: number;
   private snapshotBytes = 0;
   /** Set when a sweep removed a large share of the records: the next commit writes a new snapshot. */
   private compactSoon = false;
@@ -103,6 +106,7 @@ export class LowdbStore implements Store, RowHost {
     this.lazyCommitMs = options.lazyCommitMs ?? 1000;
     this.minCompactBytes = options.minCompactBytes ?? DEFAULT_COMPACT_BYTES;
     this.onCompactionFailed = options.onCompactionFailed;
+    this.compactionRetryMs = options.compactionRetryMs ?? COMPACTION_RETRY_MS;
     const internal = (name: string) => this.collection<object>(name) as LowdbCollection<object>;
     this.counters = new LowdbCounters(internal('~counter'));
     this.slots = new LowdbSlots(internal('~slots'));
@@ -276,8 +280,10 @@ export class LowdbStore implements Store, RowHost {
     return (async () => {
       try {
         if (!this.retiredExists) {
-          await this.journal.rotate(this.retired);
+          // Set first: however far the rotation gets, no later compaction may retire a journal
+          // over this one (at worst it writes a snapshot and deletes a retired file that is not there).
           this.retiredExists = true;
+          await this.journal.rotate(this.retired);
         }
         captured(this.capture());
       } catch (e) {
@@ -297,7 +303,7 @@ export class LowdbStore implements Store, RowHost {
       }
     })().catch((e: Error) => {
       // Nothing is lost: the retired journal stays and is replayed on open; a commit after a pause retries.
-      this.compactAgainAt = Date.now() + COMPACTION_RETRY_MS;
+      this.compactAgainAt = Date.now() + this.compactionRetryMs;
       this.onCompactionFailed?.(this.file, e);
     });
   }

@@ -1,6 +1,6 @@
 import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LowdbStore } from '../../shared/store/lowdb-store.ts';
 import { DataDirLockedError } from '../../shared/store/lock.ts';
@@ -360,4 +360,40 @@ test('a compaction cut short by a crash (retired journal still on disk) is repla
       await store.close();
     });
   }
+});
+
+test('a snapshot that cannot be written loses nothing: the retired journal stays, commits go on, a later try finishes it', async () => {
+  await inTempDir(async (dir) => {
+    const failures: string[] = [];
+    const options = { dir, name: 'test', sweepIntervalMs: 0, minCompactBytes: 4096, compactionRetryMs: 200 };
+    let store = await LowdbStore.open({ ...options, onCompactionFailed: (_file, e) => failures.push(e.message) });
+    const c = store.collection<{ n: number; pad: string }>('C');
+    // The snapshot's temporary file cannot be created (a directory holds its name): every snapshot write fails.
+    mkdirSync(join(dir, '.test.json.tmp'));
+    for (let n = 0; n < 40; n++) await c.put(`k${n}`, { n, pad: 'p'.repeat(300) });
+    await store.compacted();
+    assert.ok(failures.length >= 1, 'no compaction was tried');
+    assert.ok(existsSync(join(dir, 'test.journal.old')), 'the retired journal was not kept');
+    // Commits go on meanwhile, into the new journal; a crash now keeps everything (the files as they are, opened elsewhere).
+    for (let n = 40; n < 60; n++) await c.put(`k${n}`, { n, pad: 'p'.repeat(300) });
+    const copy = `${dir}-copy`;
+    try {
+      cpSync(dir, copy, { recursive: true, filter: (src) => !src.endsWith('test.lock') && !src.endsWith('.test.json.tmp') });
+      const crashed = await LowdbStore.open({ ...options, dir: copy, onCompactionFailed: () => undefined });
+      assert.equal((await crashed.collection('C').list()).length, 60, 'a write was lost while snapshots failed');
+      await crashed.close();
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+    rmSync(join(dir, '.test.json.tmp'), { recursive: true });
+    // The next try, after the pause, succeeds.
+    await new Promise((r) => setTimeout(r, 300));
+    await c.put('k60', { n: 60, pad: '' });
+    await store.compacted();
+    assert.ok(!existsSync(join(dir, 'test.journal.old')), 'the retired journal was not deleted once a snapshot was written');
+    await store.close();
+    store = await open(dir);
+    assert.equal((await store.collection('C').list()).length, 61);
+    await store.close();
+  });
 });
