@@ -23,7 +23,7 @@ import { checkAcrValues } from '../ciba/acr_values.ts';
 import { checkAuthorizationDetails } from '../authorization_details/check.ts';
 import { releaseFatigueSlot, reserveFatigueSlot } from '../ciba/fatigue.ts';
 import { isConsentRequired } from '../ciba/consent.ts';
-import { recordTtl, type CibaRequest } from '../ciba/request.ts';
+import { delegationTokenHash, recordTtl, type CibaRequest } from '../ciba/request.ts';
 import { delegate, signDelegationToken } from '../ciba/delegation.ts';
 import type { BackchannelAuthenticationResponse } from '../../shared/wire.ts';
 import { AccessDenied } from '../../shared/errors.ts';
@@ -79,8 +79,14 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): FormEnd
     // overlap instead of adding up.
     const ttl = { expiresIn: recordTtl(request.expiresAt), durable: false };
     let durable: Promise<void>;
+    let token: string;
     try {
-      await Promise.all([ctx.models.cibaRequests.put(authReqId, request, ttl), ctx.models.cibaDelegations.put(request.jti, { authReqId }, ttl)]);
+      // Signed first: the delegation record keeps the token's hash, so that its callback is known without a signature check.
+      token = await signDelegationToken(ctx, { jti: request.jti, clientId: client.client_id, sub: user.sub, exp: request.expiresAt });
+      await Promise.all([
+        ctx.models.cibaRequests.put(authReqId, request, ttl),
+        ctx.models.cibaDelegations.put(request.jti, { authReqId, tokenHash: delegationTokenHash(token) }, ttl),
+      ]);
       // The expiry watch's durable write is the commit that carries both records (one group commit
       // on lowdb); if the delegation fails below, the watch finds no request and does nothing.
       durable = ctx.ciba.watchExpiry(authReqId, request.expiresAt);
@@ -93,7 +99,6 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): FormEnd
     ctx.events.emit('backchannel_authentication.saved', { authReqId, ...logFields });
 
     try {
-      const token = await signDelegationToken(ctx, { jti: request.jti, clientId: client.client_id, sub: user.sub, exp: request.expiresAt });
       await delegate(
         ctx,
         token,

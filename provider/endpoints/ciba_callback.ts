@@ -15,7 +15,9 @@ import type { ProviderContext } from '../context.ts';
 import { isLocked } from '../models/user.ts';
 import { DELEGATION_TOKEN_ALG } from '../ciba/delegation.ts';
 import { approveRequest, denyRequest } from '../ciba/decide.ts';
-import type { CibaRequest } from '../ciba/request.ts';
+import { type CibaRequest, delegationTokenHash } from '../ciba/request.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { nowSeconds } from '../../shared/time.ts';
 import { approvalOf } from '../ciba/approval_acr.ts';
 
 function invalidToken(description: string, detail?: string): InvalidToken {
@@ -24,28 +26,51 @@ function invalidToken(description: string, detail?: string): InvalidToken {
   return e;
 }
 
-/** The delegation token from `Authorization: Bearer`, verified (signature, iss, aud, exp). */
-async function verifyDelegationToken(ctx: ProviderContext, authorization: string | undefined): Promise<JWTPayload & { jti: string; sub: string; azp: string }> {
+type DelegationClaims = JWTPayload & { jti: string; sub: string; azp: string };
+
+/**
+ * The delegation token from `Authorization: Bearer`, verified: either it is exactly the token
+ * stored (by hash) for its `jti` when the request was delegated (we signed those very bytes, so
+ * no signature check is needed), or its signature, iss, aud and exp are checked as for any JWT.
+ */
+async function verifyDelegationToken(ctx: ProviderContext, authorization: string | undefined): Promise<DelegationClaims> {
   const m = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization ?? '');
   if (!m) throw invalidToken('a Bearer delegation token is required');
+  const token = m[1]!;
+  const known = await knownDelegationToken(ctx, token);
+  if (known) return known;
   try {
-    const { payload } = await ctx.keys.verify(m[1]!, {
+    const { payload } = await ctx.keys.verify(token, {
       issuer: ctx.config.issuer,
       audience: ctx.config.issuer,
       algorithms: [DELEGATION_TOKEN_ALG],
       requiredClaims: ['jti', 'sub', 'azp', 'exp'],
     });
-    return payload as JWTPayload & { jti: string; sub: string; azp: string };
+    return payload as DelegationClaims;
   } catch (e) {
     throw invalidToken('the delegation token is invalid or expired', (e as Error).message);
   }
 }
 
+/** The claims of `token` if it is the very token stored for its jti and has not expired; else undefined (then the signature decides). */
+async function knownDelegationToken(ctx: ProviderContext, token: string): Promise<DelegationClaims | undefined> {
+  let claims: Partial<DelegationClaims>;
+  try {
+    claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Partial<DelegationClaims>;
+  } catch {
+    return undefined;
+  }
+  if (typeof claims !== 'object' || claims === null || typeof claims.jti !== 'string' || !claims.jti) return undefined;
+  const stored = (await ctx.models.cibaDelegations.get(claims.jti))?.value.tokenHash;
+  if (!stored) return undefined;
+  const given = Buffer.from(delegationTokenHash(token));
+  if (given.length !== stored.length || !timingSafeEqual(given, Buffer.from(stored))) return undefined;
+  if (typeof claims.sub !== 'string' || typeof claims.azp !== 'string' || typeof claims.exp !== 'number' || claims.exp <= nowSeconds()) return undefined;
+  return claims as DelegationClaims;
+}
+
 /** Consumes the token's jti and returns the still-pending request it was issued for. */
-async function takePendingRequest(
-  ctx: ProviderContext,
-  claims: { jti: string; sub: string; azp: string },
-): Promise<{ authReqId: string; request: CibaRequest }> {
+async function takePendingRequest(ctx: ProviderContext, claims: DelegationClaims): Promise<{ authReqId: string; request: CibaRequest }> {
   // The token is marked used whatever node the entity's callbacks reach; made durable with the
   // decision it leads to (decide.ts: one commit), before the entity hears 200.
   const taken = await ctx.models.cibaDelegations.consume(claims.jti, { durable: false });

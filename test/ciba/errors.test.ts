@@ -8,6 +8,7 @@ import { setCibaPolicy } from '../../provider/ciba/policy.ts';
 import { setCibaUserCode } from '../../provider/ciba/user_code.ts';
 import * as oidc from 'openid-client';
 import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { backchannel, cibaClient, decide, poll, post, rp, startCiba, type CibaSetup } from './helpers.ts';
 
 let s: CibaSetup;
@@ -290,6 +291,23 @@ test('callback: missing, malformed, foreign and non-delegation bearer tokens →
   assert.equal(notJson.status, 400);
   assert.equal((await poll(s, bank, r.body.auth_req_id as string)).body.error, 'authorization_pending');
   assert.equal((await decide(s, delegation.bearer, 'SUCCEED')).status, 200, 'the real decision still goes through');
+});
+
+test('callback: the delegation token is known by its stored hash; any other bytes for the same jti are checked by signature and refused', async () => {
+  await user('callback-hash');
+  const r = await backchannel(s, bank, { scope: 'openid', login_hint: 'callback-hash' });
+  const delegation = await s.entity.next();
+  const [header, payload, signature] = delegation.bearer.split('.') as [string, string, string];
+  const { jti } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { jti: string };
+  const stored = await s.provider.ctx.models.cibaDelegations.find(jti);
+  assert.equal(stored?.tokenHash, createHash('sha256').update(delegation.bearer).digest('base64url'), 'the record keeps the hash of the token sent');
+  // Same jti, other bytes: a flipped signature, a changed claim with the old signature.
+  const flipped = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+  const changed = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')}.${signature}`;
+  for (const forged of [flipped, changed]) assert.equal((await decide(s, forged, 'SUCCEED')).status, 401);
+  assert.equal((await poll(s, bank, r.body.auth_req_id as string)).body.error, 'authorization_pending', 'nothing changed');
+  assert.equal((await decide(s, delegation.bearer, 'SUCCEED')).status, 200, 'the token itself is accepted');
 });
 
 test('callback: served off node:http for plain JSON and through express otherwise, with the same answers', async () => {
