@@ -14,6 +14,9 @@
  *   provider verify, append (P2), answer, POST the ping to the client
  *   client   answer the ping, POST /token
  *   provider append (P4) while it signs the ID token and the access token, answer
+ *
+ * `FLOOR_NO_SYNC=1` appends without O_DSYNC (what the fsyncs cost); `FLOOR_PROF=<dir>` writes a
+ * `node --cpu-prof` profile of each process there.
  */
 import { fork } from 'node:child_process';
 import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
