@@ -8,8 +8,8 @@
  * request decoration, body-parser) was about a tenth of the entity's CPU in the round trip.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { RESPONSE_SECURITY_HEADERS } from '../shared/http/security_headers.ts';
-import { isPlainBody, parseJsonBody, readBody } from '../shared/http/read_body.ts';
+import { setSecurityHeaders } from '../shared/http/security_headers.ts';
+import { isPlainBody, readJsonBody } from '../shared/http/read_body.ts';
 import type { Logger } from '../shared/log.ts';
 import { type JsonEndpoint, type JsonRequest, sendJsonAnswer } from './endpoints/json_endpoint.ts';
 import type { Device } from './models.ts';
@@ -67,7 +67,7 @@ export function directApi(options: DirectApiOptions, fallback: RequestListener):
       const params = route.match(path);
       if (params === undefined) continue;
       if (isPlainBody('application/json', req.headers['content-type'], req.headers['content-encoding']) !== true) break;
-      for (const name in RESPONSE_SECURITY_HEADERS) res.setHeader(name, RESPONSE_SECURITY_HEADERS[name]!);
+      setSecurityHeaders(res);
       if (route.api) for (const name in API_CORS_HEADERS) res.setHeader(name, API_CORS_HEADERS[name]!);
       serve(req, res, route, params, limit).catch((e) => sendError(res, e, log, path));
       return;
@@ -79,7 +79,6 @@ export function directApi(options: DirectApiOptions, fallback: RequestListener):
 async function serve(req: IncomingMessage, res: ServerResponse, route: DirectRoute, params: Record<string, string>, limit: number): Promise<void> {
   const authorization = req.headers.authorization;
   const device = route.device ? await route.device(authorization) : undefined;
-  const body = await new Promise<Buffer>((resolve, reject) => readBody(req, limit, (err, bytes) => (err ? reject(err) : resolve(bytes!))));
-  const request: JsonRequest = { body: parseJsonBody(body), authorization, params, ...(device ? { device } : {}) };
+  const request: JsonRequest = { body: await readJsonBody(req, limit), authorization, params, ...(device ? { device } : {}) };
   sendJsonAnswer(res, await route.endpoint(request));
 }

@@ -11,11 +11,11 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import proxyaddr from 'proxy-addr';
 import { toOAuthError } from '../../shared/errors.ts';
-import { RESPONSE_SECURITY_HEADERS } from '../../shared/http/security_headers.ts';
+import { setSecurityHeaders } from '../../shared/http/security_headers.ts';
 import type { Logger } from '../../shared/log.ts';
 import { setCorsHeaders } from './cors.ts';
 import { type FormEndpoint, type JsonBodyEndpoint, sendAnswer } from './form_endpoint.ts';
-import { isPlainBody, parseJsonBody, readBody } from '../../shared/http/read_body.ts';
+import { isPlainBody, readJsonBody } from '../../shared/http/read_body.ts';
 import { toParams } from './params.ts';
 import { type FormOptions, isPlainForm, readForm } from './parse_form.ts';
 import { sendJsonError } from './render_error.ts';
@@ -48,18 +48,13 @@ export function directForms(options: DirectFormsOptions, fallback: RequestListen
     const path = q < 0 ? url : url.slice(0, q);
     const json = jsonRoutes.get(path);
     if (json && isPlainBody('application/json', req.headers['content-type'], req.headers['content-encoding']) === true) {
-      for (const name in RESPONSE_SECURITY_HEADERS) res.setHeader(name, RESPONSE_SECURITY_HEADERS[name]!);
-      readBody(req, form.limit, (err, bytes) => {
-        if (err) return refuse(req, res, path, err, log);
-        Promise.resolve()
-          .then(async () => sendAnswer(res, await json({ body: parseJsonBody(bytes!), json: true, authorization: req.headers.authorization })))
-          .catch((e) => refuse(req, res, path, e, log));
-      });
+      setSecurityHeaders(res);
+      serveJson(req, res, json, form.limit).catch((e) => refuse(req, res, path, e, log));
       return;
     }
     const route = routes.get(path);
     if (!route || isPlainForm(req.headers['content-type'], req.headers['content-encoding']) !== true) return fallback(req, res);
-    for (const name in RESPONSE_SECURITY_HEADERS) res.setHeader(name, RESPONSE_SECURITY_HEADERS[name]!);
+    setSecurityHeaders(res);
     if (route.cors) setCorsHeaders(res);
     readForm(req, form, (err, body) => {
       if (err) return refuse(req, res, path, err, log);
@@ -71,6 +66,11 @@ export function directForms(options: DirectFormsOptions, fallback: RequestListen
 async function serve(req: IncomingMessage, res: ServerResponse, endpoint: FormEndpoint, body: unknown, trust: DirectFormsOptions['trust']): Promise<void> {
   const params = toParams(body);
   sendAnswer(res, await endpoint({ params, authorization: req.headers.authorization, ip: proxyaddr(req, trust) }));
+}
+
+async function serveJson(req: IncomingMessage, res: ServerResponse, endpoint: JsonBodyEndpoint, limit: number): Promise<void> {
+  const body = await readJsonBody(req, limit);
+  sendAnswer(res, await endpoint({ body, json: true, authorization: req.headers.authorization }));
 }
 
 function refuse(req: IncomingMessage, res: ServerResponse, path: string, err: unknown, log: Logger): void {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { parseJsonBody, readBody } from './read_body.ts';
+import { parseJsonBody, readBody, readJsonBody } from './read_body.ts';
 
 /** A server whose handler waits `delayMs` before reading the body (as a route that authenticates first does); resolves with what readBody gave. */
 async function readLate(delayMs: number, send: (port: number) => void): Promise<{ error?: string; body?: string }> {
@@ -51,4 +51,24 @@ test('JSON bodies are read as express.json (strict) reads them', () => {
       (e: Error & { type?: string; status?: number }) => e.type === 'entity.parse.failed' && e.status === 400,
       bad,
     );
+});
+
+test('readJsonBody settles with the parsed body, or rejects a body that is not strict JSON (never hangs)', { timeout: 20_000 }, async () => {
+  const outcomes: unknown[] = [];
+  const server = createServer((req, res) => {
+    readJsonBody(req, 1000).then(
+      (body) => outcomes.push(body),
+      (e: Error & { type?: string }) => outcomes.push(e.type),
+    );
+    req.on('end', () => setImmediate(() => res.end()));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    for (const body of ['{"a":1}', '{"a":', '42']) await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    assert.deepEqual(outcomes, [{ a: 1 }, 'entity.parse.failed', 'entity.parse.failed']);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 });

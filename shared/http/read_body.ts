@@ -53,7 +53,7 @@ export function readBody(req: IncomingMessage, limit: number, done: (err: Error 
     req.off('data', onData);
     req.off('end', onEnd);
     req.off('aborted', onAborted);
-    req.off('close', onClose);
+    req.off('close', onAborted);
     req.off('error', finish);
     if (err) return done(err);
     done(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
@@ -64,13 +64,12 @@ export function readBody(req: IncomingMessage, limit: number, done: (err: Error 
     chunks.push(chunk);
   };
   const onEnd = () => finish();
+  // Aborted, or closed before its end: the client went away mid-body.
   const onAborted = () => finish(bodyError('request.aborted', 400, 'request aborted'));
-  // Closed before its end: the client went away mid-body.
-  const onClose = () => finish(bodyError('request.aborted', 400, 'request aborted'));
   req.on('data', onData);
   req.on('end', onEnd);
   req.on('aborted', onAborted);
-  req.on('close', onClose);
+  req.on('close', onAborted);
   req.on('error', finish);
 }
 
@@ -89,4 +88,18 @@ export function parseJsonBody(body: Buffer): unknown {
   } catch (e) {
     throw bodyError('entity.parse.failed', 400, (e as Error).message);
   }
+}
+
+/** The body of `req` read (readBody) and parsed (parseJsonBody): the JSON routes served without express. */
+export function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    readBody(req, limit, (err, bytes) => {
+      if (err) return reject(err);
+      try {
+        resolve(parseJsonBody(bytes!));
+      } catch (e) {
+        reject(e);
+      }
+    }),
+  );
 }

@@ -16,10 +16,15 @@ export const RESPONSE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Referrer-Policy': 'no-referrer',
 };
 
+/** Sets RESPONSE_SECURITY_HEADERS on `res` (the middleware below, and the routes served without express). */
+export function setSecurityHeaders(res: ServerResponse): void {
+  for (const name in RESPONSE_SECURITY_HEADERS) res.setHeader(name, RESPONSE_SECURITY_HEADERS[name]!);
+}
+
 /** Middleware (express or plain node) that sets RESPONSE_SECURITY_HEADERS. */
 export function securityHeaders(): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
   return (_req, res, next) => {
-    for (const [name, value] of Object.entries(RESPONSE_SECURITY_HEADERS)) res.setHeader(name, value);
+    setSecurityHeaders(res);
     next();
   };
 }
