@@ -121,8 +121,8 @@ export class LowdbStore implements Store, RowHost {
     try {
       await store.db.read();
       // A retired journal left by a compaction that did not finish: its entries come first.
-      const retired = existsSync(store.retired) ? (await readEntries<Row>(store.retired)).entries : [];
       store.retiredExists = existsSync(store.retired);
+      const retired = store.retiredExists ? (await readEntries<Row>(store.retired)).entries : [];
       entries = [...retired, ...(await store.journal.open())];
     } catch (e) {
       await store.journal.close();
@@ -247,50 +247,39 @@ export class LowdbStore implements Store, RowHost {
       throw e;
     }
     const due = this.retiredExists || this.compactSoon || this.journal.size() > Math.max(this.minCompactBytes, this.snapshotBytes);
-    if (due && !this.compacting && Date.now() >= this.compactAgainAt) {
-      this.compacting = this.startCompaction().finally(() => (this.compacting = undefined));
-      // Resolves once the journal is retired and the state captured; the snapshot is written behind.
-      await this.compactionStarted;
-    }
+    if (due && !this.compacting && Date.now() >= this.compactAgainAt) await this.startCompaction();
     this.writes++;
     this.lastWriteMs = performance.now() - started;
   }
 
-  /** Resolves when the compaction started last has retired the journal and captured the state. */
-  private compactionStarted: Promise<void> = Promise.resolve();
-
   /**
    * Starts a compaction from inside the commit chain: retires the journal (unless a retired one
-   * is still on disk: then the new snapshot covers both journals), captures the state, and writes
-   * the snapshot; `compactionStarted` resolves after the capture, the returned promise after the
-   * snapshot is durable and the retired journal deleted. A failed write leaves the retired journal
-   * in place (a restart still replays it) and is tried again by a later commit.
+   * is still on disk: then the new snapshot covers both journals) and captures the state, then
+   * leaves the snapshot to be written behind the commits (`compacting`). A failure of either part
+   * leaves the retired journal in place (a restart still replays it) and is tried again by a later
+   * commit; it never fails the commit.
    */
-  private startCompaction(): Promise<void> {
-    let captured!: (state: Array<[string, Array<[string, Row]>]>) => void;
-    let failedEarly!: (e: unknown) => void;
-    const state = new Promise<Array<[string, Array<[string, Row]>]>>((resolve, reject) => {
-      captured = resolve;
-      failedEarly = reject;
-    });
-    this.compactionStarted = state.then(
-      () => undefined,
-      () => undefined,
-    );
-    return (async () => {
-      try {
-        if (!this.retiredExists) {
-          // Set first: however far the rotation gets, no later compaction may retire a journal
-          // over this one (at worst it writes a snapshot and deletes a retired file that is not there).
-          this.retiredExists = true;
-          await this.journal.rotate(this.retired);
-        }
-        captured(this.capture());
-      } catch (e) {
-        failedEarly(e);
-        throw e;
+  private async startCompaction(): Promise<void> {
+    let state: Array<[string, Array<[string, Row]>]>;
+    try {
+      if (!this.retiredExists) {
+        // Set first: however far the rotation gets, no later compaction may retire a journal
+        // over this one (at worst it writes a snapshot and deletes a retired file that is not there).
+        this.retiredExists = true;
+        await this.journal.rotate(this.retired);
       }
-      await this.snapshot.writeText(await snapshotJson(await state));
+      state = this.capture();
+    } catch (e) {
+      this.compactionFailed(e as Error);
+      return;
+    }
+    this.compacting = this.writeSnapshot(state).finally(() => (this.compacting = undefined));
+  }
+
+  /** Writes the captured state as the snapshot, then deletes the retired journal it covers. */
+  private async writeSnapshot(state: ReadonlyArray<readonly [string, ReadonlyArray<readonly [string, Row]>]>): Promise<void> {
+    try {
+      await this.snapshot.writeText(await snapshotJson(state));
       await unlink(this.retired).catch((e: NodeJS.ErrnoException) => {
         if (e.code !== 'ENOENT') throw e;
       });
@@ -301,11 +290,15 @@ export class LowdbStore implements Store, RowHost {
       } catch {
         /* just written */
       }
-    })().catch((e: Error) => {
-      // Nothing is lost: the retired journal stays and is replayed on open; a commit after a pause retries.
-      this.compactAgainAt = Date.now() + this.compactionRetryMs;
-      this.onCompactionFailed?.(this.file, e);
-    });
+    } catch (e) {
+      this.compactionFailed(e as Error);
+    }
+  }
+
+  /** Nothing is lost (the retired journal stays and is replayed on open); a commit after a pause tries again. */
+  private compactionFailed(e: Error): void {
+    this.compactAgainAt = Date.now() + this.compactionRetryMs;
+    this.onCompactionFailed?.(this.file, e);
   }
 
   /** Every row of every collection as of now, loaded or not yet opened (rows are replaced, never changed in place). */
@@ -318,10 +311,9 @@ export class LowdbStore implements Store, RowHost {
 
   /** Writes a snapshot now and waits for it (closing: one self-contained file stays behind). */
   private async compact(): Promise<void> {
-    await this.compacting;
-    this.compacting = this.startCompaction();
-    await this.compacting;
-    this.compacting = undefined;
+    await this.compacted();
+    await this.startCompaction();
+    await this.compacted();
   }
 
   /** Resolves when no snapshot is being written (tests, and close). */
