@@ -4,7 +4,6 @@
  * so that late polls get expired_token rather than invalid_grant.
  * @see https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#rfc.section.7.3
  */
-import { createHash } from 'node:crypto';
 import type { DELIVERY_MODES } from '../models/client.ts';
 import type { PollableRequest } from '../grants/pollable.ts';
 import { defaults } from '../defaults.ts';
@@ -44,16 +43,11 @@ export interface CibaRequest extends PollableRequest {
 export interface CibaDelegation {
   readonly authReqId: string;
   /**
-   * SHA-256 (base64url) of the delegation token as signed: a callback presenting exactly this
-   * token is ours without a signature check (endpoints/ciba_callback.ts). Absent on records
-   * stored before it existed: their callbacks are verified by signature, as any other token.
+   * hashSecret of the delegation token as signed: a callback presenting exactly this token is
+   * ours without a signature check (endpoints/ciba_callback.ts). Absent on records stored before
+   * it existed: their callbacks are verified by signature, as any other token.
    */
   readonly tokenHash?: string;
-}
-
-/** The tokenHash of a delegation token. */
-export function delegationTokenHash(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
 }
 
 /** Seconds the record of a request expiring at `expiresAt` must still live. */

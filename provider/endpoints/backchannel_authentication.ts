@@ -23,7 +23,8 @@ import { checkAcrValues } from '../ciba/acr_values.ts';
 import { checkAuthorizationDetails } from '../authorization_details/check.ts';
 import { releaseFatigueSlot, reserveFatigueSlot } from '../ciba/fatigue.ts';
 import { isConsentRequired } from '../ciba/consent.ts';
-import { delegationTokenHash, recordTtl, type CibaRequest } from '../ciba/request.ts';
+import { recordTtl, type CibaRequest } from '../ciba/request.ts';
+import { hashSecret } from '../models/client.ts';
 import { delegate, signDelegationToken } from '../ciba/delegation.ts';
 import type { BackchannelAuthenticationResponse } from '../../shared/wire.ts';
 import { AccessDenied } from '../../shared/errors.ts';
@@ -85,7 +86,7 @@ export function backchannelAuthenticationEndpoint(ctx: ProviderContext): FormEnd
       token = await signDelegationToken(ctx, { jti: request.jti, clientId: client.client_id, sub: user.sub, exp: request.expiresAt });
       await Promise.all([
         ctx.models.cibaRequests.put(authReqId, request, ttl),
-        ctx.models.cibaDelegations.put(request.jti, { authReqId, tokenHash: delegationTokenHash(token) }, ttl),
+        ctx.models.cibaDelegations.put(request.jti, { authReqId, tokenHash: hashSecret(token) }, ttl),
       ]);
       // The expiry watch's durable write is the commit that carries both records (one group commit
       // on lowdb); if the delegation fails below, the watch finds no request and does nothing.

@@ -8,15 +8,15 @@
  * denied and the entity gets 403); UNAUTHORIZED and CANCELLED end as access_denied.
  */
 import type { JsonBodyEndpoint } from '../middleware/form_endpoint.ts';
-import type { JWTPayload } from 'jose';
+import { decodeJwt, type JWTPayload } from 'jose';
 import { CALLBACK_STATUS, parseCallbackRequest } from '../../shared/auth-channel.ts';
 import { AccessDenied, ExpiredToken, InvalidGrant, InvalidRequest, InvalidToken } from '../../shared/errors.ts';
 import type { ProviderContext } from '../context.ts';
 import { isLocked } from '../models/user.ts';
 import { DELEGATION_TOKEN_ALG } from '../ciba/delegation.ts';
 import { approveRequest, denyRequest } from '../ciba/decide.ts';
-import { type CibaRequest, delegationTokenHash } from '../ciba/request.ts';
-import { timingSafeEqual } from 'node:crypto';
+import type { CibaRequest } from '../ciba/request.ts';
+import { matchesSecretHash } from '../models/client.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { approvalOf } from '../ciba/approval_acr.ts';
 
@@ -54,17 +54,15 @@ async function verifyDelegationToken(ctx: ProviderContext, authorization: string
 
 /** The claims of `token` if it is the very token stored for its jti and has not expired; else undefined (then the signature decides). */
 async function knownDelegationToken(ctx: ProviderContext, token: string): Promise<DelegationClaims | undefined> {
-  let claims: Partial<DelegationClaims>;
+  let claims: JWTPayload;
   try {
-    claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Partial<DelegationClaims>;
+    claims = decodeJwt(token);
   } catch {
     return undefined;
   }
-  if (typeof claims !== 'object' || claims === null || typeof claims.jti !== 'string' || !claims.jti) return undefined;
+  if (typeof claims.jti !== 'string' || !claims.jti) return undefined;
   const stored = (await ctx.models.cibaDelegations.get(claims.jti))?.value.tokenHash;
-  if (!stored) return undefined;
-  const given = Buffer.from(delegationTokenHash(token));
-  if (given.length !== stored.length || !timingSafeEqual(given, Buffer.from(stored))) return undefined;
+  if (!stored || !matchesSecretHash(token, stored)) return undefined;
   if (typeof claims.sub !== 'string' || typeof claims.azp !== 'string' || typeof claims.exp !== 'number' || claims.exp <= nowSeconds()) return undefined;
   return claims as DelegationClaims;
 }

@@ -4,12 +4,11 @@
  * client registered with that method. Secrets are compared in constant time.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
  */
-import { timingSafeEqual } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, jwtVerify, errors as joseErrors } from 'jose';
 import type { JSONWebKeySet, JWTPayload } from 'jose';
 import { InvalidClient, InvalidRequest } from '../../shared/errors.ts';
 import type { ProviderContext } from '../context.ts';
-import { hashSecret, type Client } from '../models/client.ts';
+import { matchesSecretHash, type Client } from '../models/client.ts';
 import type { Params } from './params.ts';
 import { defaults } from '../defaults.ts';
 import { nowSeconds } from '../../shared/time.ts';
@@ -21,8 +20,7 @@ export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post',
 export const CLIENT_ASSERTION_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 
 function secretMatches(given: string, client: Client): boolean {
-  if (!client.client_secret_hash) return false;
-  return timingSafeEqual(Buffer.from(hashSecret(given), 'hex'), Buffer.from(client.client_secret_hash, 'hex'));
+  return client.client_secret_hash !== undefined && matchesSecretHash(given, client.client_secret_hash);
 }
 
 function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {

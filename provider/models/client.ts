@@ -4,7 +4,7 @@
  * message that names the field and what is allowed.
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { InvalidClientMetadata } from '../../shared/errors.ts';
 import { CIBA_GRANT_TYPE, DEVICE_CODE_GRANT_TYPE } from '../../shared/constants.ts';
 import { authorizationDetailsTypesMetadata } from './client_authorization_details_types.ts';
@@ -64,9 +64,16 @@ const METADATA_EXTENSIONS: ReadonlyArray<(input: Record<string, unknown>) => Par
   backchannelLogoutMetadata,
 ];
 
-/** Hashes a client secret for storage and comparison. */
+/** Hashes a secret (a client secret, a delegation token) for storage and comparison. */
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** Whether `given` is the secret whose hashSecret is `hash`, compared in constant time. */
+export function matchesSecretHash(given: string, hash: string): boolean {
+  const a = Buffer.from(hashSecret(given), 'hex');
+  const b = Buffer.from(hash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** A fresh high-entropy client secret. */

@@ -300,7 +300,7 @@ test('callback: the delegation token is known by its stored hash; any other byte
   const [header, payload, signature] = delegation.bearer.split('.') as [string, string, string];
   const { jti } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { jti: string };
   const stored = await s.provider.ctx.models.cibaDelegations.find(jti);
-  assert.equal(stored?.tokenHash, createHash('sha256').update(delegation.bearer).digest('base64url'), 'the record keeps the hash of the token sent');
+  assert.equal(stored?.tokenHash, createHash('sha256').update(delegation.bearer).digest('hex'), 'the record keeps the hash of the token sent');
   // Same jti, other bytes: a flipped signature, a changed claim with the old signature.
   const flipped = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
