@@ -6,28 +6,24 @@
  * read, and bodies are refused by the same rules (strict JSON, the size limit).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { ENTITY_API } from '../../shared/entity-api.ts';
 import { defaults } from '../../server/defaults.ts';
 import { after, before, test } from '../helpers/node-test.ts';
 import { Teardown } from '../helpers/teardown.ts';
-import { SimDevice, close, listen, nowSeconds, startKeycloakIssuer, startTestServer, type TestServer } from './helpers.ts';
+import { type EntityWithPhone, type SimDevice, close, listen, nowSeconds, startEntityWithPhone, type TestServer } from './helpers.ts';
 import { createServer } from 'node:http';
 import { directApi, exactPath, idPath } from '../../server/direct_api.ts';
 import { createLogger } from '../../shared/log.ts';
 
-let keycloak: Awaited<ReturnType<typeof startKeycloakIssuer>>;
+let keycloak: EntityWithPhone['keycloak'];
 let server: TestServer;
 let phone: SimDevice;
-const sub = randomUUID();
+let sub: string;
 const teardown = new Teardown();
 
 before(async () => {
-  keycloak = teardown.add(await startKeycloakIssuer(), (x) => x.close());
-  server = teardown.add(await startTestServer({ trustedIssuers: [keycloak.issuer] }), (x) => x.stop());
-  phone = await SimDevice.create(server.url);
-  assert.equal((await phone.enroll(await keycloak.accessToken({ sub, preferred_username: 'alice' }))).status, 201);
+  ({ keycloak, server, phone, sub } = await startEntityWithPhone(teardown));
 });
 after(() => teardown.run());
 

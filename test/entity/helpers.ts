@@ -18,6 +18,7 @@ import { ENTITY_API } from '../../shared/entity-api.ts';
 import { CIBA_CALLBACK_PATH } from '../../shared/auth-channel.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { testStore } from '../helpers/store.ts';
+import type { Teardown } from '../helpers/teardown.ts';
 
 /** A fresh temporary directory (not importing the provider helper keeps these tests provider-free). */
 export function tempDir(prefix = 'nod-test-'): string {
@@ -308,3 +309,23 @@ export function nextEvent<T = unknown>(s: RunningServer, event: string, match: (
 
 /** A free loopback port (for servers that must know each other's URL before starting). */
 export const freePort = (): Promise<number> => freeLoopbackPort('127.0.0.1');
+
+/** A Keycloak-shaped issuer, an entity trusting it, and alice's phone enrolled with it. */
+export interface EntityWithPhone {
+  readonly keycloak: Awaited<ReturnType<typeof startKeycloakIssuer>>;
+  readonly server: TestServer;
+  readonly phone: SimDevice;
+  /** Alice's subject at the issuer. */
+  readonly sub: string;
+}
+
+/** Starts an issuer and an entity (each stopped by `teardown`, also when a later step fails) and enrolls alice's phone. */
+export async function startEntityWithPhone(teardown: Teardown): Promise<EntityWithPhone> {
+  const sub = randomUUID();
+  const keycloak = teardown.add(await startKeycloakIssuer(), (x) => x.close());
+  const server = teardown.add(await startTestServer({ trustedIssuers: [keycloak.issuer] }), (x) => x.stop());
+  const phone = await SimDevice.create(server.url);
+  const enrolled = await phone.enroll(await keycloak.accessToken({ sub, preferred_username: 'alice' }));
+  if (enrolled.status !== 201) throw new Error(`enrollment answered ${enrolled.status}: ${await enrolled.text()}`);
+  return { keycloak, server, phone, sub };
+}

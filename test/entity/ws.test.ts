@@ -2,26 +2,20 @@
 import { test, before, after } from '../helpers/node-test.ts';
 import { Teardown } from '../helpers/teardown.ts';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import type { ServerMessage } from '../../shared/entity-api.ts';
 import { ENTITY_API } from '../../shared/entity-api.ts';
 import { WS_CLOSE } from '../../server/notify/ws_hub.ts';
-import { delegate, SimDevice, startKeycloakIssuer, startTestServer, WsClient, type TestServer } from './helpers.ts';
+import { delegate, type EntityWithPhone, SimDevice, startEntityWithPhone, startTestServer, WsClient, type TestServer } from './helpers.ts';
 
-let keycloak: Awaited<ReturnType<typeof startKeycloakIssuer>>;
+let keycloak: EntityWithPhone['keycloak'];
 let server: TestServer;
 let phone: SimDevice;
-const sub = randomUUID();
-
+let sub: string;
 const teardown = new Teardown();
 
 before(async () => {
-  keycloak = teardown.add(await startKeycloakIssuer(), (x) => x.close());
-  server = teardown.add(await startTestServer({ trustedIssuers: [keycloak.issuer] }), (x) => x.stop());
-  phone = await SimDevice.create(server.url);
-  assert.equal((await phone.enroll(await keycloak.accessToken({ sub, preferred_username: 'alice' }))).status, 201);
+  ({ keycloak, server, phone, sub } = await startEntityWithPhone(teardown));
 });
-
 after(() => teardown.run());
 
 async function newRequest(binding_message: string): Promise<string> {
