@@ -39,6 +39,10 @@ export interface RunStats {
 }
 
 export interface RoundTripResult {
+  /** The first trips after the section started, one after another, before the warm-up: fresh processes, code not yet JIT-compiled. */
+  readonly cold: RunStats;
+  /** Round trips run at once, unmeasured, between the cold trips and the measured runs. */
+  readonly warmupTrips: number;
   readonly sequential: RunStats;
   readonly concurrent: RunStats;
   readonly devices: number;
@@ -68,9 +72,17 @@ async function cpuOf(processes: Record<string, Child<unknown>>): Promise<Record<
   return Object.fromEntries(entries);
 }
 
-async function run(ctx: BenchContext, cd: Child<unknown>, device: Child<unknown>, users: string[], count: number, concurrent: boolean): Promise<RunStats> {
-  const prefix = concurrent ? 'RT-C' : 'RT-S';
-  const profile = ctx.profiling('roundtrip');
+async function run(
+  ctx: BenchContext,
+  cd: Child<unknown>,
+  device: Child<unknown>,
+  users: string[],
+  count: number,
+  concurrent: boolean,
+  name?: 'cold',
+): Promise<RunStats> {
+  const prefix = name === 'cold' ? 'RT-0' : concurrent ? 'RT-C' : 'RT-S';
+  const profile = name === 'cold' ? undefined : ctx.profiling('roundtrip');
   const profiled = profile ? [{ name: 'provider', child: ctx.nod }, ...(ctx.entity ? [{ name: 'entity', child: ctx.entity }] : [])] : [];
   for (const p of profiled) await p.child.call('profileStart', { intervalUs: profile!.intervalUs });
   const processes = { provider: ctx.nod as Child<unknown>, ...(ctx.entity ? { entity: ctx.entity as Child<unknown> } : {}), client: cd, devices: device };
@@ -93,7 +105,7 @@ async function run(ctx: BenchContext, cd: Child<unknown>, device: Child<unknown>
     hops[name] = stats(ok.filter((t) => times[t.binding]).map((t) => (f as (a: TripTimes, b: DeviceTimes) => number)(t, times[t.binding]!)));
   }
   const errors = [...new Set(trips.filter((t) => !t.ok).map((t) => t.error ?? '?'))];
-  ctx.log(`round trips ${concurrent ? 'concurrent' : 'sequential'}: ${ok.length}/${trips.length} ok in ${seconds.toFixed(1)} s`);
+  ctx.log(`round trips ${name ?? (concurrent ? 'concurrent' : 'sequential')}: ${ok.length}/${trips.length} ok in ${seconds.toFixed(1)} s`);
   return {
     trips: trips.length,
     ok: ok.length,
@@ -106,12 +118,29 @@ async function run(ctx: BenchContext, cd: Child<unknown>, device: Child<unknown>
   };
 }
 
+/**
+ * Warm-up before the measured runs: the other rows warm each side up for 2 s, and so must this
+ * one. A fresh process runs the trip about twice as slowly until V8 has compiled its hot paths
+ * (measured: sequential p50 11 ms over the first 500 trips after start, 6 ms after 1,500, with
+ * the provider's and the entity's CPU per trip halving and their compiler threads going quiet).
+ * A server that has run for a minute is what users meet; the cold figures are printed too.
+ */
+const WARMUP_BURSTS = 2;
+/** Trips measured cold, one after another, before the warm-up. */
+const COLD_TRIPS = 200;
+
 export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
   if (!ctx.entity) throw new NotAvailable(`the entity could not be started: ${ctx.entityError ?? 'unknown'}`);
   const count = ctx.quick ? 50 : 1000;
-  // Anti-fatigue (5 requests per user per minute) stays on: enough users that none exceeds it.
+  const coldCount = ctx.quick ? 20 : COLD_TRIPS;
+  const bursts = ctx.quick ? 1 : WARMUP_BURSTS;
+  // Anti-fatigue (5 requests per user per minute) stays on: enough users that none exceeds it,
+  // four trips each in every run (cold, each warm-up burst, sequential, concurrent).
   const perRun = Math.ceil(count / 4);
-  const users = (await ctx.nod.call<Array<{ username: string }>>('seedUsers', { count: perRun * 2, prefix: 'bench-rt' })).map((u) => u.username);
+  const perCold = Math.ceil(coldCount / 4);
+  const users = (await ctx.nod.call<Array<{ username: string }>>('seedUsers', { count: perCold + perRun * (bursts + 2), prefix: 'bench-rt' })).map(
+    (u) => u.username,
+  );
   const device = await ctx.spawn<unknown>('device.ts', { entityUrl: ctx.entity.info.url });
   const tokens = [];
   for (const username of users) tokens.push({ username, token: await ctx.nod.call<string>('deviceAppToken', { username }) });
@@ -133,13 +162,21 @@ export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
     id_token_signed_response_alg: 'ES256',
   });
   const start = loadAverage();
-  const sequential = await run(ctx, cd, device, users.slice(0, perRun), count, false);
-  const concurrent = await run(ctx, cd, device, users.slice(perRun), count, true);
+  const cold = await run(ctx, cd, device, users.slice(0, perCold), coldCount, false, 'cold');
+  for (let i = 0; i < bursts; i++) {
+    const own = users.slice(perCold + i * perRun, perCold + (i + 1) * perRun);
+    await cd.call('trips', { users: own, count, concurrent: true, prefix: `RT-W${i}` });
+  }
+  ctx.log(`round trip: warmed up with ${bursts} × ${count} trips at once`);
+  const rest = users.slice(perCold + bursts * perRun);
+  const sequential = await run(ctx, cd, device, rest.slice(0, perRun), count, false);
+  const concurrent = await run(ctx, cd, device, rest.slice(perRun), count, true);
   const end = loadAverage();
   await Promise.all([cd.stop(), device.stop()]);
   ctx.log('round trip: the floor (bench/floor.ts)');
-  const floor = await measureFloor(count).catch((e: Error) => ({ error: e.message }));
-  return { sequential, concurrent, devices, load: { start, end }, floor };
+  // The floor warms up with as many trips as ours did before its measured runs.
+  const floor = await measureFloor(count, coldCount + bursts * count).catch((e: Error) => ({ error: e.message }));
+  return { cold, warmupTrips: bursts * count, sequential, concurrent, devices, load: { start, end }, floor };
 }
 
 /** The floor line: what the same trip costs this machine with no Nod code in it. */
@@ -149,7 +186,7 @@ function printFloor(f: RoundTripResult['floor']): string {
   const cpu = Object.entries(f.cpuPerTrip)
     .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
     .join(', ');
-  return `${what}: ${f.trips} sequential trips, p50 ${fmt.ms(f.p50)} ms, p99 ${fmt.ms(f.p99)} ms, max ${fmt.ms(f.max)} ms; CPU per trip (ms): ${cpu}`;
+  return `${what}: ${f.trips} sequential trips after ${fmt.n(f.warmupTrips)} unmeasured, p50 ${fmt.ms(f.p50)} ms, p99 ${fmt.ms(f.p99)} ms, max ${fmt.ms(f.max)} ms; CPU per trip (ms): ${cpu}`;
 }
 
 /** Issue 15's goals beside what was measured. */
@@ -179,6 +216,9 @@ export function printRoundTrip(r: RoundTripResult): string {
     `${r.devices} bench devices enrolled with the entity (one per user, P-256 key, ws open, approving at once with a signed decision); client in ping mode with ES256 ID tokens (as FAPI-CIBA asks)`,
     `sequential: ${r.sequential.ok}/${r.sequential.trips} ok in ${r.sequential.seconds.toFixed(1)} s (${fmt.n(r.sequential.ok / r.sequential.seconds, 1)} trips/s); ` +
       `concurrent (all started at once): ${r.concurrent.ok}/${r.concurrent.trips} ok, the last done ${r.concurrent.seconds.toFixed(2)} s after the first started`,
+    `measured after a warm-up: first ${r.cold.trips} trips one after another (cold: fresh processes, hot paths not yet JIT-compiled; ` +
+      `p50 ${fmt.ms(r.cold.total.p50)} ms, p99 ${fmt.ms(r.cold.total.p99)} ms; CPU per trip provider ${r.cold.cpuMsPerTrip.provider?.toFixed(2)}, entity ${r.cold.cpuMsPerTrip.entity?.toFixed(2)} ms), ` +
+      `then ${fmt.n(r.warmupTrips)} trips at once, unmeasured`,
     `load average before ${fmtLoad(r.load.start)}, after ${fmtLoad(r.load.end)}; other processes used ${r.sequential.othersCores.toFixed(2)} cores during the sequential run, ${r.concurrent.othersCores.toFixed(2)} during the concurrent one`,
     table(lines),
     `CPU per trip (ms), sequential / concurrent: ${Object.keys(r.concurrent.cpuMsPerTrip)
