@@ -112,7 +112,10 @@ export async function denyRequest(ctx: ProviderContext, authReqId: string, descr
  */
 async function queueDelivery(ctx: ProviderContext, authReqId: string, request: CibaRequest): Promise<void> {
   if (request.mode === 'poll' || !request.notificationToken) return ctx.store.flush();
-  await ctx.ciba.queueDelivery(authReqId);
+  // Every write of the decision is made: its commit starts now (the flush) instead of after the
+  // ping has gone out, so that it is done before the token request the ping brings, whose own
+  // commit would otherwise queue behind it.
+  await Promise.all([ctx.ciba.queueDelivery(authReqId), ctx.store.flush()]);
 }
 
 /**

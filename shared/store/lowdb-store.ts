@@ -67,6 +67,12 @@ export class LowdbStore implements Store, RowHost {
   private loaded: FileShape = {};
   private pending: Promise<void> | undefined;
   private inFlight: Promise<void> = Promise.resolve();
+  /** A commit is writing (from its start to its end, compaction start included). */
+  private committing = false;
+  /** A caller waits for the next batch with all its changes made: it starts as soon as it may. */
+  private urgent = false;
+  /** Starts the next batch now; set while it only waits for its turn of the event loop. */
+  private startPending: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly release: () => void;
   private readonly file: string;
@@ -196,23 +202,53 @@ export class LowdbStore implements Store, RowHost {
     ids.add(id);
   }
 
-  /** Schedules a commit of what changed; resolves when the batch holding it is on disk. */
-  changed(): Promise<void> {
+  /**
+   * Schedules a commit of what changed; resolves when the batch holding it is on disk. The batch
+   * gathers what else changes until the next turn of the event loop (or until the commit in
+   * flight is done). `now`: the caller has made all its changes and waits for them: the batch
+   * starts at once when no commit is in flight (so that its write overlaps what the caller does
+   * next, e.g. a token endpoint signing its tokens), else right after the one in flight, not a
+   * turn of the event loop later.
+   */
+  changed(now = false): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
-    if (!this.pending) {
-      // The batch waits for the commit in flight, and gathers everything changed meanwhile.
-      this.pending = this.inFlight.then(
-        () =>
-          new Promise<void>((resolve, reject) => {
-            setImmediate(() => {
-              this.pending = undefined;
-              this.commit().then(resolve, reject);
-            });
-          }),
-      );
-      this.inFlight = this.pending.catch(() => undefined);
+    if (now) {
+      this.urgent = true;
+      if (!this.pending && !this.committing) return this.commitNow();
     }
-    return this.pending;
+    const batch = this.pending ?? this.nextBatch();
+    if (now) this.startPending?.();
+    return batch;
+  }
+
+  /** Starts a commit of what changed at once (nothing is in flight). */
+  private commitNow(): Promise<void> {
+    this.urgent = false;
+    const done = this.commit();
+    this.inFlight = done.catch(() => undefined);
+    return done;
+  }
+
+  /** The batch after the commit in flight: it starts on the next turn of the event loop, or at once when urgent. */
+  private nextBatch(): Promise<void> {
+    const batch = this.inFlight.then(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const start = () => {
+            if (this.startPending !== start) return;
+            this.startPending = undefined;
+            this.pending = undefined;
+            this.urgent = false;
+            this.commit().then(resolve, reject);
+          };
+          this.startPending = start;
+          if (this.urgent) start();
+          else setImmediate(start);
+        }),
+    );
+    this.pending = batch;
+    this.inFlight = batch.catch(() => undefined);
+    return batch;
   }
 
   /** For changes that may be lost in a crash: committed with the next batch, or within lazyCommitMs. */
@@ -226,6 +262,15 @@ export class LowdbStore implements Store, RowHost {
   }
 
   private async commit(): Promise<void> {
+    this.committing = true;
+    try {
+      await this.commitDirty();
+    } finally {
+      this.committing = false;
+    }
+  }
+
+  private async commitDirty(): Promise<void> {
     const started = performance.now();
     if (this.lazyTimer) {
       clearTimeout(this.lazyTimer);
@@ -323,7 +368,7 @@ export class LowdbStore implements Store, RowHost {
 
   async flush(): Promise<void> {
     // Changes written with durable: false wait for no timer here.
-    if (this.dirty.size) await this.changed();
+    if (this.dirty.size) await this.changed(true);
     else if (this.pending) await this.pending;
     await this.inFlight;
   }

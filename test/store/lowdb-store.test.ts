@@ -216,6 +216,45 @@ test('flush makes changes written with durable: false durable at once, without w
   });
 });
 
+test('flush, whatever the commit chain is doing (idle, a commit in flight, a batch waiting for its turn), resolves only with every earlier change on disk, and keeps a burst in one commit', async () => {
+  await inTempDir(async (dir) => {
+    const store = await LowdbStore.open({ dir, name: 'test', sweepIntervalMs: 0, lazyCommitMs: 60_000 });
+    const c = store.collection<{ x: string }>('F');
+    const journal = () => readFileSync(join(dir, 'test.journal'), 'utf8');
+    const lines = () => journal().trim().split('\n').filter(Boolean).length;
+    // Idle: the flush starts its commit at once.
+    await c.put('idle', { x: 'idle-1' }, { durable: false });
+    await store.flush();
+    assert.match(journal(), /idle-1/);
+    // A commit in flight: the flushed change goes into the batch after it.
+    const inFlight = c.put('flight', { x: 'flight-1' });
+    await new Promise((r) => setImmediate(r));
+    await c.put('after', { x: 'after-1' }, { durable: false });
+    await store.flush();
+    assert.match(journal(), /flight-1/);
+    assert.match(journal(), /after-1/);
+    await inFlight;
+    // A batch waiting for its turn of the event loop: the flush starts it.
+    const waiting = c.put('waiting', { x: 'waiting-1' });
+    await Promise.resolve();
+    await Promise.resolve();
+    await c.put('joins', { x: 'joins-1' }, { durable: false });
+    await store.flush();
+    assert.match(journal(), /waiting-1/);
+    assert.match(journal(), /joins-1/);
+    await waiting;
+    // A burst of durable writes with a flush among them is still one commit.
+    const before = lines();
+    await Promise.all([...Array.from({ length: 100 }, (_, n) => c.put(`b${n}`, { x: `burst-${n}` })), store.flush(), c.put('last', { x: 'burst-last' })]);
+    assert.equal(lines(), before + 1, 'the burst and the flush among it were one journal append');
+    assert.match(journal(), /burst-last/);
+    await store.close();
+    const reopened = await open(dir);
+    for (const id of ['idle', 'flight', 'after', 'waiting', 'joins', 'b99', 'last']) assert.ok(await reopened.collection('F').find(id), id);
+    await reopened.close();
+  });
+});
+
 test('a non-durable consume is carried by the durable write that follows it: one commit for both', async () => {
   await inTempDir(async (dir) => {
     let store = await open(dir);
