@@ -246,14 +246,17 @@ export async function measureFloor(trips: number, warm: number): Promise<FloorRe
     const limit = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`the floor's ${warm + trips} trips did not end within ${FLOOR_TIMEOUT_MS / 1000} s`)), FLOOR_TIMEOUT_MS);
     });
-    const warmed = next(3);
-    children[3]!.send({ ...urls, trips, warm });
-    let before: number[] = [];
-    const done = Promise.race([warmed, limit]).then(() => {
+    let before: number[];
+    let times: number[];
+    try {
+      const warmed = next(3);
+      children[3]!.send({ ...urls, trips, warm });
+      await Promise.race([warmed, limit]);
       before = children.map((c) => cpuMs(c.pid!));
-      return next(3);
-    });
-    const { times } = (await Promise.race([done, limit]).finally(() => clearTimeout(timer))) as { times: number[] };
+      ({ times } = (await Promise.race([next(3), limit])) as { times: number[] });
+    } finally {
+      clearTimeout(timer);
+    }
     const cpuPerTrip = Object.fromEntries(roles.map((role, i) => [role, (cpuMs(children[i]!.pid!) - before[i]!) / trips])) as Record<Role, number>;
     const measured = [...times].sort((a, b) => a - b);
     return {

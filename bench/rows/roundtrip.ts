@@ -162,15 +162,17 @@ export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
     id_token_signed_response_alg: 'ES256',
   });
   const start = loadAverage();
-  const cold = await run(ctx, cd, device, users.slice(0, perCold), coldCount, false, 'cold');
-  for (let i = 0; i < bursts; i++) {
-    const own = users.slice(perCold + i * perRun, perCold + (i + 1) * perRun);
-    await cd.call('trips', { users: own, count, concurrent: true, prefix: `RT-W${i}` });
-  }
+  // Each run takes users nobody has used yet.
+  let used = 0;
+  const take = (n: number) => {
+    used += n;
+    return users.slice(used - n, used);
+  };
+  const cold = await run(ctx, cd, device, take(perCold), coldCount, false, 'cold');
+  for (let i = 0; i < bursts; i++) await cd.call('trips', { users: take(perRun), count, concurrent: true, prefix: `RT-W${i}` });
   ctx.log(`round trip: warmed up with ${bursts} × ${count} trips at once`);
-  const rest = users.slice(perCold + bursts * perRun);
-  const sequential = await run(ctx, cd, device, rest.slice(0, perRun), count, false);
-  const concurrent = await run(ctx, cd, device, rest.slice(perRun), count, true);
+  const sequential = await run(ctx, cd, device, take(perRun), count, false);
+  const concurrent = await run(ctx, cd, device, take(perRun), count, true);
   const end = loadAverage();
   await Promise.all([cd.stop(), device.stop()]);
   ctx.log('round trip: the floor (bench/floor.ts)');
