@@ -15,11 +15,12 @@ import { rememberConsent } from './consent.ts';
 import { shortenFatigueSlot } from './fatigue.ts';
 import type { CibaRequest } from './request.ts';
 import type { Approval } from './approval_acr.ts';
+import { CALLBACK_STATUS, type CallbackStatus } from '../../shared/auth-channel.ts';
 
 type Outcome =
-  | { readonly status: 'approved'; readonly grantId: string }
-  /** denied by the user (or the provider); withdrawn by the client (withdraw.ts), which still owes the entity a notice. */
-  | { readonly status: 'denied' | 'withdrawn'; readonly description: string };
+  | { readonly status: 'approved'; readonly grantId: string; readonly callback?: CallbackStatus }
+  /** denied by the user (`callback` says how) or the provider; withdrawn by the client (withdraw.ts), which still owes the entity a notice. */
+  | { readonly status: 'denied' | 'withdrawn'; readonly description: string; readonly callback?: CallbackStatus };
 
 /**
  * Moves a pending request to its outcome: one guarded transition (pending → approved, denied or
@@ -40,8 +41,9 @@ export async function settleRequest(
     authReqId,
     (r, meta): CibaRequest | undefined => {
       if (r?.status !== 'pending' || meta?.consumedAt !== undefined || !allows(r)) return undefined;
-      if (outcome.status === 'approved') return { ...r, status: 'approved', grantId: outcome.grantId };
-      if (outcome.status === 'denied') return { ...r, status: 'denied', denyDescription: outcome.description };
+      const accepted = outcome.callback ? { acceptedCallback: outcome.callback } : {};
+      if (outcome.status === 'approved') return { ...r, status: 'approved', grantId: outcome.grantId, ...accepted };
+      if (outcome.status === 'denied') return { ...r, status: 'denied', denyDescription: outcome.description, ...accepted };
       return { ...r, status: 'withdrawn', denyDescription: outcome.description, withdrawal: { entityTold: false } };
     },
     options,
@@ -87,7 +89,7 @@ export async function approveRequest(ctx: ProviderContext, authReqId: string, re
     },
     LATER,
   );
-  const decided = await recordOutcome(ctx, authReqId, { status: 'approved', grantId: grant.grantId });
+  const decided = await recordOutcome(ctx, authReqId, { status: 'approved', grantId: grant.grantId, callback: CALLBACK_STATUS.approved });
   if (!decided) {
     await ctx.models.grants.delete(grant.grantId);
     throw alreadyDecided();
@@ -97,9 +99,9 @@ export async function approveRequest(ctx: ProviderContext, authReqId: string, re
   await queueDelivery(ctx, authReqId, decided);
 }
 
-/** UNAUTHORIZED, CANCELLED, or a refusal by the provider: ends as access_denied, and delivers. */
-export async function denyRequest(ctx: ProviderContext, authReqId: string, description: string): Promise<void> {
-  const decided = await recordOutcome(ctx, authReqId, { status: 'denied', description });
+/** UNAUTHORIZED or CANCELLED (`callback`), or a refusal by the provider (none): ends as access_denied, and delivers. */
+export async function denyRequest(ctx: ProviderContext, authReqId: string, description: string, callback?: CallbackStatus): Promise<void> {
+  const decided = await recordOutcome(ctx, authReqId, { status: 'denied', description, ...(callback ? { callback } : {}) });
   if (!decided) throw alreadyDecided();
   if (decided.mode === 'push') await ctx.models.cibaRequests.consume(authReqId, LATER);
   await queueDelivery(ctx, authReqId, decided);

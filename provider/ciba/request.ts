@@ -8,6 +8,7 @@ import type { DELIVERY_MODES } from '../models/client.ts';
 import type { PollableRequest } from '../grants/pollable.ts';
 import { defaults } from '../defaults.ts';
 import type { AuthorizationDetail } from '../../shared/authorization_details.ts';
+import type { CallbackStatus } from '../../shared/auth-channel.ts';
 
 export type DeliveryMode = (typeof DELIVERY_MODES)[number];
 
@@ -37,6 +38,12 @@ export interface CibaRequest extends PollableRequest {
   readonly withdrawal?: { readonly entityTold: boolean };
   /** Set once approved. */
   readonly grantId?: string;
+  /**
+   * The callback status whose decision this request recorded (answered 200): the entity's retry
+   * of that same callback, whose first answer it never heard, is answered 200 again and changes
+   * nothing (endpoints/ciba_callback.ts). Absent when the provider refused or overruled it.
+   */
+  readonly acceptedCallback?: CallbackStatus;
 }
 
 /** Points a delegation token (by `jti`) at its request; consumed by the one accepted callback. */

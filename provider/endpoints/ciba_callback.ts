@@ -1,15 +1,18 @@
 /**
  * The HTTP Authentication Channel callback (shared/auth-channel.ts; the same path relative to
- * the issuer as Keycloak's):
- * the entity presents the delegation bearer token and the user's decision. The token is
- * accepted until its request is decided (its jti is consumed, and the request moves out of
- * pending once) and only before it expires; anything else is a 4xx and changes nothing. SUCCEED approves (unless the account got locked meanwhile, or the request
- * required a passkey approval (acr phr) that the callback does not report: then the request ends
- * denied and the entity gets 403); UNAUTHORIZED and CANCELLED end as access_denied.
+ * the issuer as Keycloak's): the entity presents the delegation bearer token and the user's
+ * decision. The token is accepted until its request is decided (its jti is consumed, and the
+ * request moves out of pending once) and only before it expires; anything else is a 4xx and
+ * changes nothing. One exception: the same token bringing the same status after it was accepted
+ * is the entity retrying a callback whose 200 it never heard, and gets 200 again (nothing is
+ * recorded twice), so the entity does not conclude that a decision the provider holds was
+ * refused. SUCCEED approves (unless the account got locked meanwhile, or the request required a
+ * passkey approval (acr phr) that the callback does not report: then the request ends denied and
+ * the entity gets 403); UNAUTHORIZED and CANCELLED end as access_denied.
  */
 import type { JsonBodyEndpoint } from '../middleware/form_endpoint.ts';
 import { decodeJwt, type JWTPayload } from 'jose';
-import { CALLBACK_STATUS, parseCallbackRequest } from '../../shared/auth-channel.ts';
+import { CALLBACK_STATUS, parseCallbackRequest, type CallbackStatus } from '../../shared/auth-channel.ts';
 import { AccessDenied, ExpiredToken, InvalidGrant, InvalidRequest, InvalidToken } from '../../shared/errors.ts';
 import type { ProviderContext } from '../context.ts';
 import { isLocked } from '../models/user.ts';
@@ -67,8 +70,16 @@ async function knownDelegationToken(ctx: ProviderContext, token: string): Promis
   return claims as DelegationClaims;
 }
 
-/** Consumes the token's jti and returns the still-pending request it was issued for. */
-async function takePendingRequest(ctx: ProviderContext, claims: DelegationClaims): Promise<{ authReqId: string; request: CibaRequest }> {
+/**
+ * Consumes the token's jti and returns the still-pending request it was issued for; `repeat` when
+ * this token's request already recorded this very status (the entity retrying a callback whose
+ * answer it did not hear: a timeout, its node restarting before it wrote down the delivery).
+ */
+async function takePendingRequest(
+  ctx: ProviderContext,
+  claims: DelegationClaims,
+  status: CallbackStatus,
+): Promise<{ authReqId: string; request: CibaRequest } | 'repeat'> {
   // The token is marked used whatever node the entity's callbacks reach; made durable with the
   // decision it leads to (decide.ts: one commit), before the entity hears 200.
   const taken = await ctx.models.cibaDelegations.consume(claims.jti, { durable: false });
@@ -84,6 +95,7 @@ async function takePendingRequest(ctx: ProviderContext, claims: DelegationClaims
   if (!found || !request || request.jti !== claims.jti || request.sub !== claims.sub || request.clientId !== claims.azp)
     throw new InvalidGrant('no pending request for this delegation token');
   if (request.status === 'withdrawn') throw new InvalidGrant('the client withdrew the request');
+  if (taken.outcome === 'already_consumed' && request.acceptedCallback === status) return 'repeat';
   if (request.status !== 'pending' || found.meta.consumedAt !== undefined) throw new InvalidGrant('the request was already decided');
   if (Date.now() >= request.expiresAt * 1000) throw new ExpiredToken('the request has expired');
   return { authReqId, request };
@@ -96,7 +108,13 @@ export function cibaCallbackEndpoint(ctx: ProviderContext): JsonBodyEndpoint {
     // Parsed whole (acr and amr too) before the token is spent: a malformed body changes nothing.
     const callback = parseCallbackRequest(req.body);
     const { status } = callback;
-    const { authReqId, request } = await takePendingRequest(ctx, claims);
+    const taken = await takePendingRequest(ctx, claims, status);
+    // Answered as the first time, and nothing is recorded twice.
+    if (taken === 'repeat') {
+      ctx.log.info('backchannel_authentication.callback_repeated', { jti: claims.jti, status });
+      return { body: {} };
+    }
+    const { authReqId, request } = taken;
     if (status === CALLBACK_STATUS.approved) {
       const user = await ctx.models.users.find(request.sub);
       if (!user || isLocked(user)) {
@@ -110,7 +128,7 @@ export function cibaCallbackEndpoint(ctx: ProviderContext): JsonBodyEndpoint {
       }
       await approveRequest(ctx, authReqId, request, user, approval);
     } else {
-      await denyRequest(ctx, authReqId, status === CALLBACK_STATUS.cancelled ? 'the user cancelled the request' : 'the user denied the request');
+      await denyRequest(ctx, authReqId, status === CALLBACK_STATUS.cancelled ? 'the user cancelled the request' : 'the user denied the request', status);
     }
     return { body: {} };
   };

@@ -61,9 +61,10 @@ export async function attemptCallback(ctx: ServerContext, id: string, stop: Abor
   if (outcome.done) callback = { state: 'delivered', attempts, delivered_at: nowSeconds() };
   else if (outcome.final || expired) callback = { state: 'failed', attempts, last_error: error };
   else callback = { state: 'pending', attempts, last_error: error };
-  const saved = await ctx.models.requests.update(id, (current) => (current ? { ...current, callback } : undefined), {
-    durable: callback.state !== 'pending',
-  });
+  // Written lazily (with the next commit, or within a second), not in a commit of its own after
+  // every delivery: a crash before then only makes this attempt again, and the provider answers
+  // the repeat of a callback it accepted with 200 again, and refuses a refused one again.
+  const saved = await ctx.models.requests.update(id, (current) => (current ? { ...current, callback } : undefined), { durable: false });
   if (saved.outcome === 'missing') return undefined;
   if (callback.state === 'delivered') {
     ctx.log.info('request.delivered', { request_id: id, issuer: r.issuer, status: r.decision.status, attempts });

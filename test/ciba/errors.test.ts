@@ -213,6 +213,9 @@ test('a SUCCEED for an account locked meanwhile is refused (403) and the request
   assert.equal(d.status, 403);
   assert.equal(d.body.error, 'access_denied');
   assert.equal((await poll(s, bank, r.body.auth_req_id as string)).body.error, 'access_denied');
+  const again = await decide(s, delegation.bearer, 'SUCCEED');
+  assert.equal(again.status, 400, 'a retry of a refused SUCCEED is refused, never a 200 for an approval that did not happen');
+  assert.equal(again.body.error, 'invalid_grant');
 });
 
 test('anti-fatigue: beyond the per-user limit of pending and recent requests → too_many_requests with Retry-After', async () => {
@@ -339,10 +342,13 @@ test('callback: served off node:http for plain JSON and through express otherwis
     }
   }
   assert.equal((await poll(s, bank, r.body.auth_req_id as string)).body.error, 'authorization_pending', 'no refusal changed the request');
-  // The decision through express (gzip); its replay, directly, is refused like any replay.
+  // The decision through express (gzip); a replay with another status, directly, is refused like any replay; its repeat is answered alike both ways.
   assert.equal((await send(url, '{"status":"SUCCEED"}', bearer, true)).status, 200);
-  const replay = await send(url, '{"status":"SUCCEED"}', bearer);
+  const replay = await send(url, '{"status":"UNAUTHORIZED"}', bearer);
   assert.deepEqual([replay.status, replay.body.error], [400, 'invalid_grant']);
+  const [repeat, repeatGzip] = [await send(url, '{"status":"SUCCEED"}', bearer), await send(url, '{"status":"SUCCEED"}', bearer, true)];
+  assert.deepEqual([repeat.status, repeat.names], [200, repeatGzip.names]);
+  assert.equal(repeatGzip.status, 200);
 });
 
 test('callback: a retry completes a decision whose first attempt died after spending the token; a replay after the decision → 400', async () => {
@@ -358,4 +364,34 @@ test('callback: a retry completes a decision whose first attempt died after spen
   const replay = await decide(s, delegation.bearer, 'UNAUTHORIZED');
   assert.equal(replay.status, 400);
   assert.equal(replay.body.error, 'invalid_grant');
+});
+
+test('callback: the same status again (the entity retrying a 200 it never heard) → 200 and nothing recorded twice; another status → 400', async () => {
+  const u = await user('repeat-user');
+  const grantsOf = async () => (await s.provider.ctx.models.grants.list()).filter((g) => g.value.sub === u.sub).length;
+  const approved = await backchannel(s, bank, { scope: 'openid', login_hint: 'repeat-user' });
+  const approval = await s.entity.next();
+  assert.equal((await decide(s, approval.bearer, 'SUCCEED')).status, 200);
+  assert.equal((await decide(s, approval.bearer, 'SUCCEED')).status, 200, 'the repeat is answered as the first time');
+  assert.equal(await grantsOf(), 1, 'one grant, not two');
+  const other = await decide(s, approval.bearer, 'CANCELLED');
+  assert.equal(other.status, 400, 'a different status is not a repeat');
+  assert.equal(other.body.error, 'invalid_grant');
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const id = approved.body.auth_req_id as string;
+  assert.ok((await poll(s, bank, id)).body.access_token, 'the approval stands');
+  assert.equal((await decide(s, approval.bearer, 'SUCCEED')).status, 200, 'also after the tokens were redeemed');
+  assert.equal(await grantsOf(), 1);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  assert.equal((await poll(s, bank, id)).body.error, 'invalid_grant', 'redeemed once');
+
+  const denied = await backchannel(s, bank, { scope: 'openid', login_hint: 'repeat-user' });
+  const denial = await s.entity.next();
+  assert.equal((await decide(s, denial.bearer, 'UNAUTHORIZED')).status, 200);
+  assert.equal((await decide(s, denial.bearer, 'UNAUTHORIZED')).status, 200);
+  assert.equal((await decide(s, denial.bearer, 'CANCELLED')).status, 400, 'a denial repeated as a cancellation is not a repeat');
+  assert.equal((await decide(s, denial.bearer, 'SUCCEED')).status, 400, 'nor as an approval');
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  assert.equal((await poll(s, bank, denied.body.auth_req_id as string)).body.error, 'access_denied');
+  assert.equal(await grantsOf(), 1);
 });
