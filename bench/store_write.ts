@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataFile } from 'lowdb/node';
 import { LowdbStore } from '../shared/store/lowdb-store.ts';
-import { randomId } from '../provider/tokens/random.ts';
+import { randomId } from '../shared/random.ts';
 import { nowSeconds } from '../shared/time.ts';
 
 const n = Number(process.argv[2] ?? 10_000);

@@ -15,7 +15,7 @@ import { recordTtl, type CibaRequest } from '../../provider/ciba/request.ts';
 import { issueAccessToken, issueRefreshToken, saveGrant } from '../../provider/tokens/issue.ts';
 import { issueAuthorizationResponse } from '../../provider/endpoints/authorization/issue_response.ts';
 import type { Client } from '../../provider/models/client.ts';
-import { randomId } from '../../provider/tokens/random.ts';
+import { randomId } from '../../shared/random.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { DEVICE_APP_CLIENT_ID } from '../../shared/constants.ts';
 import { failToParent, serveParent } from '../lib/child.ts';

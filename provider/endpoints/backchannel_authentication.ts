@@ -10,7 +10,7 @@
 import type { ProviderContext } from '../context.ts';
 import type { FormEndpoint } from '../middleware/form_endpoint.ts';
 import { authenticateClient } from '../middleware/authenticate_client.ts';
-import { randomId } from '../tokens/random.ts';
+import { randomId } from '../../shared/random.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { cibaPolicy, fatigueOf } from '../ciba/policy.ts';
 import { drawBindingNumber, usesNumberMatching } from '../ciba/number_matching.ts';

@@ -13,7 +13,7 @@ import { defaults } from '../defaults.ts';
 import { authenticateClient } from '../middleware/authenticate_client.ts';
 import { spaceList } from '../middleware/params.ts';
 import { allowedScopes, type Client } from '../models/client.ts';
-import { randomId } from '../tokens/random.ts';
+import { randomId } from '../../shared/random.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { formatUserCode, newUserCode } from '../device/user_code.ts';
 import { checkAuthorizationDetails } from '../authorization_details/check.ts';

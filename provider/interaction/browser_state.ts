@@ -15,7 +15,7 @@ import type { Response } from 'express';
 import type { ProviderContext } from '../context.ts';
 import type { Session } from '../models/index.ts';
 import { defaults } from '../defaults.ts';
-import { randomId } from '../tokens/random.ts';
+import { randomId } from '../../shared/random.ts';
 import { crossSiteSameSite, setCookie } from './cookies.ts';
 
 export const BROWSER_STATE_COOKIE = 'nod_bs';

@@ -7,7 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { ProviderContext } from '../context.ts';
 import { InvalidRequest } from '../../shared/errors.ts';
-import { randomId } from '../tokens/random.ts';
+import { randomId } from '../../shared/random.ts';
 import { readCookie, setCookie } from './cookies.ts';
 
 const CSRF_COOKIE = 'nod_csrf';

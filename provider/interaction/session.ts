@@ -9,7 +9,7 @@ import type { ProviderContext } from '../context.ts';
 import type { Session } from '../models/index.ts';
 import type { User } from '../models/user.ts';
 import { defaults } from '../defaults.ts';
-import { randomId } from '../tokens/random.ts';
+import { randomId } from '../../shared/random.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { clearCookie, crossSiteSameSite, readCookie, setCookie } from './cookies.ts';
 import { setSignedInBrowserState, setSignedOutBrowserState } from './browser_state.ts';

@@ -12,7 +12,7 @@ import type { Client } from '../models/client.ts';
 import type { Session } from '../models/index.ts';
 import { publicSid } from '../interaction/sid.ts';
 import { revokeGrant } from '../tokens/issue.ts';
-import { randomId } from '../tokens/random.ts';
+import { randomId } from '../../shared/random.ts';
 
 /** Whether a logout ends a grant of `client` with `scope`. */
 export function endsAtLogout(client: Client | undefined, scope: string): boolean {

@@ -11,7 +11,7 @@ import type { Client } from '../models/client.ts';
 import type { Grant } from '../models/index.ts';
 import { claimsForScopes } from './claims.ts';
 import { leftHalfHash } from './hash.ts';
-import { randomId } from './random.ts';
+import { randomId } from '../../shared/random.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import { CLAIM_AUTH_REQ_ID, CLAIM_RT_HASH } from '../../shared/constants.ts';
 import type { AuthorizationDetail } from '../../shared/authorization_details.ts';

@@ -2,7 +2,8 @@
  * Device sessions: an opaque random bearer token per enrolled device; only its SHA-256 is
  * stored. The expiry slides on use (renewed at most once per `deviceSessionRenewEvery`).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomId } from '../../shared/random.ts';
 import { nowSeconds } from '../../shared/time.ts';
 import type { ServerContext } from '../context.ts';
 import { defaults } from '../defaults.ts';
@@ -12,7 +13,7 @@ const hash = (token: string) => createHash('sha256').update(token).digest('base6
 
 /** Starts a session for a device; the token is returned once and never stored. */
 export async function createDeviceSession(ctx: ServerContext, deviceId: string): Promise<{ token: string; expiresAt: number }> {
-  const token = randomBytes(32).toString('base64url');
+  const token = randomId(32);
   await ctx.models.sessions.put(hash(token), { deviceId, renewedAt: nowSeconds() }, { expiresIn: defaults.deviceSessionTtl });
   return { token, expiresAt: nowSeconds() + defaults.deviceSessionTtl };
 }

@@ -4,7 +4,7 @@
  * public half of a P-256 key that signs its decisions.
  */
 import type { RequestHandler } from 'express';
-import { randomBytes } from 'node:crypto';
+import { randomId } from '../../shared/random.ts';
 import { importJWK } from 'jose';
 import { DEVICE_NAME_MAX_LENGTH, type DeviceInfo, type EnrollResponse } from '../../shared/entity-api.ts';
 import { InvalidRequest, ServerError } from '../../shared/errors.ts';
@@ -53,7 +53,7 @@ export function enrollEndpoint(ctx: ServerContext): RequestHandler {
     const name = parseName(body.name);
     const public_key = await parsePublicKey(body.public_key);
     const device: Device = {
-      device_id: randomBytes(12).toString('base64url'),
+      device_id: randomId(12),
       issuer: user.issuer,
       sub: user.sub,
       username: user.username.toLowerCase(),

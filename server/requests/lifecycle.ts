@@ -8,7 +8,7 @@
  * devices of a new request, its expiry, its callback. So it is done once, survives the node that
  * accepted the request, and a node that dies midway leaves it to another.
  */
-import { randomBytes } from 'node:crypto';
+import { randomId } from '../../shared/random.ts';
 import { CALLBACK_STATUS, type CallbackStatus } from '../../shared/auth-channel.ts';
 import type { RequestStatus, SettleReason } from '../../shared/entity-api.ts';
 import { nowSeconds } from '../../shared/time.ts';
@@ -104,7 +104,7 @@ export class RequestLifecycle {
     const { ctx } = this;
     // Arrival order across every node of the entity: a store-wide sequence.
     const { count: seq } = await ctx.store.counters.hit(SEQUENCE);
-    const record: PendingRequest = { ...input, id: randomBytes(16).toString('base64url'), status: 'pending', created_at: nowSeconds(), seq };
+    const record: PendingRequest = { ...input, id: randomId(16), status: 'pending', created_at: nowSeconds(), seq };
     const ttl = { expiresIn: this.ttlOf(record) };
     await Promise.all([
       ctx.models.requests.put(record.id, record, ttl),

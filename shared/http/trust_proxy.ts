@@ -13,7 +13,7 @@ import { isIP } from 'node:net';
 /** What express's `trust proxy` takes. */
 export type TrustProxy = boolean | number | string;
 
-const NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const NAMES: ReadonlySet<string> = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 /** Parses a `NOD_TRUST_PROXY` value; throws a TypeError that names the variable on anything else. */
 export function parseTrustProxy(value: string | undefined, name = 'NOD_TRUST_PROXY'): TrustProxy {

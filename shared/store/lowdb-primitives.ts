@@ -6,14 +6,14 @@
  * crash only relaxes a limit); scheduled items are durable, claims lazy (a lost claim makes the
  * item due again), completions durable unless asked otherwise (a lost one makes the item due again).
  */
-import { randomBytes } from 'node:crypto';
+import { randomId } from '../random.ts';
 import type { LowdbCollection, Row } from './lowdb-collection.ts';
 import type { ClaimedItem, CounterState, Counters, HitOptions, Lease, Leases, Reservation, ScheduleOptions, Scheduler, Slots, WriteOptions } from './store.ts';
 import { defined } from '../defined.ts';
 import { DueIndex } from './due-index.ts';
 
 const now = () => Date.now();
-const token = () => randomBytes(16).toString('base64url');
+const token = () => randomId(16);
 
 /** Gives the primitives their internal collections. */
 export type InternalCollections = (name: string) => LowdbCollection<object>;

@@ -18,7 +18,7 @@ import { rmSync } from 'node:fs';
 import { startProvider } from '../../provider/app.ts';
 import { signDelegationToken } from '../../provider/ciba/delegation.ts';
 import { issueAccessToken, saveGrant } from '../../provider/tokens/issue.ts';
-import { randomId } from '../../provider/tokens/random.ts';
+import { randomId } from '../../shared/random.ts';
 import { startServer } from '../../server/app.ts';
 import { defaults as entityDefaults } from '../../server/defaults.ts';
 import { DELEGATION_PATH } from '../../shared/auth-channel.ts';

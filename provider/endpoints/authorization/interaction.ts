@@ -15,7 +15,7 @@ import type { Client } from '../../models/client.ts';
 import type { Interaction } from '../../models/interaction.ts';
 import { isLocked } from '../../models/user.ts';
 import { addSessionClient, readSession, type CurrentSession } from '../../interaction/session.ts';
-import { randomId } from '../../tokens/random.ts';
+import { randomId } from '../../../shared/random.ts';
 import { nowSeconds } from '../../../shared/time.ts';
 import { loginUrl } from '../login.ts';
 import { issueAuthorizationResponse } from './issue_response.ts';

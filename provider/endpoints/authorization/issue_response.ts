@@ -13,7 +13,7 @@ import type { AuthorizationRequest } from '../../models/interaction.ts';
 import type { CurrentSession } from '../../interaction/session.ts';
 import { publicSid } from '../../interaction/sid.ts';
 import { issueAccessToken, issueIdToken, saveGrant } from '../../tokens/issue.ts';
-import { randomId } from '../../tokens/random.ts';
+import { randomId } from '../../../shared/random.ts';
 import { defined } from '../../../shared/defined.ts';
 
 /** Issues what `request.responseType` asks for; returns the response parameters (without state and iss). */

@@ -2,11 +2,11 @@
  * Counters, slots, leases and the scheduler on Redis: each operation is one command (SET NX PX,
  * SET PX GET, ZCOUNT) or one Lua script (scripts.ts), so it is atomic across every node.
  */
-import { randomBytes } from 'node:crypto';
+import { randomId } from '../../random.ts';
 import type { ClaimedItem, CounterState, Counters, HitOptions, Lease, Leases, Reservation, ScheduleOptions, Scheduler, Slots, WriteOptions } from '../store.ts';
 import type { RedisConnection } from './connection.ts';
 
-const token = () => randomBytes(16).toString('base64url');
+const token = () => randomId(16);
 const opt = (n: number | undefined) => (n === undefined ? '' : String(Math.max(1, Math.round(n))));
 const state = ([count, pttl]: [number, number]): CounterState => ({ count: Number(count), resetInMs: Math.max(0, Number(pttl)) });
 
