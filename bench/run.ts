@@ -11,6 +11,8 @@
  *   --profile-interval=µs       sampling interval of --profile (default 250)
  *   --cpu-prof                  whole-process `node --cpu-prof` profiles of provider and entity
  *   --silent                    no progress lines
+ *   --ab=<ref>[,<ref>...]       instead: the round trip of the working tree against these commits, side by side (bench/ab.ts);
+ *                               --rounds=N blocks of sequential trips per variant (default 20), --quick
  */
 import { freePort } from '../shared/http/free_port.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +36,7 @@ import { roundTrip, printRoundTrip, type RoundTripResult } from './rows/roundtri
 import { scale, printScale, type ScaleResult } from './rows/scale.ts';
 import { appSize, buildDeviceApp, printAppSize, type AppSizeResult } from './rows/app_size.ts';
 import { nodes, printNodes, type NodesResult } from './rows/nodes.ts';
+import { abSettings, formatAb, runAb } from './ab.ts';
 
 /** Side-by-side rows: id, section, what it measures, and the function that runs it. */
 const ROWS = [
@@ -76,6 +79,8 @@ export interface BenchOptions {
   readonly verbose: boolean;
   /** Directory for the JSON result (default bench/results). */
   readonly resultsDir?: string;
+  /** Run the A/B of the round trip against these git refs instead (bench/ab.ts). */
+  readonly ab?: readonly string[];
 }
 
 export interface SectionLoad {
@@ -138,6 +143,9 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
   };
   const profileArg = get('profile');
   const profile = profileArg === undefined ? undefined : profileArg === 'all' ? [...PROFILABLE] : ids(profileArg, PROFILABLE, '--profile');
+  const abArg = get('ab');
+  const ab = abArg?.split(',').map((r) => r.trim()).filter(Boolean);
+  if (abArg !== undefined && !ab?.length) throw new TypeError('--ab needs a git ref (a commit, branch or tag), e.g. --ab=HEAD~1');
   const onlyArg = get('only');
   const only = onlyArg !== undefined ? ids(onlyArg, [...SECTIONS, ...ROWS.map((r) => r.id)], '--only') : (profile ?? [...SECTIONS]);
   return {
@@ -151,6 +159,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     rounds: num('rounds'),
     warmup: num('warmup'),
     verbose: !argv.includes('--silent'),
+    ...(ab ? { ab } : {}),
   };
 }
 
@@ -461,6 +470,18 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.error(`npm run bench: ${(e as Error).message}`);
     process.exit(2);
   }
-  const results = await runBench(options);
-  console.log(formatResults(results));
+  if (options.ab) {
+    const ab = await runAb({
+      refs: options.ab,
+      ...abSettings(options.quick, options.rounds),
+      log: (m) => options.verbose && console.error(`[bench] ${m}`),
+    }).catch((e: Error) => {
+      console.error(`npm run bench -- --ab: ${e.message}`);
+      process.exit(1);
+    });
+    console.log(formatAb(ab));
+  } else {
+    const results = await runBench(options);
+    console.log(formatResults(results));
+  }
 }

@@ -4,6 +4,7 @@
  * announces `ready` with what it serves, then answers `{id, method, args}` calls.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { profileStart, profileStop } from './profile.ts';
 
@@ -72,11 +73,13 @@ export interface SpawnOptions {
   readonly nodeFlags?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
   readonly readyTimeoutMs?: number;
+  /** The bench directory to take the module from (another checkout's, for an A/B run; default this one). */
+  readonly benchDir?: string;
 }
 
 /** Forks `bench/<module>` (TypeScript, through tsx) with `args` as JSON in argv[2]. */
 export function spawnChild<I>(module: string, args: unknown, options: SpawnOptions = {}): Promise<Child<I>> {
-  const file = fileURLToPath(new URL(`../${module}`, import.meta.url));
+  const file = options.benchDir ? join(options.benchDir, module) : fileURLToPath(new URL(`../${module}`, import.meta.url));
   const proc: ChildProcess = fork(file, [JSON.stringify(args ?? {})], {
     execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
     env: { NOD_LOG_LEVEL: 'error', ...process.env, ...options.env },

@@ -129,25 +129,35 @@ const WARMUP_BURSTS = 2;
 /** Trips measured cold, one after another, before the warm-up. */
 const COLD_TRIPS = 200;
 
-export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
-  if (!ctx.entity) throw new NotAvailable(`the entity could not be started: ${ctx.entityError ?? 'unknown'}`);
-  const count = ctx.quick ? 50 : 1000;
-  const coldCount = ctx.quick ? 20 : COLD_TRIPS;
-  const bursts = ctx.quick ? 1 : WARMUP_BURSTS;
-  // Anti-fatigue (5 requests per user per minute) stays on: enough users that none exceeds it,
-  // four trips each in every run (cold, each warm-up burst, sequential, concurrent).
-  const perRun = Math.ceil(count / 4);
-  const perCold = Math.ceil(coldCount / 4);
-  const users = (await ctx.nod.call<Array<{ username: string }>>('seedUsers', { count: perCold + perRun * (bursts + 2), prefix: 'bench-rt' })).map(
-    (u) => u.username,
-  );
-  const device = await ctx.spawn<unknown>('device.ts', { entityUrl: ctx.entity.info.url });
+/** What drives round trips against one provider and entity: enrolled bench devices and the ping-mode client. */
+export interface TripLoad {
+  readonly cd: Child<{ notifyUrl: string }>;
+  readonly device: Child<unknown>;
+  /** The seeded users, each with one enrolled device. */
+  readonly users: string[];
+  readonly devices: number;
+}
+
+/**
+ * Seeds `count` users at the provider, enrolls one bench device for each with the entity (each
+ * with its socket open, approving at once), starts the client and registers it (ping mode,
+ * ES256 ID tokens). `spawn` starts this checkout's load children.
+ */
+export async function startTripLoad(
+  nod: Child<unknown>,
+  entity: Child<{ url: string }>,
+  spawn: <I>(module: string, args: unknown) => Promise<Child<I>>,
+  count: number,
+  prefix: string,
+): Promise<TripLoad> {
+  const users = (await nod.call<Array<{ username: string }>>('seedUsers', { count, prefix })).map((u) => u.username);
+  const device = await spawn<unknown>('device.ts', { entityUrl: entity.info.url });
   const tokens = [];
-  for (const username of users) tokens.push({ username, token: await ctx.nod.call<string>('deviceAppToken', { username }) });
+  for (const username of users) tokens.push({ username, token: await nod.call<string>('deviceAppToken', { username }) });
   const devices = await device.call<number>('enroll', { tokens });
-  ctx.log(`round trip: ${devices} devices enrolled and connected`);
-  const cd = await ctx.spawn<{ notifyUrl: string }>('cd.ts', { issuer: ctx.nod.info.issuer, clientId: 'bench-ping', clientSecret: 'bench-ping-secret' });
-  await ctx.nod.call('upsertClient', {
+  const issuer = (nod.info as { issuer: string }).issuer;
+  const cd = await spawn<{ notifyUrl: string }>('cd.ts', { issuer, clientId: 'bench-ping', clientSecret: 'bench-ping-secret' });
+  await nod.call('upsertClient', {
     client_id: 'bench-ping',
     client_name: 'Bench Ping Client',
     client_secret: 'bench-ping-secret',
@@ -161,6 +171,20 @@ export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
     // would cost about 1 ms of CPU per ID token, a core-second per 1,000 trips.
     id_token_signed_response_alg: 'ES256',
   });
+  return { cd, device, users, devices };
+}
+
+export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
+  if (!ctx.entity) throw new NotAvailable(`the entity could not be started: ${ctx.entityError ?? 'unknown'}`);
+  const count = ctx.quick ? 50 : 1000;
+  const coldCount = ctx.quick ? 20 : COLD_TRIPS;
+  const bursts = ctx.quick ? 1 : WARMUP_BURSTS;
+  // Anti-fatigue (5 requests per user per minute) stays on: enough users that none exceeds it,
+  // four trips each in every run (cold, each warm-up burst, sequential, concurrent).
+  const perRun = Math.ceil(count / 4);
+  const perCold = Math.ceil(coldCount / 4);
+  const { cd, device, users, devices } = await startTripLoad(ctx.nod, ctx.entity, ctx.spawn, perCold + perRun * (bursts + 2), 'bench-rt');
+  ctx.log(`round trip: ${devices} devices enrolled and connected`);
   const start = loadAverage();
   // Each run takes users nobody has used yet.
   let used = 0;

@@ -9,8 +9,20 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatResults, parseArgs, runBench } from '../../bench/run.ts';
+import { abSettings, formatAb, resolveRef, runAb } from '../../bench/ab.ts';
+import { execFileSync } from 'node:child_process';
 import { roundOrder } from '../../bench/lib/compare.ts';
 import { summariseProfile } from '../../bench/lib/profile.ts';
+
+/** Why the A/B cannot run here: it checks out commits of this repository's history. */
+function noGitCheckout(): string | undefined {
+  try {
+    execFileSync('git', ['rev-parse', '--verify', '--quiet', 'HEAD'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'not a git checkout (or no git): the A/B checks out commits of this repository';
+  }
+}
 
 test('bench options: rows, aliases and profiles', () => {
   assert.deepEqual(parseArgs(['--profile', 'code']).only, ['code']);
@@ -22,6 +34,32 @@ test('bench options: rows, aliases and profiles', () => {
   assert.ok(parseArgs(['--profile=all']).profile!.includes('roundtrip'));
   assert.throws(() => parseArgs(['--profile=nope']), /unknown id nope/);
   assert.deepEqual(roundOrder(3, 2), [0, 1, 2, 2, 1, 0]);
+  assert.deepEqual(parseArgs(['--ab=HEAD~1,main']).ab, ['HEAD~1', 'main']);
+  assert.throws(() => parseArgs(['--ab=']), /needs a git ref/);
+  if (!noGitCheckout()) assert.throws(() => resolveRef('no-such-ref-anywhere'), /not a commit of this repository/);
+});
+
+test('quick A/B of the round trip against HEAD: both stacks measured side by side, the worktree removed', { timeout: 180_000, skip: noGitCheckout() ?? false }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nod-ab-test-'));
+  const worktrees = () => execFileSync('git', ['worktree', 'list', '--porcelain'], { encoding: 'utf8' });
+  const before = worktrees();
+  try {
+    const r = await runAb({ refs: ['HEAD'], ...abSettings(true), log: () => undefined, resultsDir: dir });
+    assert.equal(r.variants.length, 2);
+    for (const v of r.variants) {
+      assert.equal(v.failed, 0, `${v.name}: every trip got its tokens`);
+      assert.equal(v.sequential.trips, r.settings.blocks * r.settings.blockTrips, v.name);
+      assert.equal(v.blockP50.length, r.settings.blocks);
+      assert.equal(v.bursts.length, r.settings.bursts);
+      assert.ok(v.cpuSequential.provider > 0 && v.cpuSequential.entity > 0 && v.cpuBurst.entity > 0, `${v.name}: CPU measured`);
+    }
+    assert.match(r.variants[1]!.name, /^HEAD \(/);
+    assert.match(formatAb(r), /seq p50 [\d.]+ \(per block min \/ med \/ max /);
+    assert.equal(JSON.parse(readFileSync(r.file!, 'utf8')).variants.length, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(worktrees(), before, 'the temporary worktree is gone');
 });
 
 test('quick benchmark completes and produces every row', { timeout: 300_000 }, async () => {
