@@ -17,7 +17,7 @@
  * deviceAppToken, upsertClient), as every commit since the round-trip row has.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -196,6 +196,30 @@ export async function runAb(options: AbOptions): Promise<AbResults> {
       children.push(c);
       return c;
     });
+  /** Removes the worktrees (synchronous, so that an interrupted run cleans up too, its children killed first). */
+  const removeWorktrees = () => {
+    for (const dir of worktrees.splice(0)) {
+      try {
+        git(['worktree', 'remove', '--force', dir]);
+      } catch {
+        /* removed with its parent below, then pruned */
+      }
+    }
+    rmSync(parent, { recursive: true, force: true });
+    git(['worktree', 'prune']);
+  };
+  const interrupted = (signal: NodeJS.Signals) => {
+    for (const c of children) {
+      try {
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        /* gone already */
+      }
+    }
+    removeWorktrees();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   const startedAt = new Date().toISOString();
   const settings = { refs: options.refs, blocks: options.blocks, blockTrips: options.blockTrips, bursts: options.bursts, burstTrips: options.burstTrips, warmupBursts: options.warmupBursts };
   try {
@@ -253,16 +277,9 @@ export async function runAb(options: AbOptions): Promise<AbResults> {
     writeFileSync(file, JSON.stringify(results, null, 2));
     return { ...results, file };
   } finally {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     await Promise.all(children.map((c) => c.stop()));
-    for (const dir of worktrees) {
-      try {
-        git(['worktree', 'remove', '--force', dir]);
-      } catch {
-        /* removed below, and pruned */
-      }
-    }
-    rmSync(parent, { recursive: true, force: true });
-    if (worktrees.length && worktrees.some((d) => !existsSync(d))) git(['worktree', 'prune']);
+    removeWorktrees();
   }
 }
 
