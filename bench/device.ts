@@ -73,11 +73,25 @@ async function enroll(accessToken: string, name: string): Promise<void> {
   const ws = new WebSocket(args.entityUrl.replace(/^http/, 'ws') + ENTITY_API.ws);
   const device: Device = { enrollment, key: privateKey, ws };
   await new Promise<void>((resolve, reject) => {
-    ws.once('error', reject);
+    // Never a silent hang: a socket refused, closed or silent before `ready` fails the enrollment.
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`no ready on the WebSocket of ${name} within ${TIMEOUT_MS} ms`));
+    }, TIMEOUT_MS);
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      reject(e);
+    };
+    ws.once('error', fail);
+    ws.once('unexpected-response', (_req, res) => fail(new Error(`WebSocket upgrade of ${name} answered ${res.statusCode}`)));
+    ws.once('close', (code, reason) => fail(new Error(`WebSocket of ${name} closed before ready: ${code} ${reason.toString()}`)));
     ws.once('open', () => ws.send(JSON.stringify({ type: 'auth', device_token: enrollment.device_token })));
     ws.on('message', (data) => {
       const m = JSON.parse(data.toString()) as ServerMessage;
-      if (m.type === 'ready') resolve();
+      if (m.type === 'ready') {
+        clearTimeout(timer);
+        resolve();
+      }
       else if (m.type === 'ping') ws.send(JSON.stringify({ type: 'pong' }));
       else if (m.type === 'request' && m.request.status === 'pending') approve(device, m.request).catch(() => void failures++);
     });
