@@ -13,6 +13,9 @@
  * the working tree's ratios with their spread over the blocks (min / median / max of block i of
  * one over block i of the other), so that a change can be told from noise.
  *
+ * `<ref>@<node flags>` runs that variant's provider and entity with those node flags (comma-separated),
+ * e.g. `--ab=HEAD@--max-semi-space-size=64` to weigh a V8 setting on the same code.
+ *
  * A ref must have this checkout's bench server calls (bench/servers/*.ts: seedUsers,
  * deviceAppToken, upsertClient), as every commit since the round-trip row has.
  */
@@ -125,16 +128,24 @@ function usersNeeded(o: Omit<AbOptions, 'refs' | 'log' | 'resultsDir'>): number 
   return o.blocks * usersFor(o.blockTrips) + (o.bursts + o.warmupBursts) * usersFor(o.burstTrips);
 }
 
+/** A ref as given: `<ref>` or `<ref>@<node flags>` (comma-separated, for its provider and entity). */
+export function parseVariant(spec: string): { ref: string; nodeFlags: string[] } {
+  const at = spec.indexOf('@--');
+  if (at < 0) return { ref: spec, nodeFlags: [] };
+  return { ref: spec.slice(0, at), nodeFlags: spec.slice(at + 1).split(',').filter(Boolean) };
+}
+
 async function startVariant(
   name: string,
   commit: string,
   benchDir: string | undefined,
+  nodeFlags: readonly string[],
   users: number,
   track: <T extends Child<unknown>>(p: Promise<T>) => Promise<T>,
 ): Promise<Variant> {
   const [nodPort, entityPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1')];
   const issuer = `http://127.0.0.1:${nodPort}`;
-  const from = benchDir ? { benchDir } : {};
+  const from = { nodeFlags, ...(benchDir ? { benchDir } : {}) };
   const [entity, nod] = await Promise.all([
     track(spawnChild<EntityInfo>('servers/entity.ts', { port: entityPort, issuer, settledRetention: EXPIRED_GRACE }, from)),
     track(
@@ -185,7 +196,7 @@ const median = (xs: readonly number[]) => percentile(sorted(xs), 50);
 /** Runs the A/B and returns (and writes as JSON) its results. */
 export async function runAb(options: AbOptions): Promise<AbResults> {
   const { log } = options;
-  const commits = options.refs.map((ref) => ({ ref, commit: resolveRef(ref) }));
+  const commits = options.refs.map(parseVariant).map(({ ref, nodeFlags }) => ({ ref, nodeFlags, commit: resolveRef(ref) }));
   const head = git(['rev-parse', 'HEAD']);
   const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
   const parent = mkdtempSync(join(tmpdir(), 'nod-ab-'));
@@ -224,12 +235,13 @@ export async function runAb(options: AbOptions): Promise<AbResults> {
   const settings = { refs: options.refs, blocks: options.blocks, blockTrips: options.blockTrips, bursts: options.bursts, burstTrips: options.burstTrips, warmupBursts: options.warmupBursts };
   try {
     const users = usersNeeded(options);
-    const variants: Variant[] = [await startVariant(`working tree (${head.slice(0, 7)}${dirty ? ' + changes' : ''})`, head, undefined, users, track)];
-    for (const { ref, commit } of commits) {
+    const variants: Variant[] = [await startVariant(`working tree (${head.slice(0, 7)}${dirty ? ' + changes' : ''})`, head, undefined, [], users, track)];
+    for (const { ref, nodeFlags, commit } of commits) {
       const dir = checkout(commit, parent);
       worktrees.push(dir);
       log(`${ref}: checked out ${commit.slice(0, 12)} into ${dir}`);
-      variants.push(await startVariant(`${ref} (${commit.slice(0, 7)})`, commit, join(dir, 'bench'), users, track));
+      const flags = nodeFlags.length ? ` ${nodeFlags.join(' ')}` : '';
+      variants.push(await startVariant(`${ref} (${commit.slice(0, 7)})${flags}`, commit, join(dir, 'bench'), nodeFlags, users, track));
     }
     log(`${variants.length} stacks up, ${users} devices each`);
     for (let i = 0; i < options.warmupBursts; i++) for (const v of variants) await trips(v, options.burstTrips, true);

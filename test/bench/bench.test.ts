@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatResults, parseArgs, runBench } from '../../bench/run.ts';
-import { abSettings, formatAb, resolveRef, runAb } from '../../bench/ab.ts';
+import { abSettings, formatAb, parseVariant, resolveRef, runAb } from '../../bench/ab.ts';
 import { execFileSync } from 'node:child_process';
 import { roundOrder } from '../../bench/lib/compare.ts';
 import { summariseProfile } from '../../bench/lib/profile.ts';
@@ -36,6 +36,8 @@ test('bench options: rows, aliases and profiles', () => {
   assert.deepEqual(roundOrder(3, 2), [0, 1, 2, 2, 1, 0]);
   assert.deepEqual(parseArgs(['--ab=HEAD~1,main']).ab, ['HEAD~1', 'main']);
   assert.throws(() => parseArgs(['--ab=']), /needs a git ref/);
+  assert.deepEqual(parseVariant('HEAD~1'), { ref: 'HEAD~1', nodeFlags: [] });
+  assert.deepEqual(parseVariant('main@--max-semi-space-size=64,--stack-size=2000'), { ref: 'main', nodeFlags: ['--max-semi-space-size=64', '--stack-size=2000'] });
   if (!noGitCheckout()) assert.throws(() => resolveRef('no-such-ref-anywhere'), /not a commit of this repository/);
 });
 
