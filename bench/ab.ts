@@ -27,12 +27,12 @@ import { fileURLToPath } from 'node:url';
 import { DELEGATION_PATH } from '../shared/auth-channel.ts';
 import { freePort } from '../shared/http/free_port.ts';
 import type { TripTimes } from './cd.ts';
-import { spawnChild, type Child } from './lib/child.ts';
+import { childTracker, spawnChild, type Child } from './lib/child.ts';
 import { EXPIRED_GRACE } from './lib/context.ts';
 import { fmtLoad, loadAverage } from './lib/machine.ts';
 import { fmt, table } from './lib/table.ts';
 import { percentile } from './load.ts';
-import { startTripLoad, type TripLoad } from './rows/roundtrip.ts';
+import { startTripLoad, usersFor, type TripLoad } from './rows/roundtrip.ts';
 import type { EntityInfo } from './servers/entity.ts';
 import type { NodInfo } from './servers/nod.ts';
 
@@ -120,9 +120,6 @@ function checkout(commit: string, parent: string): string {
   return dir;
 }
 
-/** Users a run of `count` trips takes: fresh ones, four trips each (the anti-fatigue limit, 5 a minute, stays on). */
-const usersFor = (count: number) => Math.ceil(count / 4);
-
 /** Users per variant: enough for every block and burst. */
 function usersNeeded(o: Omit<AbOptions, 'refs' | 'log' | 'resultsDir'>): number {
   return o.blocks * usersFor(o.blockTrips) + (o.bursts + o.warmupBursts) * usersFor(o.burstTrips);
@@ -201,12 +198,7 @@ export async function runAb(options: AbOptions): Promise<AbResults> {
   const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
   const parent = mkdtempSync(join(tmpdir(), 'nod-ab-'));
   const worktrees: string[] = [];
-  const children: Child<unknown>[] = [];
-  const track = <T extends Child<unknown>>(p: Promise<T>) =>
-    p.then((c) => {
-      children.push(c);
-      return c;
-    });
+  const { children, track } = childTracker();
   /** Removes the worktrees (synchronous, so that an interrupted run cleans up too, its children killed first). */
   const removeWorktrees = () => {
     for (const dir of worktrees.splice(0)) {

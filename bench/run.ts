@@ -18,7 +18,7 @@ import { freePort } from '../shared/http/free_port.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { spawnChild, type Child, type Usage } from './lib/child.ts';
+import { childTracker, spawnChild, type Child, type Usage } from './lib/child.ts';
 import { compareSides, type ProfileFile } from './lib/compare.ts';
 import { EXPIRED_GRACE, NotAvailable, type BenchContext, type CompareRow, type SkippedRow } from './lib/context.ts';
 import { fmtLoad, loadAverage } from './lib/machine.ts';
@@ -197,13 +197,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const resultsDir = options.resultsDir ?? fileURLToPath(new URL('./results', import.meta.url));
   const profDir = `${resultsDir}/prof`;
   const profileDir = `${resultsDir}/profiles/${results.startedAt.replace(/[:.]/g, '-')}`;
-  const children: Child<unknown>[] = [];
+  const { children, track } = childTracker();
   let appDirToRemove: string | undefined;
-  const track = <T extends Child<unknown>>(p: Promise<T>) =>
-    p.then((c) => {
-      children.push(c);
-      return c;
-    });
   const section = async (name: Section, body: () => Promise<void>) => {
     const start = loadAverage();
     const t0 = performance.now();

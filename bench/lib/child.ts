@@ -146,3 +146,16 @@ export function spawnChild<I>(module: string, args: unknown, options: SpawnOptio
     });
   });
 }
+
+/** The children a run started, and `track` to add each as it comes up (so the run stops them all in its `finally`). */
+export function childTracker(): { readonly children: Child<unknown>[]; track<T extends Child<unknown>>(p: Promise<T>): Promise<T> } {
+  const children: Child<unknown>[] = [];
+  return {
+    children,
+    track: (p) =>
+      p.then((c) => {
+        children.push(c);
+        return c;
+      }),
+  };
+}

@@ -129,6 +129,9 @@ const WARMUP_BURSTS = 2;
 /** Trips measured cold, one after another, before the warm-up. */
 const COLD_TRIPS = 200;
 
+/** Users a run of `count` trips takes: fresh ones, four trips each, so the anti-fatigue limit (5 requests per user a minute) stays on and is never hit. */
+export const usersFor = (count: number): number => Math.ceil(count / 4);
+
 /** What drives round trips against one provider and entity: enrolled bench devices and the ping-mode client. */
 export interface TripLoad {
   readonly cd: Child<{ notifyUrl: string }>;
@@ -179,10 +182,9 @@ export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
   const count = ctx.quick ? 50 : 1000;
   const coldCount = ctx.quick ? 20 : COLD_TRIPS;
   const bursts = ctx.quick ? 1 : WARMUP_BURSTS;
-  // Anti-fatigue (5 requests per user per minute) stays on: enough users that none exceeds it,
-  // four trips each in every run (cold, each warm-up burst, sequential, concurrent).
-  const perRun = Math.ceil(count / 4);
-  const perCold = Math.ceil(coldCount / 4);
+  // Fresh users for every run (cold, each warm-up burst, sequential, concurrent).
+  const perRun = usersFor(count);
+  const perCold = usersFor(coldCount);
   const { cd, device, users, devices } = await startTripLoad(ctx.nod, ctx.entity, ctx.spawn, perCold + perRun * (bursts + 2), 'bench-rt');
   ctx.log(`round trip: ${devices} devices enrolled and connected`);
   const start = loadAverage();
