@@ -144,7 +144,11 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
   const profileArg = get('profile');
   const profile = profileArg === undefined ? undefined : profileArg === 'all' ? [...PROFILABLE] : ids(profileArg, PROFILABLE, '--profile');
   const abArg = get('ab');
-  const ab = abArg?.split(',').map((r) => r.trim()).filter(Boolean);
+  // Refs are comma-separated, and so are a ref's node flags (`<ref>@--a,--b`): a comma before `--` continues the flags.
+  const ab = abArg
+    ?.split(/,(?!--)/)
+    .map((r) => r.trim())
+    .filter(Boolean);
   if (abArg !== undefined && !ab?.length) throw new TypeError('--ab needs a git ref (a commit, branch or tag), e.g. --ab=HEAD~1');
   const onlyArg = get('only');
   const only = onlyArg !== undefined ? ids(onlyArg, [...SECTIONS, ...ROWS.map((r) => r.id)], '--only') : (profile ?? [...SECTIONS]);

@@ -35,6 +35,7 @@ test('bench options: rows, aliases and profiles', () => {
   assert.throws(() => parseArgs(['--profile=nope']), /unknown id nope/);
   assert.deepEqual(roundOrder(3, 2), [0, 1, 2, 2, 1, 0]);
   assert.deepEqual(parseArgs(['--ab=HEAD~1,main']).ab, ['HEAD~1', 'main']);
+  assert.deepEqual(parseArgs(['--ab=main@--max-semi-space-size=64,--stack-size=2000,HEAD~1']).ab, ['main@--max-semi-space-size=64,--stack-size=2000', 'HEAD~1']);
   assert.throws(() => parseArgs(['--ab=']), /needs a git ref/);
   assert.deepEqual(parseVariant('HEAD~1'), { ref: 'HEAD~1', nodeFlags: [] });
   assert.deepEqual(parseVariant('main@--max-semi-space-size=64,--stack-size=2000'), { ref: 'main', nodeFlags: ['--max-semi-space-size=64', '--stack-size=2000'] });
