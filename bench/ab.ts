@@ -112,9 +112,9 @@ export function resolveRef(ref: string): string {
   }
 }
 
-/** Checks out `commit` into a new temporary worktree that uses this checkout's node_modules; returns its directory. */
-function checkout(commit: string, parent: string): string {
-  const dir = join(parent, commit.slice(0, 12));
+/** Checks out `commit` into a new temporary worktree (the `n`th: one commit may be two variants, with other flags) that uses this checkout's node_modules; returns its directory. */
+function checkout(commit: string, parent: string, n: number): string {
+  const dir = join(parent, `${n}-${commit.slice(0, 12)}`);
   git(['worktree', 'add', '--detach', '--quiet', dir, commit]);
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return dir;
@@ -229,7 +229,7 @@ export async function runAb(options: AbOptions): Promise<AbResults> {
     const users = usersNeeded(options);
     const variants: Variant[] = [await startVariant(`working tree (${head.slice(0, 7)}${dirty ? ' + changes' : ''})`, head, undefined, [], users, track)];
     for (const { ref, nodeFlags, commit } of commits) {
-      const dir = checkout(commit, parent);
+      const dir = checkout(commit, parent, worktrees.length);
       worktrees.push(dir);
       log(`${ref}: checked out ${commit.slice(0, 12)} into ${dir}`);
       const flags = nodeFlags.length ? ` ${nodeFlags.join(' ')}` : '';

@@ -42,13 +42,14 @@ test('bench options: rows, aliases and profiles', () => {
   if (!noGitCheckout()) assert.throws(() => resolveRef('no-such-ref-anywhere'), /not a commit of this repository/);
 });
 
-test('quick A/B of the round trip against HEAD: both stacks measured side by side, the worktree removed', { timeout: 180_000, skip: noGitCheckout() ?? false }, async () => {
+test('quick A/B of the round trip against HEAD, and HEAD with a node flag: every stack measured side by side, the worktrees removed', { timeout: 180_000, skip: noGitCheckout() ?? false }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nod-ab-test-'));
   const worktrees = () => execFileSync('git', ['worktree', 'list', '--porcelain'], { encoding: 'utf8' });
   const before = worktrees();
   try {
-    const r = await runAb({ refs: ['HEAD'], ...abSettings(true), log: () => undefined, resultsDir: dir });
-    assert.equal(r.variants.length, 2);
+    // One commit twice, the second with a node flag: two worktrees of one commit side by side.
+    const r = await runAb({ refs: ['HEAD', 'HEAD@--max-semi-space-size=32'], ...abSettings(true), log: () => undefined, resultsDir: dir });
+    assert.equal(r.variants.length, 3);
     for (const v of r.variants) {
       assert.equal(v.failed, 0, `${v.name}: every trip got its tokens`);
       assert.equal(v.sequential.trips, r.settings.blocks * r.settings.blockTrips, v.name);
@@ -56,13 +57,14 @@ test('quick A/B of the round trip against HEAD: both stacks measured side by sid
       assert.equal(v.bursts.length, r.settings.bursts);
       assert.ok(v.cpuSequential.provider > 0 && v.cpuSequential.entity > 0 && v.cpuBurst.entity > 0, `${v.name}: CPU measured`);
     }
-    assert.match(r.variants[1]!.name, /^HEAD \(/);
+    assert.match(r.variants[1]!.name, /^HEAD \([0-9a-f]{7}\)$/);
+    assert.match(r.variants[2]!.name, /^HEAD \([0-9a-f]{7}\) --max-semi-space-size=32$/);
     assert.match(formatAb(r), /seq p50 [\d.]+ \(per block min \/ med \/ max /);
-    assert.equal(JSON.parse(readFileSync(r.file!, 'utf8')).variants.length, 2);
+    assert.equal(JSON.parse(readFileSync(r.file!, 'utf8')).variants.length, 3);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  assert.equal(worktrees(), before, 'the temporary worktree is gone');
+  assert.equal(worktrees(), before, 'the temporary worktrees are gone');
 });
 
 test('quick benchmark completes and produces every row', { timeout: 300_000 }, async () => {
