@@ -161,7 +161,7 @@ async function child(role: Role, dir: string): Promise<void> {
     process.send!({ open: true });
     return;
   }
-  // client
+  // client: runs each batch the parent asks for, one trip after another, and answers its times.
   let pinged: ((id: string) => void) | undefined;
   const { port } = await listen(async (req, res) => {
     const text = await body(req);
@@ -170,39 +170,53 @@ async function child(role: Role, dir: string): Promise<void> {
   });
   process.send!({ port });
   const w = await wired;
-  const times: number[] = [];
-  for (let i = 0; i < w.warm + w.trips; i++) {
-    if (i === w.warm) process.send!({ warmed: true });
-    const t0 = performance.now();
-    const ping = new Promise<string>((resolve) => (pinged = resolve));
-    const started = JSON.parse(await post(`${w.provider}/bc`, 'scope=openid&login_hint=u', { 'content-type': 'application/x-www-form-urlencoded' })) as {
-      auth_req_id: string;
-    };
-    const id = await ping;
-    if (id !== started.auth_req_id) throw new Error('ping for another request');
-    const tokens = JSON.parse(await post(`${w.provider}/token`, `grant_type=urn:openid:params:grant-type:ciba&auth_req_id=${id}`)) as { id_token?: string };
-    if (!tokens.id_token) throw new Error('no tokens');
-    times.push(performance.now() - t0);
-  }
-  process.send!({ times: times.slice(w.warm) });
+  process.on('message', async ({ trips }: { trips: number }) => {
+    const times: number[] = [];
+    for (let i = 0; i < trips; i++) {
+      const t0 = performance.now();
+      const ping = new Promise<string>((resolve) => (pinged = resolve));
+      const started = JSON.parse(await post(`${w.provider}/bc`, 'scope=openid&login_hint=u', { 'content-type': 'application/x-www-form-urlencoded' })) as {
+        auth_req_id: string;
+      };
+      const id = await ping;
+      if (id !== started.auth_req_id) throw new Error('ping for another request');
+      const tokens = JSON.parse(await post(`${w.provider}/token`, `grant_type=urn:openid:params:grant-type:ciba&auth_req_id=${id}`)) as { id_token?: string };
+      if (!tokens.id_token) throw new Error('no tokens');
+      times.push(performance.now() - t0);
+    }
+    process.send!({ times });
+  });
+  process.send!({ ready: true });
 }
 
-/** The whole measurement (start, trips, stop) must end within this, ms. */
+/** One batch of trips (and starting the four processes) must end within this, ms. */
 const FLOOR_TIMEOUT_MS = 120_000;
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-export interface FloorResult {
+/** A batch of sequential trips through the floor: latency, ms, and the CPU each process took. */
+export interface FloorRun {
   readonly trips: number;
-  /** Unmeasured trips before them. */
-  readonly warmupTrips: number;
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
-  /** CPU per trip of each process (user + system, ms), over all the trips. */
+  /** CPU per trip of each process (user + system, ms), over the batch. */
   readonly cpuPerTrip: Readonly<Record<Role, number>>;
+}
+
+export interface FloorResult extends FloorRun {
+  /** Unmeasured trips before them. */
+  readonly warmupTrips: number;
+}
+
+/** The floor's four processes, alive between batches, so its runs can take turns with ours. */
+export interface Floor {
+  /** Runs `trips` trips one after another and measures them. */
+  run(trips: number): Promise<FloorRun>;
+  /** Stops the four processes and removes their journals. Safe to call twice. */
+  stop(): void;
 }
 
 /** user + system CPU time of a process so far, ms (Linux /proc; 0 elsewhere). */
@@ -215,61 +229,94 @@ function cpuMs(pid: number): number {
   }
 }
 
-/**
- * Runs `warm` unmeasured trips, then `trips` measured ones, one after another, through four
- * fresh processes, and returns their latency, ms, and the CPU they took.
- */
-export async function measureFloor(trips: number, warm: number): Promise<FloorResult> {
+/** Races `p` against FLOOR_TIMEOUT_MS. */
+async function limited<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the floor's ${what} did not end within ${FLOOR_TIMEOUT_MS / 1000} s`)), FLOOR_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([p, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Starts the floor's four fresh processes on loopback and wires them together. */
+export async function startFloor(): Promise<Floor> {
   const dir = mkdtempSync(join(tmpdir(), 'nod-floor-'));
   const self = fileURLToPath(import.meta.url);
   const roles: Role[] = ['provider', 'entity', 'device', 'client'];
+  const profiling = process.env.FLOOR_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLOOR_PROF}`, ...(process.env.FLOOR_PROF_INTERVAL ? [`--cpu-prof-interval=${process.env.FLOOR_PROF_INTERVAL}`] : [])]
+    : [];
   const children = roles.map((role) =>
-    fork(self, ['--role', role, dir], {
-      execArgv: [...process.execArgv, ...(process.env.FLOOR_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLOOR_PROF}`] : [])],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    }),
+    fork(self, ['--role', role, dir], { execArgv: [...process.execArgv, ...profiling], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
   );
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    for (const c of children) c.kill(process.env.FLOOR_PROF ? 'SIGINT' : 'SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  };
   const next = (i: number) =>
     new Promise<any>((resolve, reject) => {
-      children[i]!.once('message', resolve);
-      children[i]!.once('exit', (code) => reject(new Error(`${roles[i]} exited (${code})`)));
+      const onExit = (code: number | null) => reject(new Error(`the floor's ${roles[i]} exited (${code})`));
+      children[i]!.once('exit', onExit);
+      children[i]!.once('message', (m) => {
+        children[i]!.off('exit', onExit);
+        resolve(m);
+      });
     });
   try {
-    const [provider, entity, device, client] = await Promise.all(children.map((_, i) => next(i)));
+    const [provider, entity, device, client] = await limited(Promise.all(children.map((_, i) => next(i))), 'start');
     const urls = { provider: `http://127.0.0.1:${provider.port}`, entity: `http://127.0.0.1:${entity.port}`, client: `http://127.0.0.1:${client.port}` };
     children[0]!.send(urls);
     children[1]!.send({ ...urls, providerKey: provider.publicKey, deviceKey: device.publicKey });
     const opened = next(2);
     children[2]!.send(urls);
-    await opened;
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the floor's ${warm + trips} trips did not end within ${FLOOR_TIMEOUT_MS / 1000} s`)), FLOOR_TIMEOUT_MS);
-    });
-    let before: number[];
-    let times: number[];
-    try {
-      const warmed = next(3);
-      children[3]!.send({ ...urls, trips, warm });
-      await Promise.race([warmed, limit]);
-      before = children.map((c) => cpuMs(c.pid!));
-      ({ times } = (await Promise.race([next(3), limit])) as { times: number[] });
-    } finally {
-      clearTimeout(timer);
-    }
+    await limited(opened, 'device connection');
+    const ready = next(3);
+    children[3]!.send(urls);
+    await limited(ready, 'client');
+  } catch (e) {
+    stop();
+    throw e;
+  }
+  let queue: Promise<unknown> = Promise.resolve();
+  const runOnce = async (trips: number): Promise<FloorRun> => {
+    if (stopped) throw new Error('the floor is stopped');
+    const before = children.map((c) => cpuMs(c.pid!));
+    const answered = next(3);
+    children[3]!.send({ trips });
+    const { times } = (await limited(answered, `${trips} trips`)) as { times: number[] };
     const cpuPerTrip = Object.fromEntries(roles.map((role, i) => [role, (cpuMs(children[i]!.pid!) - before[i]!) / trips])) as Record<Role, number>;
     const measured = [...times].sort((a, b) => a - b);
-    return {
-      trips: measured.length,
-      warmupTrips: warm,
-      p50: quantile(measured, 0.5),
-      p99: quantile(measured, 0.99),
-      max: measured[measured.length - 1]!,
-      cpuPerTrip,
-    };
+    return { trips: measured.length, p50: quantile(measured, 0.5), p99: quantile(measured, 0.99), max: measured.at(-1) ?? 0, cpuPerTrip };
+  };
+  return {
+    // One batch at a time: the client process runs one loop.
+    run: (trips) => {
+      const result = queue.then(() => runOnce(trips));
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    stop,
+  };
+}
+
+/**
+ * Runs `warm` unmeasured trips, then `trips` measured ones, one after another, through four
+ * fresh processes, and returns their latency, ms, and the CPU they took.
+ */
+export async function measureFloor(trips: number, warm: number): Promise<FloorResult> {
+  const floor = await startFloor();
+  try {
+    if (warm > 0) await floor.run(warm);
+    return { ...(await floor.run(trips)), warmupTrips: warm };
   } finally {
-    for (const c of children) c.kill(process.env.FLOOR_PROF ? 'SIGINT' : 'SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
+    floor.stop();
   }
 }
 

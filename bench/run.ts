@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { childTracker, spawnChild, type Child, type Usage } from './lib/child.ts';
 import { compareSides, type ProfileFile } from './lib/compare.ts';
 import { EXPIRED_GRACE, NotAvailable, type BenchContext, type CompareRow, type SkippedRow } from './lib/context.ts';
-import { fmtLoad, loadAverage } from './lib/machine.ts';
+import { fmtLoad, fmtSteal, loadAverage, stealSample, stealShare } from './lib/machine.ts';
 import { formatProfile, summariseProfile } from './lib/profile.ts';
 import { fmt, table } from './lib/table.ts';
 import type { NodInfo } from './servers/nod.ts';
@@ -88,6 +88,8 @@ export interface SectionLoad {
   readonly start: readonly number[];
   readonly end: readonly number[];
   readonly seconds: number;
+  /** Share (0-1) of the machine's CPU time the hypervisor stole during the section; absent where unknown. */
+  readonly steal?: number;
 }
 
 export interface BenchResults {
@@ -205,10 +207,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   let appDirToRemove: string | undefined;
   const section = async (name: Section, body: () => Promise<void>) => {
     const start = loadAverage();
-    const t0 = performance.now();
+    const [t0, steal0] = [performance.now(), stealSample()];
     log(`== ${SECTION_TITLES[name]}: load average ${fmtLoad(start)}`);
     await body();
-    results.sections.push({ section: name, start, end: loadAverage(), seconds: (performance.now() - t0) / 1000 });
+    const steal = stealShare(steal0, stealSample());
+    results.sections.push({ section: name, start, end: loadAverage(), seconds: (performance.now() - t0) / 1000, ...(steal !== undefined ? { steal } : {}) });
   };
   try {
     // Whole deployments of their own: run first, before the other sections' processes exist.
@@ -430,7 +433,7 @@ export function formatResults(r: BenchResults): string {
   );
   const loadOf = (s: Section) => {
     const l = r.sections.find((x) => x.section === s);
-    return l ? ` — load average at start ${fmtLoad(l.start)}, at end ${fmtLoad(l.end)} (${l.seconds.toFixed(0)} s)` : '';
+    return l ? ` — load average at start ${fmtLoad(l.start)}, at end ${fmtLoad(l.end)}, ${fmtSteal(l.steal)} (${l.seconds.toFixed(0)} s)` : '';
   };
   for (const s of ['token', 'ciba'] as const) {
     const rows = r.rows.filter((row) => ROWS.find((x) => x.id === (ALIASES[row.id ?? ''] ?? row.id))?.section === s);

@@ -1,9 +1,12 @@
 /**
- * What else the machine was doing: its load average, and the CPU that processes other than the
+ * What else the machine was doing: its load average; the CPU that processes other than the
  * benchmark's used during an interval (machine-wide busy time from os.cpus() minus the CPU time
- * of the benchmark's own processes), in cores. On a shared machine the second tells a noisy
- * round from a real change: the load average counts the benchmark itself.
+ * of the benchmark's own processes), in cores; and on a virtual machine, the share of its CPU
+ * time the hypervisor gave to other guests (steal). On a shared machine the last two tell a noisy
+ * round from a real change: the load average counts the benchmark itself, and it does not see
+ * steal at all (measured here: the floor's p50 doubled while steal went from 1 % to 25 %).
  */
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
 /** 1, 5 and 15 minute load averages, rounded to two decimals. */
@@ -35,3 +38,38 @@ export function othersCores(before: MachineSample, after: MachineSample, ownMicr
   if (seconds <= 0) return 0;
   return Math.max(0, (after.busyMicros - before.busyMicros - ownMicros) / 1e6 / seconds);
 }
+
+/** The machine's CPU time so far, in clock ticks: all of it, and what the hypervisor stole. */
+export interface StealSample {
+  readonly total: number;
+  readonly steal: number;
+}
+
+/**
+ * Parses the aggregate `cpu` line of /proc/stat (user nice system idle iowait irq softirq steal
+ * ...); undefined when there is none or it has no steal column (not Linux, or too old a kernel).
+ */
+export function parseProcStat(text: string): StealSample | undefined {
+  const line = text.split('\n').find((l) => l.startsWith('cpu '));
+  const fields = line?.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (!fields || fields.length < 8 || fields.some((n) => !Number.isFinite(n))) return undefined;
+  return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7]! };
+}
+
+/** The machine's steal counters now (undefined where /proc/stat is not there). */
+export function stealSample(): StealSample | undefined {
+  try {
+    return parseProcStat(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The share (0-1) of the machine's CPU time stolen between two samples; undefined when unknown. */
+export function stealShare(before: StealSample | undefined, after: StealSample | undefined): number | undefined {
+  if (!before || !after || after.total <= before.total) return undefined;
+  return (after.steal - before.steal) / (after.total - before.total);
+}
+
+/** "steal 3.1 %", or "steal unknown" where the machine does not count it. */
+export const fmtSteal = (share: number | undefined): string => (share === undefined ? 'steal unknown' : `steal ${(share * 100).toFixed(1)} %`);

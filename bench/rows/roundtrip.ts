@@ -6,12 +6,12 @@
  */
 import type { Child } from '../lib/child.ts';
 import { NotAvailable, type BenchContext } from '../lib/context.ts';
-import { fmtLoad, loadAverage, machineSample, othersCores } from '../lib/machine.ts';
+import { fmtLoad, fmtSteal, loadAverage, machineSample, othersCores, stealSample, stealShare } from '../lib/machine.ts';
 import { fmt, table } from '../lib/table.ts';
 import { percentile } from '../load.ts';
 import type { TripTimes } from '../cd.ts';
 import type { DeviceTimes } from '../device.ts';
-import { type FloorResult, measureFloor } from '../floor.ts';
+import { type Floor, type FloorRun, startFloor } from '../floor.ts';
 
 const CIBA = 'urn:openid:params:grant-type:ciba';
 
@@ -36,6 +36,22 @@ export interface RunStats {
   readonly hops: Record<string, Stats>;
   /** CPU time per trip of each process (provider, entity, and the load's client and devices), ms. */
   readonly cpuMsPerTrip: Record<string, number>;
+  /** Share (0-1) of the machine's CPU time the hypervisor stole during the run; absent where unknown. */
+  readonly steal?: number;
+}
+
+/** Why the floor has no figures for an attempt. */
+export interface NoFloor {
+  readonly error: string;
+}
+
+/** One measured pass: the floor's sequential trips, then ours one after another, then ours all at once. */
+export interface Attempt {
+  readonly floor: FloorRun | NoFloor;
+  /** Share (0-1) of the machine's CPU time stolen during the floor's batch; absent where unknown. */
+  readonly floorSteal?: number;
+  readonly sequential: RunStats;
+  readonly concurrent: RunStats;
 }
 
 export interface RoundTripResult {
@@ -43,13 +59,19 @@ export interface RoundTripResult {
   readonly cold: RunStats;
   /** Round trips run at once, unmeasured, between the cold trips and the measured runs. */
   readonly warmupTrips: number;
+  /** Every measured attempt, in the order run. */
+  readonly attempts: readonly Attempt[];
+  /** Index in `attempts` of the one the goals are judged on: the quietest machine, by the floor's p50. */
+  readonly judged: number;
+  /** The judged attempt's runs and floor (the same objects as in `attempts`). */
   readonly sequential: RunStats;
   readonly concurrent: RunStats;
+  readonly floor: FloorRun | NoFloor;
+  /** Unmeasured trips the floor ran before its first measured batch (as many as ours before its first). */
+  readonly floorWarmupTrips: number;
   readonly devices: number;
-  /** Load average (1, 5, 15 min) before the sequential run and after the concurrent one. */
+  /** Load average (1, 5, 15 min) before the first measured run and after the last. */
   readonly load: { readonly start: readonly number[]; readonly end: readonly number[] };
-  /** The machine's floor for the same trip (bench/floor.ts), sequential; or why it was not measured. */
-  readonly floor: FloorResult | { readonly error: string };
 }
 
 function stats(values: number[]): Stats {
@@ -87,9 +109,10 @@ async function run(
   for (const p of profiled) await p.child.call('profileStart', { intervalUs: profile!.intervalUs });
   const processes = { provider: ctx.nod as Child<unknown>, ...(ctx.entity ? { entity: ctx.entity as Child<unknown> } : {}), client: cd, devices: device };
   const cpuBefore = await cpuOf(processes);
-  const [ownBefore, machineBefore] = [await ctx.ownCpu(), machineSample()];
+  const [ownBefore, machineBefore, stealBefore] = [await ctx.ownCpu(), machineSample(), stealSample()];
   const trips = (await cd.call('trips', { users, count, concurrent, prefix })) as TripTimes[];
-  const [machineAfter, ownAfter] = [machineSample(), await ctx.ownCpu()];
+  const [machineAfter, stealAfter, ownAfter] = [machineSample(), stealSample(), await ctx.ownCpu()];
+  const steal = stealShare(stealBefore, stealAfter);
   const cpuAfter = await cpuOf(processes);
   const cpuMsPerTrip = Object.fromEntries(Object.keys(cpuAfter).map((name) => [name, (cpuAfter[name]! - cpuBefore[name]!) / 1000 / trips.length]));
   for (const p of profiled) {
@@ -115,6 +138,7 @@ async function run(
     total: stats(ok.map((t) => t.tokensAt - t.startedAt)),
     hops,
     cpuMsPerTrip,
+    ...(steal !== undefined ? { steal } : {}),
   };
 }
 
@@ -177,44 +201,129 @@ export async function startTripLoad(
   return { cd, device, users, devices };
 }
 
+/**
+ * Measured attempts of a full run. This VM's speed moves by up to 2x within a minute, with steal
+ * (CPU time the hypervisor gives other guests) going from 1 % to 25 %, which the load average
+ * does not show. Each attempt runs the floor's trips right before ours, so each of ours has a
+ * yardstick taken in the same minute; the goals are judged on the attempt whose floor was
+ * fastest, a choice made on the machine's figure, never on ours. Every attempt is printed.
+ */
+export const ATTEMPTS = 3;
+
+/** The attempt the goals are judged on: the lowest floor p50 (the first when no floor was measured). */
+export function quietestAttempt(attempts: readonly Attempt[]): number {
+  let best = 0;
+  attempts.forEach((a, i) => {
+    const b = attempts[best]!.floor;
+    if (!('error' in a.floor) && ('error' in b || a.floor.p50 < b.p50)) best = i;
+  });
+  return best;
+}
+
+/** Starts the floor and warms it up with `warm` trips; or why it could not. */
+async function warmFloor(warm: number): Promise<Floor | NoFloor> {
+  let floor: Floor | undefined;
+  try {
+    floor = await startFloor();
+    if (warm > 0) await floor.run(warm);
+    return floor;
+  } catch (e) {
+    floor?.stop();
+    return { error: (e as Error).message };
+  }
+}
+
 export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
   if (!ctx.entity) throw new NotAvailable(`the entity could not be started: ${ctx.entityError ?? 'unknown'}`);
   const count = ctx.quick ? 50 : 1000;
   const coldCount = ctx.quick ? 20 : COLD_TRIPS;
   const bursts = ctx.quick ? 1 : WARMUP_BURSTS;
-  // Fresh users for every run (cold, each warm-up burst, sequential, concurrent).
+  // One attempt when quick, and when profiling (one profile per run).
+  const attempts = ctx.quick || ctx.profiling('roundtrip') ? 1 : ATTEMPTS;
+  // Fresh users for every run (cold, each warm-up burst, and each attempt's sequential and concurrent runs).
   const perRun = usersFor(count);
   const perCold = usersFor(coldCount);
-  const { cd, device, users, devices } = await startTripLoad(ctx.nod, ctx.entity, ctx.spawn, perCold + perRun * (bursts + 2), 'bench-rt');
+  const { cd, device, users, devices } = await startTripLoad(ctx.nod, ctx.entity, ctx.spawn, perCold + perRun * (bursts + 2 * attempts), 'bench-rt');
   ctx.log(`round trip: ${devices} devices enrolled and connected`);
-  const start = loadAverage();
   // Each run takes users nobody has used yet.
   let used = 0;
   const take = (n: number) => {
     used += n;
     return users.slice(used - n, used);
   };
-  const cold = await run(ctx, cd, device, take(perCold), coldCount, false, 'cold');
-  for (let i = 0; i < bursts; i++) await cd.call('trips', { users: take(perRun), count, concurrent: true, prefix: `RT-W${i}` });
-  ctx.log(`round trip: warmed up with ${bursts} × ${count} trips at once`);
-  const sequential = await run(ctx, cd, device, take(perRun), count, false);
-  const concurrent = await run(ctx, cd, device, take(perRun), count, true);
-  const end = loadAverage();
-  await Promise.all([cd.stop(), device.stop()]);
-  ctx.log('round trip: the floor (bench/floor.ts)');
-  // The floor warms up with as many trips as ours did before its measured runs.
-  const floor = await measureFloor(count, coldCount + bursts * count).catch((e: Error) => ({ error: e.message }));
-  return { cold, warmupTrips: bursts * count, sequential, concurrent, devices, load: { start, end }, floor };
+  let floor: Floor | NoFloor | undefined;
+  try {
+    const cold = await run(ctx, cd, device, take(perCold), coldCount, false, 'cold');
+    for (let i = 0; i < bursts; i++) await cd.call('trips', { users: take(perRun), count, concurrent: true, prefix: `RT-W${i}` });
+    ctx.log(`round trip: warmed up with ${bursts} × ${count} trips at once; the floor (bench/floor.ts) warms up with as many`);
+    // The floor warms up with as many trips as ours did before its measured runs.
+    const floorWarmupTrips = coldCount + bursts * count;
+    floor = await warmFloor(floorWarmupTrips);
+    const start = loadAverage();
+    const done: Attempt[] = [];
+    for (let a = 0; a < attempts; a++) {
+      const stealBefore = stealSample();
+      let floorRun: FloorRun | NoFloor;
+      if ('error' in floor) floorRun = floor;
+      else {
+        try {
+          floorRun = await floor.run(count);
+        } catch (e) {
+          // A batch that failed may still be running: the floor is done for this run.
+          floor.stop();
+          floor = floorRun = { error: (e as Error).message };
+        }
+      }
+      const floorSteal = stealShare(stealBefore, stealSample());
+      const sequential = await run(ctx, cd, device, take(perRun), count, false);
+      const concurrent = await run(ctx, cd, device, take(perRun), count, true);
+      done.push({ floor: floorRun, ...(floorSteal !== undefined ? { floorSteal } : {}), sequential, concurrent });
+      if (attempts > 1) ctx.log(`round trip: attempt ${a + 1} of ${attempts} done`);
+    }
+    const end = loadAverage();
+    const judged = quietestAttempt(done);
+    const { sequential, concurrent } = done[judged]!;
+    return { cold, warmupTrips: bursts * count, attempts: done, judged, sequential, concurrent, floor: done[judged]!.floor, floorWarmupTrips, devices, load: { start, end } };
+  } finally {
+    if (floor && !('error' in floor)) floor.stop();
+    await Promise.all([cd.stop(), device.stop()]);
+  }
 }
 
 /** The floor line: what the same trip costs this machine with no Nod code in it. */
-function printFloor(f: RoundTripResult['floor']): string {
+function printFloor(f: FloorRun | NoFloor, warmupTrips: number): string {
   const what = 'floor (bench/floor.ts: the same four processes and hops, the same durable writes in series and ES256 signatures, no Nod code)';
   if ('error' in f) return `${what}: not measured (${f.error})`;
   const cpu = Object.entries(f.cpuPerTrip)
     .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
     .join(', ');
-  return `${what}: ${f.trips} sequential trips after ${fmt.n(f.warmupTrips)} unmeasured, p50 ${fmt.ms(f.p50)} ms, p99 ${fmt.ms(f.p99)} ms, max ${fmt.ms(f.max)} ms; CPU per trip (ms): ${cpu}`;
+  return `${what}: ${f.trips} sequential trips right before ours (after ${fmt.n(warmupTrips)} unmeasured), p50 ${fmt.ms(f.p50)} ms, p99 ${fmt.ms(f.p99)} ms, max ${fmt.ms(f.max)} ms; CPU per trip (ms): ${cpu}`;
+}
+
+const pct = (share: number | undefined) => (share === undefined ? '?' : `${(share * 100).toFixed(1)} %`);
+
+/** Every attempt, one line each, the judged one marked. */
+function printAttempts(r: RoundTripResult): string {
+  const lines: string[][] = [['attempt', 'floor p50', 'floor p99', 'steal', 'ours seq p50', 'seq p99', 'ours/floor p50', 'at once (s)', 'steal (seq / at once)']];
+  r.attempts.forEach((a, i) => {
+    const f = 'error' in a.floor ? undefined : a.floor;
+    lines.push([
+      `${i + 1}${i === r.judged ? ' *' : ''}`,
+      f ? fmt.ms(f.p50) : '-',
+      f ? fmt.ms(f.p99) : '-',
+      pct(a.floorSteal),
+      fmt.ms(a.sequential.total.p50),
+      fmt.ms(a.sequential.total.p99),
+      f ? fmt.ratio(a.sequential.total.p50 / f.p50) : '-',
+      a.concurrent.seconds.toFixed(2),
+      `${pct(a.sequential.steal)} / ${pct(a.concurrent.steal)}`,
+    ]);
+  });
+  return [
+    `${r.attempts.length} attempt(s), each the floor's ${fmt.n(r.sequential.trips)} trips one after another, then ours ${fmt.n(r.sequential.trips)} one after another and ${fmt.n(r.concurrent.trips)} at once; ` +
+      "steal: the share of the machine's CPU time its hypervisor gave to other guests meanwhile (the load average does not see it). * = judged below: the quietest machine, by the floor's p50",
+    table(lines),
+  ].join('\n');
 }
 
 /** Issue 15's goals beside what was measured. */
@@ -227,9 +336,11 @@ function goals(r: RoundTripResult): string {
       : `${fmt.n(GOALS.concurrentTrips)} at once: not judged (${r.concurrent.trips} trips in this run)`;
   // The floor moves with the machine's phase (nearly 2x within a minute on a shared VM, unseen in
   // the load average); ours over the floor is what stays put, so it is printed beside each verdict.
-  const floor = (q: 'p50' | 'p99') => ('error' in r.floor ? '' : ` (the floor here: ${fmt.ms(r.floor[q])} ms; ours ${fmt.ratio(s[q] / r.floor[q])} it)`);
+  const f = r.floor;
+  const floor = (q: 'p50' | 'p99') => ('error' in f ? '' : ` (the floor here: ${fmt.ms(f[q])} ms; ours ${fmt.ratio(s[q] / f[q])} it)`);
+  const which = r.attempts.length > 1 ? `attempt ${r.judged + 1} of ${r.attempts.length}, the quietest; ` : '';
   return [
-    'goals (issue 15, on a quiet machine):',
+    `goals (issue 15, on a quiet machine; judged on ${which}load average ${fmtLoad(r.load.start)} before the first attempt, ${fmtSteal(r.sequential.steal)} during ours one after another):`,
     `  sequential p50 ≤ ${GOALS.sequentialP50Ms} ms: ${fmt.ms(s.p50)} ms, ${judge(s.p50 <= GOALS.sequentialP50Ms)}${floor('p50')}`,
     `  sequential p99 ≤ ${GOALS.sequentialP99Ms} ms: ${fmt.ms(s.p99)} ms, ${judge(s.p99 <= GOALS.sequentialP99Ms)}${floor('p99')}`,
     `  ${conc}`,
@@ -250,14 +361,16 @@ export function printRoundTrip(r: RoundTripResult): string {
       `p50 ${fmt.ms(r.cold.total.p50)} ms, p99 ${fmt.ms(r.cold.total.p99)} ms; CPU per trip provider ${r.cold.cpuMsPerTrip.provider?.toFixed(2)}, entity ${r.cold.cpuMsPerTrip.entity?.toFixed(2)} ms), ` +
       `then ${fmt.n(r.warmupTrips)} trips at once, unmeasured`,
     `load average before ${fmtLoad(r.load.start)}, after ${fmtLoad(r.load.end)}; other processes used ${r.sequential.othersCores.toFixed(2)} cores during the sequential run, ${r.concurrent.othersCores.toFixed(2)} during the concurrent one`,
+    r.attempts.length > 1 ? `hops of attempt ${r.judged + 1} of ${r.attempts.length}, the one judged below:` : '',
     table(lines),
     `CPU per trip (ms), sequential / concurrent: ${Object.keys(r.concurrent.cpuMsPerTrip)
       .map((name) => `${name} ${r.sequential.cpuMsPerTrip[name]?.toFixed(2)} / ${r.concurrent.cpuMsPerTrip[name]?.toFixed(2)}`)
       .join(', ')} (client and devices are the load, not Nod)`,
-    printFloor(r.floor),
+    printFloor(r.floor, r.floorWarmupTrips),
+    printAttempts(r),
     goals(r),
   ];
-  const errors = [...r.sequential.errors, ...r.concurrent.errors];
+  const errors = [...new Set(r.attempts.flatMap((a) => [...a.sequential.errors, ...a.concurrent.errors]))];
   if (errors.length) out.push(`errors: ${errors.join('; ')}`);
-  return out.join('\n');
+  return out.filter(Boolean).join('\n');
 }

@@ -13,6 +13,9 @@ import { abSettings, formatAb, parseVariant, resolveRef, runAb } from '../../ben
 import { execFileSync } from 'node:child_process';
 import { roundOrder } from '../../bench/lib/compare.ts';
 import { summariseProfile } from '../../bench/lib/profile.ts';
+import { fmtSteal, parseProcStat, stealShare } from '../../bench/lib/machine.ts';
+import { quietestAttempt, type Attempt, type RunStats } from '../../bench/rows/roundtrip.ts';
+import { startFloor } from '../../bench/floor.ts';
 
 /** Why the A/B cannot run here: it checks out commits of this repository's history. */
 function noGitCheckout(): string | undefined {
@@ -40,6 +43,50 @@ test('bench options: rows, aliases and profiles', () => {
   assert.deepEqual(parseVariant('HEAD~1'), { ref: 'HEAD~1', nodeFlags: [] });
   assert.deepEqual(parseVariant('main@--max-semi-space-size=64,--stack-size=2000'), { ref: 'main', nodeFlags: ['--max-semi-space-size=64', '--stack-size=2000'] });
   if (!noGitCheckout()) assert.throws(() => resolveRef('no-such-ref-anywhere'), /not a commit of this repository/);
+});
+
+test('steal: read from /proc/stat, as a share of the CPU time between two samples', () => {
+  const stat = (steal: number, idle: number) => `cpu  100 0 50 ${idle} 5 0 3 ${steal} 0 0\ncpu0 50 0 25 ${idle / 2} 2 0 1 ${steal / 2} 0 0\nintr 1 2\n`;
+  const a = parseProcStat(stat(10, 800))!;
+  assert.deepEqual(a, { total: 100 + 50 + 800 + 5 + 3 + 10, steal: 10 });
+  const b = parseProcStat(stat(60, 1250))!;
+  assert.equal(stealShare(a, b), 50 / 500);
+  assert.equal(fmtSteal(stealShare(a, b)), 'steal 10.0 %');
+  assert.equal(stealShare(a, a), undefined, 'no time passed: unknown, not 0/0');
+  assert.equal(stealShare(undefined, b), undefined);
+  assert.equal(fmtSteal(undefined), 'steal unknown');
+  assert.equal(parseProcStat('cpu  1 2 3 4\n'), undefined, 'an old kernel without the steal column');
+  assert.equal(parseProcStat('intr 1 2\n'), undefined);
+});
+
+test('round trip: the goals are judged on the attempt with the fastest floor, whatever ours did', () => {
+  const runOf = (p50: number) => ({ total: { p50, p99: p50 * 2, max: p50 * 3 } }) as unknown as RunStats;
+  const attempt = (floor: number | undefined, ours: number): Attempt => ({
+    floor: floor === undefined ? { error: 'no floor' } : { trips: 10, p50: floor, p99: floor * 2, max: floor * 3, cpuPerTrip: { provider: 1, entity: 1, device: 1, client: 1 } },
+    sequential: runOf(ours),
+    concurrent: runOf(ours),
+  });
+  assert.equal(quietestAttempt([attempt(5, 4), attempt(3, 9), attempt(4, 2)]), 1, 'the floor decides, not ours');
+  assert.equal(quietestAttempt([attempt(undefined, 1), attempt(6, 9)]), 1, 'an attempt with a floor beats one without');
+  assert.equal(quietestAttempt([attempt(undefined, 3), attempt(undefined, 1)]), 0, 'no floor anywhere: the first');
+  assert.equal(quietestAttempt([attempt(2, 5)]), 0);
+});
+
+test('the floor stays up between batches, each measured on its own, and stops', { timeout: 60_000 }, async () => {
+  const floor = await startFloor();
+  try {
+    const first = await floor.run(5);
+    const second = await floor.run(3);
+    assert.equal(first.trips, 5);
+    assert.equal(second.trips, 3);
+    for (const r of [first, second]) {
+      assert.ok(r.p50 > 0 && r.p50 <= r.p99 && r.p99 <= r.max, JSON.stringify(r));
+      assert.deepEqual(Object.keys(r.cpuPerTrip).sort(), ['client', 'device', 'entity', 'provider']);
+    }
+  } finally {
+    floor.stop();
+  }
+  await assert.rejects(floor.run(1), /the floor is stopped/);
 });
 
 test('quick A/B of the round trip against HEAD, and HEAD with a node flag: every stack measured side by side, the worktrees removed', { timeout: 180_000, skip: noGitCheckout() ?? false }, async () => {
@@ -109,6 +156,8 @@ test('quick benchmark completes and produces every row', { timeout: 300_000 }, a
     assert.match(text, /ours\/theirs/);
     assert.match(text, /per round min \/ med \/ max/);
     assert.match(text, /goals \(issue 15/);
+    assert.match(text, /attempt\s+floor p50\s+floor p99\s+steal/, 'the round trip prints its attempts beside the floor and the steal');
+    assert.match(text, /load average at start [\d. ]+, at end [\d. ]+, steal (unknown|[\d.]+ %)/, 'each section heading gives the steal');
     assert.match(text, /top functions by self time/);
     const json = JSON.parse(readFileSync(r.file!, 'utf8'));
     assert.equal(json.rows.length, r.rows.length);
