@@ -54,6 +54,20 @@ export interface JournalEntry<R> {
   readonly r: R | null;
 }
 
+/**
+ * Replays entries, in order, over a state shaped as the snapshot (`{collection: {id: row}}`):
+ * each entry is a record's whole state, so replaying one that the state already holds changes
+ * nothing.
+ */
+export function replayEntries<R>(state: Record<string, Record<string, R>>, entries: Iterable<JournalEntry<R>>): void {
+  for (const { c, i, r } of entries) {
+    state[c] ??= {};
+    const rows = state[c];
+    if (r === null) delete rows[i];
+    else rows[i] = r;
+  }
+}
+
 export class Journal<R> {
   private handle: FileHandle | undefined;
   private bytes = 0;

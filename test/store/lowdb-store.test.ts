@@ -372,67 +372,73 @@ test('a snapshot is written behind the commits: a durable write during a compact
   });
 });
 
-test('a compaction cut short by a crash (retired journal still on disk) is replayed in order, whichever snapshot made it', async () => {
-  const line = (i: string, r: object | null) => JSON.stringify({ c: 'C', i, r });
-  // Before the crash: a=1 in the old snapshot; the retired journal sets b=1 and a=2; the new journal deletes a and sets c=1.
-  const retired = `${[line('b', { p: { v: 1 }, r: 2 }), line('a', { p: { v: 2 }, r: 3 })].join('\n')}\n`;
-  const journal = `${[line('a', null), line('c', { p: { v: 1 }, r: 4 })].join('\n')}\n`;
-  const snapshots = {
-    'the old snapshot (crash before the new one was renamed in)': { C: { a: { p: { v: 1 }, r: 1 } } },
-    'the new snapshot (crash before the retired journal was deleted)': { C: { a: { p: { v: 2 }, r: 3 }, b: { p: { v: 1 }, r: 2 } } },
-  };
-  for (const [label, snapshot] of Object.entries(snapshots)) {
+/** Where a compaction folds the journal into the snapshot: on the event loop (small stores) or in a worker thread. */
+const FOLDS = { 'on the event loop': {}, 'in a worker thread': { inlineFoldBytes: 0 } } as const;
+
+for (const [where, fold] of Object.entries(FOLDS))
+  test(`a compaction cut short by a crash (retired journal still on disk) is replayed in order, whichever snapshot made it; folded ${where}`, async () => {
+    const line = (i: string, r: object | null) => JSON.stringify({ c: 'C', i, r });
+    // Before the crash: a=1 in the old snapshot; the retired journal sets b=1 and a=2; the new journal deletes a and sets c=1.
+    const retired = `${[line('b', { p: { v: 1 }, r: 2 }), line('a', { p: { v: 2 }, r: 3 })].join('\n')}\n`;
+    const journal = `${[line('a', null), line('c', { p: { v: 1 }, r: 4 })].join('\n')}\n`;
+    const snapshots = {
+      'the old snapshot (crash before the new one was renamed in)': { C: { a: { p: { v: 1 }, r: 1 } } },
+      'the new snapshot (crash before the retired journal was deleted)': { C: { a: { p: { v: 2 }, r: 3 }, b: { p: { v: 1 }, r: 2 } } },
+    };
+    for (const [label, snapshot] of Object.entries(snapshots)) {
+      await inTempDir(async (dir) => {
+        writeFileSync(join(dir, 'test.json'), JSON.stringify(snapshot));
+        writeFileSync(join(dir, 'test.journal.old'), retired);
+        writeFileSync(join(dir, 'test.journal'), journal);
+        const reopen = () => LowdbStore.open({ dir, name: 'test', sweepIntervalMs: 0, ...fold });
+        let store = await reopen();
+        const state = async () => Object.fromEntries((await store.collection<{ v: number }>('C').list()).map((r) => [r.id, r.value.v]));
+        assert.deepEqual(await state(), { b: 1, c: 1 }, label);
+        // The next commit finishes the compaction: one snapshot, no retired journal.
+        await store.collection<{ v: number }>('C').put('d', { v: 1 });
+        await store.compacted();
+        assert.ok(!existsSync(join(dir, 'test.journal.old')), `${label}: the retired journal is still there`);
+        await store.close();
+        store = await reopen();
+        assert.deepEqual(await state(), { b: 1, c: 1, d: 1 }, `${label}, after a restart`);
+        await store.close();
+      });
+    }
+  });
+
+for (const [where, fold] of Object.entries(FOLDS))
+  test(`a snapshot that cannot be written loses nothing: the retired journal stays, commits go on, a later try finishes it; folded ${where}`, async () => {
     await inTempDir(async (dir) => {
-      writeFileSync(join(dir, 'test.json'), JSON.stringify(snapshot));
-      writeFileSync(join(dir, 'test.journal.old'), retired);
-      writeFileSync(join(dir, 'test.journal'), journal);
-      let store = await open(dir);
-      const state = async () => Object.fromEntries((await store.collection<{ v: number }>('C').list()).map((r) => [r.id, r.value.v]));
-      assert.deepEqual(await state(), { b: 1, c: 1 }, label);
-      // The next commit finishes the compaction: one snapshot, no retired journal.
-      await store.collection<{ v: number }>('C').put('d', { v: 1 });
+      const failures: string[] = [];
+      const options = { dir, name: 'test', sweepIntervalMs: 0, minCompactBytes: 4096, compactionRetryMs: 200, ...fold };
+      let store = await LowdbStore.open({ ...options, onCompactionFailed: (_file, e) => failures.push(e.message) });
+      const c = store.collection<{ n: number; pad: string }>('C');
+      // The snapshot's temporary file cannot be created (a directory holds its name): every snapshot write fails.
+      mkdirSync(join(dir, '.test.json.tmp'));
+      for (let n = 0; n < 40; n++) await c.put(`k${n}`, { n, pad: 'p'.repeat(300) });
       await store.compacted();
-      assert.ok(!existsSync(join(dir, 'test.journal.old')), `${label}: the retired journal is still there`);
+      assert.ok(failures.length >= 1, 'no compaction was tried');
+      assert.ok(existsSync(join(dir, 'test.journal.old')), 'the retired journal was not kept');
+      // Commits go on meanwhile, into the new journal; a crash now keeps everything (the files as they are, opened elsewhere).
+      for (let n = 40; n < 60; n++) await c.put(`k${n}`, { n, pad: 'p'.repeat(300) });
+      const copy = `${dir}-copy`;
+      try {
+        cpSync(dir, copy, { recursive: true, filter: (src) => !src.endsWith('test.lock') && !src.endsWith('.test.json.tmp') });
+        const crashed = await LowdbStore.open({ ...options, dir: copy, onCompactionFailed: () => undefined });
+        assert.equal((await crashed.collection('C').list()).length, 60, 'a write was lost while snapshots failed');
+        await crashed.close();
+      } finally {
+        rmSync(copy, { recursive: true, force: true });
+      }
+      rmSync(join(dir, '.test.json.tmp'), { recursive: true });
+      // The next try, after the pause, succeeds.
+      await new Promise((r) => setTimeout(r, 300));
+      await c.put('k60', { n: 60, pad: '' });
+      await store.compacted();
+      assert.ok(!existsSync(join(dir, 'test.journal.old')), 'the retired journal was not deleted once a snapshot was written');
       await store.close();
       store = await open(dir);
-      assert.deepEqual(await state(), { b: 1, c: 1, d: 1 }, `${label}, after a restart`);
+      assert.equal((await store.collection('C').list()).length, 61);
       await store.close();
     });
-  }
-});
-
-test('a snapshot that cannot be written loses nothing: the retired journal stays, commits go on, a later try finishes it', async () => {
-  await inTempDir(async (dir) => {
-    const failures: string[] = [];
-    const options = { dir, name: 'test', sweepIntervalMs: 0, minCompactBytes: 4096, compactionRetryMs: 200 };
-    let store = await LowdbStore.open({ ...options, onCompactionFailed: (_file, e) => failures.push(e.message) });
-    const c = store.collection<{ n: number; pad: string }>('C');
-    // The snapshot's temporary file cannot be created (a directory holds its name): every snapshot write fails.
-    mkdirSync(join(dir, '.test.json.tmp'));
-    for (let n = 0; n < 40; n++) await c.put(`k${n}`, { n, pad: 'p'.repeat(300) });
-    await store.compacted();
-    assert.ok(failures.length >= 1, 'no compaction was tried');
-    assert.ok(existsSync(join(dir, 'test.journal.old')), 'the retired journal was not kept');
-    // Commits go on meanwhile, into the new journal; a crash now keeps everything (the files as they are, opened elsewhere).
-    for (let n = 40; n < 60; n++) await c.put(`k${n}`, { n, pad: 'p'.repeat(300) });
-    const copy = `${dir}-copy`;
-    try {
-      cpSync(dir, copy, { recursive: true, filter: (src) => !src.endsWith('test.lock') && !src.endsWith('.test.json.tmp') });
-      const crashed = await LowdbStore.open({ ...options, dir: copy, onCompactionFailed: () => undefined });
-      assert.equal((await crashed.collection('C').list()).length, 60, 'a write was lost while snapshots failed');
-      await crashed.close();
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
-    rmSync(join(dir, '.test.json.tmp'), { recursive: true });
-    // The next try, after the pause, succeeds.
-    await new Promise((r) => setTimeout(r, 300));
-    await c.put('k60', { n: 60, pad: '' });
-    await store.compacted();
-    assert.ok(!existsSync(join(dir, 'test.journal.old')), 'the retired journal was not deleted once a snapshot was written');
-    await store.close();
-    store = await open(dir);
-    assert.equal((await store.collection('C').list()).length, 61);
-    await store.close();
   });
-});
