@@ -43,6 +43,16 @@ export const DEFAULT_COMPACT_BYTES = 1024 * 1024;
  */
 export const DEFAULT_INLINE_FOLD_BYTES = 1024 * 1024;
 
+/** What a finished compaction reports. */
+export interface CompactionDone {
+  /** Size of the new snapshot. */
+  readonly bytes: number;
+  /** From the start of the fold to the retired journal's deletion. */
+  readonly ms: number;
+  /** Where the fold ran. */
+  readonly in: 'event loop' | 'worker';
+}
+
 export interface LowdbStoreOptions {
   /** Data directory (created with mode 0700). */
   readonly dir: string;
@@ -58,6 +68,8 @@ export interface LowdbStoreOptions {
   readonly onTornTail?: (file: string, bytes: number) => void;
   /** Told when writing a new snapshot failed (nothing is lost: the retired journal stays and a later commit tries again). */
   readonly onCompactionFailed?: (file: string, error: Error) => void;
+  /** Told when a new snapshot is on disk (and the retired journal deleted). */
+  readonly onCompacted?: (file: string, done: CompactionDone) => void;
   /** How long after a failed snapshot write the next is tried, ms. Default 10 s. */
   readonly compactionRetryMs?: number;
   /** Snapshot plus retired journal up to this many bytes are folded on the event loop, larger ones in a worker thread. Default 1 MiB. */
@@ -104,6 +116,7 @@ export class LowdbStore implements Store, RowHost {
   private readonly lazyCommitMs: number;
   private readonly minCompactBytes: number;
   private readonly onCompactionFailed: ((file: string, error: Error) => void) | undefined;
+  private readonly onCompacted: ((file: string, done: CompactionDone) => void) | undefined;
   private readonly compactionRetryMs: number;
   private readonly inlineFoldBytes: number;
   private snapshotBytes = 0;
@@ -125,6 +138,7 @@ export class LowdbStore implements Store, RowHost {
     this.lazyCommitMs = options.lazyCommitMs ?? 1000;
     this.minCompactBytes = options.minCompactBytes ?? DEFAULT_COMPACT_BYTES;
     this.onCompactionFailed = options.onCompactionFailed;
+    this.onCompacted = options.onCompacted;
     this.compactionRetryMs = options.compactionRetryMs ?? COMPACTION_RETRY_MS;
     this.inlineFoldBytes = options.inlineFoldBytes ?? DEFAULT_INLINE_FOLD_BYTES;
     const internal = (name: string) => this.collection<object>(name) as LowdbCollection<object>;
@@ -332,6 +346,8 @@ export class LowdbStore implements Store, RowHost {
    * unless both are small), then deletes the retired journal it covers.
    */
   private async writeSnapshot(): Promise<void> {
+    const started = performance.now();
+    let done: CompactionDone | undefined;
     try {
       const small = this.snapshotBytes + sizeOf(this.retired) <= this.inlineFoldBytes;
       this.snapshotBytes = small ? await foldJournal(this.file, this.retired) : await foldInWorker(this.file, this.retired);
@@ -340,9 +356,11 @@ export class LowdbStore implements Store, RowHost {
       });
       this.retiredExists = false;
       this.compactSoon = false;
+      done = { bytes: this.snapshotBytes, ms: Math.round(performance.now() - started), in: small ? 'event loop' : 'worker' };
     } catch (e) {
       this.compactionFailed(e as Error);
     }
+    if (done) this.onCompacted?.(this.file, done);
   }
 
   /** Nothing is lost (the retired journal stays and is replayed on open); a commit after a pause tries again. */
@@ -458,6 +476,8 @@ function foldInWorker(file: string, retired: string): Promise<number> {
     let bytes: number | undefined;
     worker.once('message', (m: { bytes: number }) => (bytes = m.bytes));
     worker.once('error', reject);
-    worker.once('exit', (code) => (bytes !== undefined ? resolve(bytes) : reject(new Error(`the snapshot worker exited (${code}) without writing the snapshot`))));
+    worker.once('exit', (code) =>
+      bytes !== undefined ? resolve(bytes) : reject(new Error(`the snapshot worker exited (${code}) without writing the snapshot`)),
+    );
   });
 }

@@ -6,7 +6,7 @@
  */
 import { envInt, envString } from '../env.ts';
 import type { Logger } from '../log.ts';
-import { DEFAULT_COMPACT_BYTES, LowdbStore } from './lowdb-store.ts';
+import { type CompactionDone, DEFAULT_COMPACT_BYTES, LowdbStore } from './lowdb-store.ts';
 import { RedisStore } from './redis/redis-store.ts';
 import type { Store } from './store.ts';
 import { defined } from '../defined.ts';
@@ -71,6 +71,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         ? {
             onTornTail: (file: string, bytes: number) => log.warn('store.journal_tail_dropped', { file, bytes }),
             onCompactionFailed: (file: string, e: Error) => log.error('store.compaction_failed', { file, error: e.message }),
+            onCompacted: (file: string, done: CompactionDone) => log.info('store.compacted', { file, ...done }),
           }
         : {}),
     });

@@ -407,6 +407,31 @@ for (const [where, fold] of Object.entries(FOLDS))
   });
 
 for (const [where, fold] of Object.entries(FOLDS))
+  test(`a finished compaction is reported with the snapshot's size, its time and where it ran; folded ${where}`, async () => {
+    await inTempDir(async (dir) => {
+      const reports: Array<{ file: string; bytes: number; ms: number; in: string }> = [];
+      const store = await LowdbStore.open({
+        dir,
+        name: 'test',
+        sweepIntervalMs: 0,
+        minCompactBytes: 2048,
+        ...fold,
+        onCompacted: (file, done) => reports.push({ file, ...done }),
+      });
+      const c = store.collection<{ n: number; pad: string }>('C');
+      for (let n = 0; n < 30; n++) await c.put(`k${n}`, { n, pad: 'p'.repeat(100) });
+      await store.compacted();
+      assert.ok(reports.length >= 1, 'no compaction was reported');
+      const last = reports.at(-1)!;
+      assert.equal(last.file, join(dir, 'test.json'));
+      assert.equal(last.in, where === 'in a worker thread' ? 'worker' : 'event loop');
+      assert.equal(last.bytes, statSync(join(dir, 'test.json')).size);
+      assert.ok(last.ms >= 0);
+      await store.close();
+    });
+  });
+
+for (const [where, fold] of Object.entries(FOLDS))
   test(`a snapshot that cannot be written loses nothing: the retired journal stays, commits go on, a later try finishes it; folded ${where}`, async () => {
     await inTempDir(async (dir) => {
       const failures: string[] = [];
