@@ -211,10 +211,24 @@ export interface FloorResult extends FloorRun {
   readonly warmupTrips: number;
 }
 
+/** A batch with the latency of each of its trips, ms, in the order run. */
+export interface FloorBatch extends FloorRun {
+  readonly times: readonly number[];
+}
+
+/** One run's figures from several batches: the latencies pooled, the CPU per trip over all of them. */
+export function poolBatches(batches: readonly FloorBatch[]): FloorRun {
+  const times = batches.flatMap((b) => b.times).sort((a, b) => a - b);
+  const trips = times.length;
+  const roles = Object.keys(batches[0]?.cpuPerTrip ?? {}) as Role[];
+  const cpuPerTrip = Object.fromEntries(roles.map((r) => [r, trips ? batches.reduce((sum, b) => sum + b.cpuPerTrip[r] * b.trips, 0) / trips : 0])) as Record<Role, number>;
+  return { trips, p50: trips ? quantile(times, 0.5) : 0, p99: trips ? quantile(times, 0.99) : 0, max: times.at(-1) ?? 0, cpuPerTrip };
+}
+
 /** The floor's four processes, alive between batches, so its runs can take turns with ours. */
 export interface Floor {
   /** Runs `trips` trips one after another and measures them. */
-  run(trips: number): Promise<FloorRun>;
+  run(trips: number): Promise<FloorBatch>;
   /** Stops the four processes and removes their journals. Safe to call twice. */
   stop(): void;
 }
@@ -285,15 +299,14 @@ export async function startFloor(): Promise<Floor> {
     throw e;
   }
   let queue: Promise<unknown> = Promise.resolve();
-  const runOnce = async (trips: number): Promise<FloorRun> => {
+  const runOnce = async (trips: number): Promise<FloorBatch> => {
     if (stopped) throw new Error('the floor is stopped');
     const before = children.map((c) => cpuMs(c.pid!));
     const answered = next(3);
     children[3]!.send({ trips });
     const { times } = (await limited(answered, `${trips} trips`)) as { times: number[] };
     const cpuPerTrip = Object.fromEntries(roles.map((role, i) => [role, (cpuMs(children[i]!.pid!) - before[i]!) / trips])) as Record<Role, number>;
-    const measured = [...times].sort((a, b) => a - b);
-    return { trips: measured.length, p50: quantile(measured, 0.5), p99: quantile(measured, 0.99), max: measured.at(-1) ?? 0, cpuPerTrip };
+    return { ...poolBatches([{ trips: times.length, p50: 0, p99: 0, max: 0, cpuPerTrip, times }]), times };
   };
   return {
     // One batch at a time: the client process runs one loop.
@@ -314,7 +327,8 @@ export async function measureFloor(trips: number, warm: number): Promise<FloorRe
   const floor = await startFloor();
   try {
     if (warm > 0) await floor.run(warm);
-    return { ...(await floor.run(trips)), warmupTrips: warm };
+    const { times: _, ...run } = await floor.run(trips);
+    return { ...run, warmupTrips: warm };
   } finally {
     floor.stop();
   }

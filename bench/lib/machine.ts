@@ -71,5 +71,22 @@ export function stealShare(before: StealSample | undefined, after: StealSample |
   return (after.steal - before.steal) / (after.total - before.total);
 }
 
+/** The steal of several intervals (blocks that take turns with other work), as one share. */
+export class StealTally {
+  private stolen = 0;
+  private total = 0;
+
+  add(before: StealSample | undefined, after: StealSample | undefined): void {
+    if (!before || !after) return;
+    this.stolen += after.steal - before.steal;
+    this.total += after.total - before.total;
+  }
+
+  /** Share (0-1) of the CPU time stolen over the intervals added; undefined when none was measured. */
+  share(): number | undefined {
+    return this.total > 0 ? this.stolen / this.total : undefined;
+  }
+}
+
 /** "steal 3.1 %", or "steal unknown" where the machine does not count it. */
 export const fmtSteal = (share: number | undefined): string => (share === undefined ? 'steal unknown' : `steal ${(share * 100).toFixed(1)} %`);

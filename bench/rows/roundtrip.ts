@@ -6,12 +6,12 @@
  */
 import type { Child } from '../lib/child.ts';
 import { NotAvailable, type BenchContext } from '../lib/context.ts';
-import { fmtLoad, fmtSteal, loadAverage, machineSample, othersCores, stealSample, stealShare } from '../lib/machine.ts';
+import { fmtLoad, fmtSteal, loadAverage, type MachineSample, machineSample, othersCores, type StealSample, StealTally, stealSample } from '../lib/machine.ts';
 import { fmt, table } from '../lib/table.ts';
 import { percentile } from '../load.ts';
 import type { TripTimes } from '../cd.ts';
 import type { DeviceTimes } from '../device.ts';
-import { type Floor, type FloorRun, startFloor } from '../floor.ts';
+import { type Floor, type FloorBatch, type FloorRun, poolBatches, startFloor } from '../floor.ts';
 
 const CIBA = 'urn:openid:params:grant-type:ciba';
 
@@ -38,6 +38,8 @@ export interface RunStats {
   readonly cpuMsPerTrip: Record<string, number>;
   /** Share (0-1) of the machine's CPU time the hypervisor stole during the run; absent where unknown. */
   readonly steal?: number;
+  /** Blocks the trips were run in, taking turns with the floor's (absent: one). */
+  readonly blocks?: number;
 }
 
 /** Why the floor has no figures for an attempt. */
@@ -94,6 +96,22 @@ async function cpuOf(processes: Record<string, Child<unknown>>): Promise<Record<
   return Object.fromEntries(entries);
 }
 
+/** Sequential trips cut in blocks, with other work (the floor's block) run before each block, outside what is measured. */
+interface Interleave {
+  /** Blocks wanted (one when the trips or the users do not divide into as many). */
+  readonly blocks: number;
+  /** Runs before block `block` of `of`, e.g. the floor's share of the trips. */
+  readonly before: (block: number, of: number) => Promise<void>;
+}
+
+/** The machine's figures around one block of trips. */
+interface BlockSample {
+  readonly cpu: Record<string, number>;
+  readonly own: number;
+  readonly machine: MachineSample;
+  readonly steal: StealSample | undefined;
+}
+
 async function run(
   ctx: BenchContext,
   cd: Child<unknown>,
@@ -102,25 +120,42 @@ async function run(
   count: number,
   concurrent: boolean,
   name?: 'cold',
+  interleave?: Interleave,
 ): Promise<RunStats> {
   const prefix = name === 'cold' ? 'RT-0' : concurrent ? 'RT-C' : 'RT-S';
   const profile = name === 'cold' ? undefined : ctx.profiling('roundtrip');
   const profiled = profile ? [{ name: 'provider', child: ctx.nod }, ...(ctx.entity ? [{ name: 'entity', child: ctx.entity }] : [])] : [];
   for (const p of profiled) await p.child.call('profileStart', { intervalUs: profile!.intervalUs });
   const processes = { provider: ctx.nod as Child<unknown>, ...(ctx.entity ? { entity: ctx.entity as Child<unknown> } : {}), client: cd, devices: device };
-  const cpuBefore = await cpuOf(processes);
-  const [ownBefore, machineBefore, stealBefore] = [await ctx.ownCpu(), machineSample(), stealSample()];
-  const trips = (await cd.call('trips', { users, count, concurrent, prefix })) as TripTimes[];
-  const [machineAfter, stealAfter, ownAfter] = [machineSample(), stealSample(), await ctx.ownCpu()];
-  const steal = stealShare(stealBefore, stealAfter);
-  const cpuAfter = await cpuOf(processes);
-  const cpuMsPerTrip = Object.fromEntries(Object.keys(cpuAfter).map((name) => [name, (cpuAfter[name]! - cpuBefore[name]!) / 1000 / trips.length]));
+  const sample = async (): Promise<BlockSample> => ({ cpu: await cpuOf(processes), own: await ctx.ownCpu(), machine: machineSample(), steal: stealSample() });
+  // Each block takes its share of the users (four trips each), so every block starts with fresh ones.
+  const blocks = !concurrent && interleave && count % interleave.blocks === 0 && users.length % interleave.blocks === 0 ? interleave.blocks : 1;
+  const trips: TripTimes[] = [];
+  const cpuMicros: Record<string, number> = {};
+  let [seconds, othersCoreSeconds] = [0, 0];
+  const steal = new StealTally();
+  for (let b = 0; b < blocks; b++) {
+    await interleave?.before(b, blocks);
+    const before = await sample();
+    const per = users.length / blocks;
+    const part = (await cd.call('trips', { users: users.slice(b * per, (b + 1) * per), count: count / blocks, concurrent, prefix: `${prefix}${b}` })) as TripTimes[];
+    const machineAfter = machineSample();
+    const stealAfter = stealSample();
+    const after = { cpu: await cpuOf(processes), own: await ctx.ownCpu() };
+    for (const [k, v] of Object.entries(after.cpu)) cpuMicros[k] = (cpuMicros[k] ?? 0) + v - before.cpu[k]!;
+    const span = (Math.max(...part.map((t) => t.tokensAt)) - Math.min(...part.map((t) => t.startedAt))) / 1000;
+    seconds += span;
+    othersCoreSeconds += othersCores(before.machine, machineAfter, after.own - before.own) * span;
+    steal.add(before.steal, stealAfter);
+    trips.push(...part);
+  }
+  const stolen = steal.share();
+  const cpuMsPerTrip = Object.fromEntries(Object.entries(cpuMicros).map(([k, v]) => [k, v / 1000 / trips.length]));
   for (const p of profiled) {
     const file = `${profile!.dir}/roundtrip-${concurrent ? 'concurrent' : 'sequential'}-${p.name}.cpuprofile`;
     await p.child.call('profileStop', { file });
     ctx.profiles.push({ side: concurrent ? 'concurrent' : 'sequential', process: p.name, file });
   }
-  const seconds = (Math.max(...trips.map((t) => t.tokensAt)) - Math.min(...trips.map((t) => t.startedAt))) / 1000;
   const { times } = (await device.call('times', { keys: trips.map((t) => t.binding) })) as { times: Record<string, DeviceTimes> };
   const ok = trips.filter((t) => t.ok);
   const hops: Record<string, Stats> = {};
@@ -128,17 +163,18 @@ async function run(
     hops[name] = stats(ok.filter((t) => times[t.binding]).map((t) => (f as (a: TripTimes, b: DeviceTimes) => number)(t, times[t.binding]!)));
   }
   const errors = [...new Set(trips.filter((t) => !t.ok).map((t) => t.error ?? '?'))];
-  ctx.log(`round trips ${name ?? (concurrent ? 'concurrent' : 'sequential')}: ${ok.length}/${trips.length} ok in ${seconds.toFixed(1)} s`);
+  ctx.log(`round trips ${name ?? (concurrent ? 'concurrent' : 'sequential')}: ${ok.length}/${trips.length} ok in ${seconds.toFixed(1)} s${blocks > 1 ? ` (${blocks} blocks)` : ''}`);
   return {
     trips: trips.length,
     ok: ok.length,
     seconds,
-    othersCores: othersCores(machineBefore, machineAfter, ownAfter - ownBefore),
+    othersCores: seconds > 0 ? othersCoreSeconds / seconds : 0,
     errors,
     total: stats(ok.map((t) => t.tokensAt - t.startedAt)),
     hops,
     cpuMsPerTrip,
-    ...(steal !== undefined ? { steal } : {}),
+    ...(stolen !== undefined ? { steal: stolen } : {}),
+    ...(blocks > 1 ? { blocks } : {}),
   };
 }
 
@@ -204,11 +240,14 @@ export async function startTripLoad(
 /**
  * Measured attempts of a full run. This VM's speed moves by up to 2x within a minute, with steal
  * (CPU time the hypervisor gives other guests) going from 1 % to 25 %, which the load average
- * does not show. Each attempt runs the floor's trips right before ours, so each of ours has a
+ * does not show. In each attempt the floor's trips take turns with ours in blocks, so each of ours has a
  * yardstick taken in the same minute; the goals are judged on the attempt whose floor was
  * fastest, a choice made on the machine's figure, never on ours. Every attempt is printed.
  */
 export const ATTEMPTS = 3;
+
+/** Blocks each attempt's sequential trips are cut into, the floor's block of as many trips before each of ours. */
+export const FLOOR_BLOCKS = 10;
 
 /** The attempt the goals are judged on: the lowest floor p50 (the first when no floor was measured). */
 export function quietestAttempt(attempts: readonly Attempt[]): number {
@@ -262,22 +301,27 @@ export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
     const start = loadAverage();
     const done: Attempt[] = [];
     for (let a = 0; a < attempts; a++) {
-      const stealBefore = stealSample();
-      let floorRun: FloorRun | NoFloor;
-      if ('error' in floor) floorRun = floor;
-      else {
+      // The floor's trips and ours take turns in blocks, so that each block of ours has the
+      // machine's yardstick from the seconds just before it.
+      const batches: FloorBatch[] = [];
+      const floorSteal = new StealTally();
+      const floorBlock = async (_block: number, of: number) => {
+        if ('error' in floor!) return;
+        const before = stealSample();
         try {
-          floorRun = await floor.run(count);
+          batches.push(await floor!.run(count / of));
         } catch (e) {
           // A batch that failed may still be running: the floor is done for this run.
-          floor.stop();
-          floor = floorRun = { error: (e as Error).message };
+          floor!.stop();
+          floor = { error: (e as Error).message };
         }
-      }
-      const floorSteal = stealShare(stealBefore, stealSample());
-      const sequential = await run(ctx, cd, device, take(perRun), count, false);
+        floorSteal.add(before, stealSample());
+      };
+      const sequential = await run(ctx, cd, device, take(perRun), count, false, undefined, { blocks: FLOOR_BLOCKS, before: floorBlock });
+      const floorRun: FloorRun | NoFloor = 'error' in floor ? floor : poolBatches(batches);
       const concurrent = await run(ctx, cd, device, take(perRun), count, true);
-      done.push({ floor: floorRun, ...(floorSteal !== undefined ? { floorSteal } : {}), sequential, concurrent });
+      const stolen = floorSteal.share();
+      done.push({ floor: floorRun, ...(stolen !== undefined ? { floorSteal: stolen } : {}), sequential, concurrent });
       if (attempts > 1) ctx.log(`round trip: attempt ${a + 1} of ${attempts} done`);
     }
     const end = loadAverage();
@@ -297,7 +341,7 @@ function printFloor(f: FloorRun | NoFloor, warmupTrips: number): string {
   const cpu = Object.entries(f.cpuPerTrip)
     .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
     .join(', ');
-  return `${what}: ${f.trips} sequential trips right before ours (after ${fmt.n(warmupTrips)} unmeasured), p50 ${fmt.ms(f.p50)} ms, p99 ${fmt.ms(f.p99)} ms, max ${fmt.ms(f.max)} ms; CPU per trip (ms): ${cpu}`;
+  return `${what}: ${f.trips} sequential trips taking turns with ours in blocks (after ${fmt.n(warmupTrips)} unmeasured), p50 ${fmt.ms(f.p50)} ms, p99 ${fmt.ms(f.p99)} ms, max ${fmt.ms(f.max)} ms; CPU per trip (ms): ${cpu}`;
 }
 
 const pct = (share: number | undefined) => (share === undefined ? '?' : `${(share * 100).toFixed(1)} %`);
@@ -320,7 +364,7 @@ function printAttempts(r: RoundTripResult): string {
     ]);
   });
   return [
-    `${r.attempts.length} attempt(s), each the floor's ${fmt.n(r.sequential.trips)} trips one after another, then ours ${fmt.n(r.sequential.trips)} one after another and ${fmt.n(r.concurrent.trips)} at once; ` +
+    `${r.attempts.length} attempt(s), each ${fmt.n(r.sequential.trips)} of ours one after another in ${r.sequential.blocks ?? 1} block(s), each right after one of the floor's as long, then ${fmt.n(r.concurrent.trips)} at once; ` +
       "steal: the share of the machine's CPU time its hypervisor gave to other guests meanwhile (the load average does not see it). * = judged below: the quietest machine, by the floor's p50",
     table(lines),
   ].join('\n');

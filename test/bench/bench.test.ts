@@ -15,7 +15,7 @@ import { roundOrder } from '../../bench/lib/compare.ts';
 import { summariseProfile } from '../../bench/lib/profile.ts';
 import { fmtSteal, parseProcStat, stealShare } from '../../bench/lib/machine.ts';
 import { quietestAttempt, type Attempt, type RunStats } from '../../bench/rows/roundtrip.ts';
-import { startFloor } from '../../bench/floor.ts';
+import { poolBatches, startFloor } from '../../bench/floor.ts';
 
 /** Why the A/B cannot run here: it checks out commits of this repository's history. */
 function noGitCheckout(): string | undefined {
@@ -72,6 +72,14 @@ test('round trip: the goals are judged on the attempt with the fastest floor, wh
   assert.equal(quietestAttempt([attempt(2, 5)]), 0);
 });
 
+test('floor batches pool into one run: quantiles over every trip, CPU per trip weighted by trips', () => {
+  const batch = (times: number[], provider: number) => ({ trips: times.length, p50: 0, p99: 0, max: 0, cpuPerTrip: { provider, entity: 1, device: 1, client: 1 }, times });
+  const pooled = poolBatches([batch([5, 1, 3], 2), batch([2, 4], 7)]);
+  assert.deepEqual({ trips: pooled.trips, p50: pooled.p50, max: pooled.max }, { trips: 5, p50: 3, max: 5 });
+  assert.equal(pooled.cpuPerTrip.provider, (2 * 3 + 7 * 2) / 5);
+  assert.equal(poolBatches([]).trips, 0);
+});
+
 test('the floor stays up between batches, each measured on its own, and stops', { timeout: 60_000 }, async () => {
   const floor = await startFloor();
   try {
@@ -82,7 +90,13 @@ test('the floor stays up between batches, each measured on its own, and stops', 
     for (const r of [first, second]) {
       assert.ok(r.p50 > 0 && r.p50 <= r.p99 && r.p99 <= r.max, JSON.stringify(r));
       assert.deepEqual(Object.keys(r.cpuPerTrip).sort(), ['client', 'device', 'entity', 'provider']);
+      assert.equal(r.times.length, r.trips);
     }
+    // Blocks taking turns with ours are pooled into one run: latencies together, CPU per trip over all.
+    const pooled = poolBatches([first, second]);
+    assert.equal(pooled.trips, 8);
+    assert.equal(pooled.max, Math.max(first.max, second.max));
+    assert.ok(Math.abs(pooled.cpuPerTrip.provider - (first.cpuPerTrip.provider * 5 + second.cpuPerTrip.provider * 3) / 8) < 1e-9);
   } finally {
     floor.stop();
   }
