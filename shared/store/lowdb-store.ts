@@ -13,9 +13,9 @@
  * replay, stringify, write), while commits go on into the new journal. Building that JSON on the
  * event loop took 4 µs a record (0.4 s for 100,000), during which durable writes fell to a tenth
  * of their rate and waited up to 0.4 s (scratch measurement, 50 writers). Once the snapshot is
- * durable the retired journal is deleted. A restart replays snapshot, retired journal (if still there), then
- * journal: every entry is a record's whole state, so replaying a retired journal over a snapshot
- * that already holds it changes nothing.
+ * durable the retired journal is deleted. A restart replays snapshot, retired journal (if still
+ * there), then journal: every entry is a record's whole state, so replaying a retired journal
+ * over a snapshot that already holds it changes nothing.
  */
 import { Low } from 'lowdb';
 import { existsSync, statSync } from 'node:fs';
