@@ -66,8 +66,14 @@ export const defaults = {
   fetchTimeoutMs: 5_000,
   /** The first WebSocket message (auth) must arrive within this many ms, else the socket is closed. */
   wsAuthTimeoutMs: 10_000,
-  /** Keep-alive period (ms): one timer for all sockets; a socket silent for two periods is dropped. */
+  /** Keep-alive period (ms): each socket is pinged once a period; one silent for two periods is dropped. */
   wsPingIntervalMs: 25_000,
+  /**
+   * The sockets are pinged in this many groups, one group every wsPingIntervalMs / wsPingSlices
+   * (1 s): pinging 2,050 sockets at once held the entity's event loop for tens of ms (4,100
+   * writes), and with them every request it was serving.
+   */
+  wsPingSlices: 25,
   /** Largest WebSocket message accepted from the app, in bytes (auth and pong are tiny). */
   wsMaxPayload: 4096,
   /** Timeout of one Web Push delivery (ms). */

@@ -2,7 +2,8 @@
  * The WebSocket channel of the open app (`ws`, upgraded on /ws). The first message must be
  * `{type: 'auth', device_token}` within `wsAuthTimeoutMs`; then the socket gets `ready`, the
  * pending requests, and live `request` / `settled` messages, in order. Idle sockets are cheap:
- * no compression, a small max payload, and one keep-alive timer for all of them.
+ * no compression, a small max payload, and one keep-alive timer for all of them, which pings a
+ * slice of them at a time (defaults.wsPingSlices).
  *
  * A phone's socket is open on one node of the entity, and the news for it may arise on any node:
  * messages for devices go out on the store's pub/sub (`toDevices`, `closeDevice`), and every
@@ -32,6 +33,8 @@ type DeviceNews = { readonly to: readonly string[]; readonly msg: ServerMessage 
 
 interface Connection {
   readonly ws: WebSocket;
+  /** Which of the keep-alive slices pings it. */
+  readonly slice: number;
   deviceId?: string;
   alive: boolean;
   authTimer?: NodeJS.Timeout;
@@ -42,6 +45,12 @@ interface Connection {
 export class WsHub {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: defaults.wsMaxPayload, clientTracking: false });
   private readonly all = new Set<Connection>();
+  /** The sockets by keep-alive slice: each tick of the timer pings one slice. */
+  private readonly slices: Array<Set<Connection>> = Array.from({ length: defaults.wsPingSlices }, () => new Set());
+  /** Sockets opened so far: a new one joins slice opened % slices. */
+  private opened = 0;
+  /** Ticks of the keep-alive timer so far: tick t pings slice t % slices. */
+  private ticks = 0;
   private readonly byDevice = new Map<string, Set<Connection>>();
   private readonly keepAlive: NodeJS.Timeout;
   /** Open sockets that have no device yet (waiting for, or checking, their auth message). */
@@ -59,7 +68,7 @@ export class WsHub {
     private readonly authTimeoutMs: number = defaults.wsAuthTimeoutMs,
     private readonly maxUnauthenticated: number = defaults.wsMaxUnauthenticated,
   ) {
-    this.keepAlive = setInterval(() => this.ping(), defaults.wsPingIntervalMs);
+    this.keepAlive = setInterval(() => this.ping(), defaults.wsPingIntervalMs / defaults.wsPingSlices);
     this.keepAlive.unref();
   }
 
@@ -90,8 +99,9 @@ export class WsHub {
   }
 
   private open(ws: WebSocket): void {
-    const conn: Connection = { ws, alive: true };
+    const conn: Connection = { ws, alive: true, slice: this.opened++ % this.slices.length };
     this.all.add(conn);
+    this.slices[conn.slice]!.add(conn);
     this.unauthenticated++;
     conn.authTimer = setTimeout(() => this.close(conn, WS_CLOSE.authTimeout, 'auth timeout'), this.authTimeoutMs);
     ws.on('pong', () => {
@@ -172,8 +182,9 @@ export class WsHub {
     if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(msg));
   }
 
+  /** Pings the next slice of sockets; drops those of it that answered nothing since their last ping. */
   private ping(): void {
-    for (const conn of this.all) {
+    for (const conn of this.slices[this.ticks++ % this.slices.length]!) {
       if (!conn.alive) {
         conn.ws.terminate();
         this.forget(conn);
@@ -194,6 +205,7 @@ export class WsHub {
     if (conn.authTimer) clearTimeout(conn.authTimer);
     conn.authTimer = undefined;
     if (!this.all.delete(conn)) return;
+    this.slices[conn.slice]!.delete(conn);
     if (!conn.deviceId) this.unauthenticated--;
     if (conn.deviceId) {
       const set = this.byDevice.get(conn.deviceId);
@@ -210,6 +222,7 @@ export class WsHub {
     clearInterval(this.keepAlive);
     for (const conn of this.all) conn.ws.terminate();
     this.all.clear();
+    for (const slice of this.slices) slice.clear();
     this.unauthenticated = 0;
     this.byDevice.clear();
     this.wss.close();
