@@ -186,6 +186,8 @@ async function run(
  * A server that has run for a minute is what users meet; the cold figures are printed too.
  */
 const WARMUP_BURSTS = 2;
+/** Unmeasured trips of ours, one after another, between the floor's warm-up and the first attempt. */
+const REWARM_TRIPS = 100;
 /** Trips measured cold, one after another, before the warm-up. */
 const COLD_TRIPS = 200;
 
@@ -282,7 +284,7 @@ export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
   // Fresh users for every run (cold, each warm-up burst, and each attempt's sequential and concurrent runs).
   const perRun = usersFor(count);
   const perCold = usersFor(coldCount);
-  const { cd, device, users, devices } = await startTripLoad(ctx.nod, ctx.entity, ctx.spawn, perCold + perRun * (bursts + 2 * attempts), 'bench-rt');
+  const { cd, device, users, devices } = await startTripLoad(ctx.nod, ctx.entity, ctx.spawn, perCold + perRun * (bursts + 2 * attempts) + usersFor(REWARM_TRIPS), 'bench-rt');
   ctx.log(`round trip: ${devices} devices enrolled and connected`);
   // Each run takes users nobody has used yet.
   let used = 0;
@@ -298,6 +300,9 @@ export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
     // The floor warms up with as many trips as ours did before its measured runs.
     const floorWarmupTrips = coldCount + bursts * count;
     floor = await warmFloor(floorWarmupTrips);
+    // Ours sat idle through the floor's warm-up: a block of trips, unmeasured, before the first
+    // attempt, as the floor's warm-up ran right before its first block.
+    await cd.call('trips', { users: take(usersFor(REWARM_TRIPS)), count: REWARM_TRIPS, concurrent: false, prefix: 'RT-R' });
     const start = loadAverage();
     const done: Attempt[] = [];
     for (let a = 0; a < attempts; a++) {
