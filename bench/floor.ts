@@ -192,7 +192,7 @@ async function child(role: Role, dir: string): Promise<void> {
 /** One batch of trips (and starting the four processes) must end within this, ms. */
 const FLOOR_TIMEOUT_MS = 120_000;
 
-function quantile(sorted: number[], q: number): number {
+function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
@@ -216,13 +216,21 @@ export interface FloorBatch extends FloorRun {
   readonly times: readonly number[];
 }
 
+/** The figures of trips taking `times` (ms, any order) and `cpuPerTrip`. */
+function summarise(times: readonly number[], cpuPerTrip: Readonly<Record<Role, number>>): FloorRun {
+  const sorted = [...times].sort((a, b) => a - b);
+  const trips = sorted.length;
+  return { trips, p50: trips ? quantile(sorted, 0.5) : 0, p99: trips ? quantile(sorted, 0.99) : 0, max: sorted.at(-1) ?? 0, cpuPerTrip };
+}
+
 /** One run's figures from several batches: the latencies pooled, the CPU per trip over all of them. */
 export function poolBatches(batches: readonly FloorBatch[]): FloorRun {
-  const times = batches.flatMap((b) => b.times).sort((a, b) => a - b);
-  const trips = times.length;
+  const times = batches.flatMap((b) => b.times);
   const roles = Object.keys(batches[0]?.cpuPerTrip ?? {}) as Role[];
-  const cpuPerTrip = Object.fromEntries(roles.map((r) => [r, trips ? batches.reduce((sum, b) => sum + b.cpuPerTrip[r] * b.trips, 0) / trips : 0])) as Record<Role, number>;
-  return { trips, p50: trips ? quantile(times, 0.5) : 0, p99: trips ? quantile(times, 0.99) : 0, max: times.at(-1) ?? 0, cpuPerTrip };
+  const cpuPerTrip = Object.fromEntries(
+    roles.map((r) => [r, times.length ? batches.reduce((sum, b) => sum + b.cpuPerTrip[r] * b.trips, 0) / times.length : 0]),
+  ) as Record<Role, number>;
+  return summarise(times, cpuPerTrip);
 }
 
 /** The floor's four processes, alive between batches, so its runs can take turns with ours. */
@@ -262,7 +270,11 @@ export async function startFloor(): Promise<Floor> {
   const self = fileURLToPath(import.meta.url);
   const roles: Role[] = ['provider', 'entity', 'device', 'client'];
   const profiling = process.env.FLOOR_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLOOR_PROF}`, ...(process.env.FLOOR_PROF_INTERVAL ? [`--cpu-prof-interval=${process.env.FLOOR_PROF_INTERVAL}`] : [])]
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${process.env.FLOOR_PROF}`,
+        ...(process.env.FLOOR_PROF_INTERVAL ? [`--cpu-prof-interval=${process.env.FLOOR_PROF_INTERVAL}`] : []),
+      ]
     : [];
   const children = roles.map((role) =>
     fork(self, ['--role', role, dir], { execArgv: [...process.execArgv, ...profiling], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
@@ -306,7 +318,7 @@ export async function startFloor(): Promise<Floor> {
     children[3]!.send({ trips });
     const { times } = (await limited(answered, `${trips} trips`)) as { times: number[] };
     const cpuPerTrip = Object.fromEntries(roles.map((role, i) => [role, (cpuMs(children[i]!.pid!) - before[i]!) / trips])) as Record<Role, number>;
-    return { ...poolBatches([{ trips: times.length, p50: 0, p99: 0, max: 0, cpuPerTrip, times }]), times };
+    return { ...summarise(times, cpuPerTrip), times };
   };
   return {
     // One batch at a time: the client process runs one loop.

@@ -65,12 +65,6 @@ export function stealSample(): StealSample | undefined {
   }
 }
 
-/** The share (0-1) of the machine's CPU time stolen between two samples; undefined when unknown. */
-export function stealShare(before: StealSample | undefined, after: StealSample | undefined): number | undefined {
-  if (!before || !after || after.total <= before.total) return undefined;
-  return (after.steal - before.steal) / (after.total - before.total);
-}
-
 /** The steal of several intervals (blocks that take turns with other work), as one share. */
 export class StealTally {
   private stolen = 0;
@@ -88,5 +82,15 @@ export class StealTally {
   }
 }
 
+/** The share (0-1) of the machine's CPU time stolen between two samples; undefined when unknown. */
+export function stealShare(before: StealSample | undefined, after: StealSample | undefined): number | undefined {
+  const tally = new StealTally();
+  tally.add(before, after);
+  return tally.share();
+}
+
+/** A share (0-1) as "3.1 %", or "?" when unknown. */
+export const fmtShare = (share: number | undefined): string => (share === undefined ? '?' : `${(share * 100).toFixed(1)} %`);
+
 /** "steal 3.1 %", or "steal unknown" where the machine does not count it. */
-export const fmtSteal = (share: number | undefined): string => (share === undefined ? 'steal unknown' : `steal ${(share * 100).toFixed(1)} %`);
+export const fmtSteal = (share: number | undefined): string => (share === undefined ? 'steal unknown' : `steal ${fmtShare(share)}`);

@@ -6,7 +6,18 @@
  */
 import type { Child } from '../lib/child.ts';
 import { NotAvailable, type BenchContext } from '../lib/context.ts';
-import { fmtLoad, fmtSteal, loadAverage, type MachineSample, machineSample, othersCores, type StealSample, StealTally, stealSample } from '../lib/machine.ts';
+import {
+  fmtLoad,
+  fmtShare,
+  fmtSteal,
+  loadAverage,
+  type MachineSample,
+  machineSample,
+  othersCores,
+  type StealSample,
+  StealTally,
+  stealSample,
+} from '../lib/machine.ts';
 import { fmt, table } from '../lib/table.ts';
 import { percentile } from '../load.ts';
 import type { TripTimes } from '../cd.ts';
@@ -100,8 +111,8 @@ async function cpuOf(processes: Record<string, Child<unknown>>): Promise<Record<
 interface Interleave {
   /** Blocks wanted (one when the trips or the users do not divide into as many). */
   readonly blocks: number;
-  /** Runs before block `block` of `of`, e.g. the floor's share of the trips. */
-  readonly before: (block: number, of: number) => Promise<void>;
+  /** Runs before each of the `of` blocks, e.g. the floor's share of the trips. */
+  readonly before: (of: number) => Promise<void>;
 }
 
 /** The machine's figures around one block of trips. */
@@ -135,10 +146,15 @@ async function run(
   let [seconds, othersCoreSeconds] = [0, 0];
   const steal = new StealTally();
   for (let b = 0; b < blocks; b++) {
-    await interleave?.before(b, blocks);
+    await interleave?.before(blocks);
     const before = await sample();
     const per = users.length / blocks;
-    const part = (await cd.call('trips', { users: users.slice(b * per, (b + 1) * per), count: count / blocks, concurrent, prefix: `${prefix}${b}` })) as TripTimes[];
+    const part = (await cd.call('trips', {
+      users: users.slice(b * per, (b + 1) * per),
+      count: count / blocks,
+      concurrent,
+      prefix: `${prefix}${b}`,
+    })) as TripTimes[];
     const machineAfter = machineSample();
     const stealAfter = stealSample();
     const after = { cpu: await cpuOf(processes), own: await ctx.ownCpu() };
@@ -163,7 +179,9 @@ async function run(
     hops[name] = stats(ok.filter((t) => times[t.binding]).map((t) => (f as (a: TripTimes, b: DeviceTimes) => number)(t, times[t.binding]!)));
   }
   const errors = [...new Set(trips.filter((t) => !t.ok).map((t) => t.error ?? '?'))];
-  ctx.log(`round trips ${name ?? (concurrent ? 'concurrent' : 'sequential')}: ${ok.length}/${trips.length} ok in ${seconds.toFixed(1)} s${blocks > 1 ? ` (${blocks} blocks)` : ''}`);
+  ctx.log(
+    `round trips ${name ?? (concurrent ? 'concurrent' : 'sequential')}: ${ok.length}/${trips.length} ok in ${seconds.toFixed(1)} s${blocks > 1 ? ` (${blocks} blocks)` : ''}`,
+  );
   return {
     trips: trips.length,
     ok: ok.length,
@@ -284,7 +302,13 @@ export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
   // Fresh users for every run (cold, each warm-up burst, and each attempt's sequential and concurrent runs).
   const perRun = usersFor(count);
   const perCold = usersFor(coldCount);
-  const { cd, device, users, devices } = await startTripLoad(ctx.nod, ctx.entity, ctx.spawn, perCold + perRun * (bursts + 2 * attempts) + usersFor(REWARM_TRIPS), 'bench-rt');
+  const { cd, device, users, devices } = await startTripLoad(
+    ctx.nod,
+    ctx.entity,
+    ctx.spawn,
+    perCold + perRun * (bursts + 2 * attempts) + usersFor(REWARM_TRIPS),
+    'bench-rt',
+  );
   ctx.log(`round trip: ${devices} devices enrolled and connected`);
   // Each run takes users nobody has used yet.
   let used = 0;
@@ -310,7 +334,7 @@ export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
       // machine's yardstick from the seconds just before it.
       const batches: FloorBatch[] = [];
       const floorSteal = new StealTally();
-      const floorBlock = async (_block: number, of: number) => {
+      const floorBlock = async (of: number) => {
         if ('error' in floor!) return;
         const before = stealSample();
         try {
@@ -332,7 +356,18 @@ export async function roundTrip(ctx: BenchContext): Promise<RoundTripResult> {
     const end = loadAverage();
     const judged = quietestAttempt(done);
     const { sequential, concurrent } = done[judged]!;
-    return { cold, warmupTrips: bursts * count, attempts: done, judged, sequential, concurrent, floor: done[judged]!.floor, floorWarmupTrips, devices, load: { start, end } };
+    return {
+      cold,
+      warmupTrips: bursts * count,
+      attempts: done,
+      judged,
+      sequential,
+      concurrent,
+      floor: done[judged]!.floor,
+      floorWarmupTrips,
+      devices,
+      load: { start, end },
+    };
   } finally {
     if (floor && !('error' in floor)) floor.stop();
     await Promise.all([cd.stop(), device.stop()]);
@@ -349,23 +384,23 @@ function printFloor(f: FloorRun | NoFloor, warmupTrips: number): string {
   return `${what}: ${f.trips} sequential trips taking turns with ours in blocks (after ${fmt.n(warmupTrips)} unmeasured), p50 ${fmt.ms(f.p50)} ms, p99 ${fmt.ms(f.p99)} ms, max ${fmt.ms(f.max)} ms; CPU per trip (ms): ${cpu}`;
 }
 
-const pct = (share: number | undefined) => (share === undefined ? '?' : `${(share * 100).toFixed(1)} %`);
-
 /** Every attempt, one line each, the judged one marked. */
 function printAttempts(r: RoundTripResult): string {
-  const lines: string[][] = [['attempt', 'floor p50', 'floor p99', 'steal', 'ours seq p50', 'seq p99', 'ours/floor p50', 'at once (s)', 'steal (seq / at once)']];
+  const lines: string[][] = [
+    ['attempt', 'floor p50', 'floor p99', 'steal', 'ours seq p50', 'seq p99', 'ours/floor p50', 'at once (s)', 'steal (seq / at once)'],
+  ];
   r.attempts.forEach((a, i) => {
     const f = 'error' in a.floor ? undefined : a.floor;
     lines.push([
       `${i + 1}${i === r.judged ? ' *' : ''}`,
       f ? fmt.ms(f.p50) : '-',
       f ? fmt.ms(f.p99) : '-',
-      pct(a.floorSteal),
+      fmtShare(a.floorSteal),
       fmt.ms(a.sequential.total.p50),
       fmt.ms(a.sequential.total.p99),
       f ? fmt.ratio(a.sequential.total.p50 / f.p50) : '-',
       a.concurrent.seconds.toFixed(2),
-      `${pct(a.sequential.steal)} / ${pct(a.concurrent.steal)}`,
+      `${fmtShare(a.sequential.steal)} / ${fmtShare(a.concurrent.steal)}`,
     ]);
   });
   return [
