@@ -235,9 +235,4 @@ export class LowdbCollection<T extends object> implements Collection<T> {
     }
     return removed;
   }
-
-  /** Every row held, as [id, row] pairs (the rows themselves: they are replaced, never changed in place). */
-  entries(): Array<[string, Row]> {
-    return Array.from(this.rows);
-  }
 }

@@ -100,7 +100,6 @@ export class LowdbStore implements Store, RowHost {
   private timer: NodeJS.Timeout | undefined;
   private readonly release: () => void;
   private readonly file: string;
-  private readonly snapshot: DurableJsonFile<FileShape>;
   private readonly journal: Journal<Row>;
   /** Where the journal goes while its entries are written into a new snapshot. */
   private readonly retired: string;
@@ -132,8 +131,7 @@ export class LowdbStore implements Store, RowHost {
     const journal = join(options.dir, `${options.name}.journal`);
     this.retired = `${journal}.old`;
     this.created = !existsSync(this.file) && !existsSync(journal) && !existsSync(this.retired);
-    this.snapshot = new DurableJsonFile<FileShape>(this.file);
-    this.db = new Low<FileShape>(this.snapshot, {});
+    this.db = new Low<FileShape>(new DurableJsonFile<FileShape>(this.file), {});
     this.journal = new Journal<Row>(journal);
     this.lazyCommitMs = options.lazyCommitMs ?? 1000;
     this.minCompactBytes = options.minCompactBytes ?? DEFAULT_COMPACT_BYTES;

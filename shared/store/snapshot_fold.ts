@@ -6,7 +6,7 @@
  * (snapshot_worker.mjs): the main thread spends nothing on a compaction but the journal's rename.
  */
 import { DurableJsonFile } from './durable-json-file.ts';
-import { readEntries, replayEntries, type JournalEntry } from './journal.ts';
+import { readEntries, replayEntries } from './journal.ts';
 import type { Row } from './lowdb-collection.ts';
 
 /** Folds `retired` into `file`; resolves with the new snapshot's size in bytes. */
@@ -14,7 +14,7 @@ export async function foldJournal(file: string, retired: string): Promise<number
   const snapshot = new DurableJsonFile<Record<string, Record<string, Row>>>(file);
   const state = (await snapshot.read()) ?? {};
   const { entries } = await readEntries<Row>(retired);
-  replayEntries(state, entries as Array<JournalEntry<Row>>);
+  replayEntries(state, entries);
   const text = JSON.stringify(state);
   await snapshot.writeText(text);
   return Buffer.byteLength(text);
