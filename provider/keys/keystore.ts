@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { Collection, PubSub } from '../../shared/store/store.ts';
 import { defaults } from '../defaults.ts';
 import { nowSeconds } from '../../shared/time.ts';
+import { LoopBusy } from './loop_busy.ts';
 
 /** The settings record that holds the keys, and the channel that announces a change. */
 export const SIGNING_KEYS_SETTING = 'signing-keys';
@@ -29,6 +30,15 @@ export interface KeyStorage {
   readonly settings: Collection<Record<string, unknown>>;
   readonly pubsub: PubSub;
 }
+
+/** Whether the event loop is busy (loop_busy.ts). */
+export interface LoopState {
+  readonly busy: boolean;
+}
+
+/** This process's event loop, read by every key store of the process. */
+let shared: LoopBusy | undefined;
+const processLoop = (): LoopState => (shared ??= new LoopBusy(defaults.signOffloadUtilization, defaults.signOffloadWindowMs));
 
 const base64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -119,14 +129,19 @@ export class KeyStore {
   private jwksFn: ReturnType<typeof createLocalJWKSet> = createLocalJWKSet({ keys: [] });
   private lastLoad = 0;
   private unsubscribe: (() => Promise<void>) | undefined;
-  private constructor(private readonly storage: KeyStorage) {}
+  private constructor(
+    private readonly storage: KeyStorage,
+    private readonly loop: LoopState,
+  ) {}
 
   /**
    * Loads the keys from the store, creating them on the first start (importing `dataDir`'s
    * keys.json when an older version left one), and follows rotations made on other nodes.
+   * `loop` tells sign() whether the event loop is busy (default: this process's, per
+   * defaults.signOffloadUtilization).
    */
-  static async open(storage: KeyStorage, dataDir?: string): Promise<KeyStore> {
-    const ks = new KeyStore(storage);
+  static async open(storage: KeyStorage, dataDir?: string, loop: LoopState = processLoop()): Promise<KeyStore> {
+    const ks = new KeyStore(storage, loop);
     const found = await storage.settings.find(SIGNING_KEYS_SETTING);
     const imported = found ? [] : await keysFile(dataDir);
     if (!found || completed(storedOf(found), []) !== undefined) {
@@ -199,9 +214,11 @@ export class KeyStore {
    * Signs a JWT with the active key of `alg`; `typ` goes in the header. The compact JWS is put
    * together here and signed with node:crypto directly, which skips WebCrypto's per-call overhead
    * (jose 6 signs only through WebCrypto); every token endpoint response signs one or two.
-   * ES256 (about 40 µs) is signed inline: handing it to the libuv thread pool cost more main-thread
-   * time than the signature itself (the job's set-up and wake-up, 16-20 % of a client_credentials
-   * request in the profile). RS256 (about 1 ms) still runs on the thread pool, off the event loop.
+   * ES256 (about 35 µs) is signed inline while the event loop is idle: one thread-pool job alone
+   * costs the loop 50-80 µs (its set-up and the wake-up), more than the signature. While the loop
+   * is busy it goes to the thread pool: with jobs in flight together the wake-ups are shared (6-9 µs
+   * of the loop's time per signature) and the machine's other core signs. RS256 (about 1 ms)
+   * always runs on the thread pool.
    * @see https://www.rfc-editor.org/rfc/rfc7515#section-7.1
    */
   async sign(payload: JWTPayload, alg: string, typ = 'JWT'): Promise<string> {
@@ -209,9 +226,10 @@ export class KeyStore {
     const key = this.active(alg);
     const input = `${headerOf(key, typ)}.${base64url(payload)}`;
     // ES256 signatures are R || S (IEEE P1363), not DER (RFC 7518 section 3.4).
-    if (alg === 'ES256') return `${input}.${signBytes('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+    const options = alg === 'ES256' ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' as const } : key.privateKey;
+    if (alg === 'ES256' && !this.loop.busy) return `${input}.${signBytes('sha256', Buffer.from(input), options).toString('base64url')}`;
     const signature = await new Promise<Buffer>((resolve, reject) => {
-      signBytes('sha256', Buffer.from(input), key.privateKey, (err, sig) => (err ? reject(err) : resolve(sig)));
+      signBytes('sha256', Buffer.from(input), options, (err, sig) => (err ? reject(err) : resolve(sig)));
     });
     return `${input}.${signature.toString('base64url')}`;
   }
