@@ -36,10 +36,6 @@ export interface LoopState {
   readonly busy: boolean;
 }
 
-/** This process's event loop, read by every key store of the process. */
-let shared: LoopBusy | undefined;
-const processLoop = (): LoopState => (shared ??= new LoopBusy(defaults.signOffloadUtilization, defaults.signOffloadWindowMs));
-
 const base64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** The encoded protected header of a key and `typ`, made once per key (a key has two or three). */
@@ -137,10 +133,14 @@ export class KeyStore {
   /**
    * Loads the keys from the store, creating them on the first start (importing `dataDir`'s
    * keys.json when an older version left one), and follows rotations made on other nodes.
-   * `loop` tells sign() whether the event loop is busy (default: this process's, per
-   * defaults.signOffloadUtilization).
+   * `loop` tells sign() whether the event loop is busy (default: this process's, read per
+   * defaults.signOffloadUtilization and signOffloadWindowMs).
    */
-  static async open(storage: KeyStorage, dataDir?: string, loop: LoopState = processLoop()): Promise<KeyStore> {
+  static async open(
+    storage: KeyStorage,
+    dataDir?: string,
+    loop: LoopState = new LoopBusy(defaults.signOffloadUtilization, defaults.signOffloadWindowMs),
+  ): Promise<KeyStore> {
     const ks = new KeyStore(storage, loop);
     const found = await storage.settings.find(SIGNING_KEYS_SETTING);
     const imported = found ? [] : await keysFile(dataDir);
