@@ -454,7 +454,6 @@ export class LowdbStore implements Store, RowHost {
 /** How long after a failed snapshot write the next is tried, ms. */
 const COMPACTION_RETRY_MS = 10_000;
 
-/** Rows stringified per turn of the event loop while a snapshot's JSON is built. */
 /** A file's size in bytes; 0 when it is not there (a retired journal whose rename never happened). */
 function sizeOf(file: string): number {
   try {
