@@ -44,8 +44,7 @@ interface Connection {
 
 export class WsHub {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: defaults.wsMaxPayload, clientTracking: false });
-  private readonly all = new Set<Connection>();
-  /** The sockets by keep-alive slice: each tick of the timer pings one slice. */
+  /** Every open socket, by keep-alive slice: each tick of the timer pings one slice. */
   private readonly slices: Array<Set<Connection>> = Array.from({ length: defaults.wsPingSlices }, () => new Set());
   /** Sockets opened so far: a new one joins slice opened % slices. */
   private opened = 0;
@@ -100,7 +99,6 @@ export class WsHub {
 
   private open(ws: WebSocket): void {
     const conn: Connection = { ws, alive: true, slice: this.opened++ % this.slices.length };
-    this.all.add(conn);
     this.slices[conn.slice]!.add(conn);
     this.unauthenticated++;
     conn.authTimer = setTimeout(() => this.close(conn, WS_CLOSE.authTimeout, 'auth timeout'), this.authTimeoutMs);
@@ -204,8 +202,7 @@ export class WsHub {
   private forget(conn: Connection): void {
     if (conn.authTimer) clearTimeout(conn.authTimer);
     conn.authTimer = undefined;
-    if (!this.all.delete(conn)) return;
-    this.slices[conn.slice]!.delete(conn);
+    if (!this.slices[conn.slice]!.delete(conn)) return;
     if (!conn.deviceId) this.unauthenticated--;
     if (conn.deviceId) {
       const set = this.byDevice.get(conn.deviceId);
@@ -220,9 +217,10 @@ export class WsHub {
     this.unsubscribe = undefined;
     await unsubscribe?.().catch(() => undefined);
     clearInterval(this.keepAlive);
-    for (const conn of this.all) conn.ws.terminate();
-    this.all.clear();
-    for (const slice of this.slices) slice.clear();
+    for (const slice of this.slices) {
+      for (const conn of slice) conn.ws.terminate();
+      slice.clear();
+    }
     this.unauthenticated = 0;
     this.byDevice.clear();
     this.wss.close();
