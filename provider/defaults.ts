@@ -168,9 +168,9 @@ export const defaults = {
   drainTimeoutMs: 15_000,
   /**
    * ES256 signatures go to the libuv thread pool instead of the event loop while the loop's
-   * utilization (0-1) over the last window of signOffloadWindowMs is at least this. Idle, inline is faster (one pool job
-   * costs the loop more than the 35 µs signature); busy, the pool's jobs share their wake-ups
-   * and the other core signs. Measured (bench `cc`, 50 connections): 4,200-4,700 → 5,400-7,500
+   * utilization (0-1) over the last window of signOffloadWindowMs is at least this. Idle, inline
+   * is faster (one pool job costs the loop more than the 35 µs signature); busy, the pool's jobs
+   * share their wake-ups and the other core signs. Measured (bench `cc`, 50 connections): 4,200-4,700 → 5,400-7,500
    * client_credentials req/s; the sequential CIBA round trip stays inline and unchanged.
    */
   signOffloadUtilization: 0.9,
