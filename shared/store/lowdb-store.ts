@@ -26,12 +26,10 @@ import type { Collection, CollectionOptions, Store, StoreHealth, StoreStats } fr
 import { lockDataDir } from './lock.ts';
 import { Journal, readEntries, replayEntries, type JournalEntry } from './journal.ts';
 import { DurableJsonFile } from './durable-json-file.ts';
-import { foldJournal } from './snapshot_fold.ts';
+import { foldJournal, type SnapshotShape } from './snapshot_fold.ts';
 import { LowdbCollection, type Row, type RowHost } from './lowdb-collection.ts';
 import { LowdbCounters, LowdbLeases, LowdbScheduler, LowdbSlots } from './lowdb-primitives.ts';
 import { LocalPubSub } from './local-pubsub.ts';
-
-type FileShape = Record<string, Record<string, Row>>;
 
 /** The journal is folded into a new snapshot once it is larger than this and than the snapshot (`NOD_STORE_COMPACT_BYTES`). */
 export const DEFAULT_COMPACT_BYTES = 1024 * 1024;
@@ -86,9 +84,9 @@ export class LowdbStore implements Store, RowHost {
   readonly pubsub = new LocalPubSub();
   /** The last revision handed out (above every revision in the files). */
   private revision = 0;
-  private readonly db: Low<FileShape>;
+  private readonly db: Low<SnapshotShape>;
   private readonly collections = new Map<string, LowdbCollection<object>>();
-  private loaded: FileShape = {};
+  private loaded: SnapshotShape = {};
   private pending: Promise<void> | undefined;
   private inFlight: Promise<void> = Promise.resolve();
   /** A commit is writing (from its start to its end, compaction start included). */
@@ -131,7 +129,7 @@ export class LowdbStore implements Store, RowHost {
     const journal = join(options.dir, `${options.name}.journal`);
     this.retired = `${journal}.old`;
     this.created = !existsSync(this.file) && !existsSync(journal) && !existsSync(this.retired);
-    this.db = new Low<FileShape>(new DurableJsonFile<FileShape>(this.file), {});
+    this.db = new Low<SnapshotShape>(new DurableJsonFile<SnapshotShape>(this.file), {});
     this.journal = new Journal<Row>(journal);
     this.lazyCommitMs = options.lazyCommitMs ?? 1000;
     this.minCompactBytes = options.minCompactBytes ?? DEFAULT_COMPACT_BYTES;

@@ -9,9 +9,12 @@ import { DurableJsonFile } from './durable-json-file.ts';
 import { readEntries, replayEntries } from './journal.ts';
 import type { Row } from './lowdb-collection.ts';
 
+/** The snapshot file: each collection's rows by id. */
+export type SnapshotShape = Record<string, Record<string, Row>>;
+
 /** Folds `retired` into `file`; resolves with the new snapshot's size in bytes. */
 export async function foldJournal(file: string, retired: string): Promise<number> {
-  const snapshot = new DurableJsonFile<Record<string, Record<string, Row>>>(file);
+  const snapshot = new DurableJsonFile<SnapshotShape>(file);
   const state = (await snapshot.read()) ?? {};
   const { entries } = await readEntries<Row>(retired);
   replayEntries(state, entries);
