@@ -39,7 +39,16 @@ test('posts JSON with the given headers and returns the status and body', async 
       .end(JSON.stringify({ got: JSON.parse(body), auth: req.headers.authorization, type: req.headers['content-type'] }));
   const answer = await postJson(`${base}/x`, { a: 1 }, { headers: { authorization: 'Bearer t' }, timeoutMs: 5000 });
   assert.equal(answer.status, 201);
+  assert.equal(answer.headers['content-type'], 'application/json', 'answer headers are read by their lower-case names');
   assert.deepEqual(JSON.parse(answer.body.toString()), { got: { a: 1 }, auth: 'Bearer t', type: 'application/json' });
+});
+
+test('form posts are url-encoded; an answer body past maxBodyBytes is read and dropped', async () => {
+  handler = (req, res, body) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`${req.headers['content-type']}|${body}|${'x'.repeat(100_000)}`);
+  const answer = await http.postForm(`${base}/f`, { logout_token: 'a b&c' }, { timeoutMs: 5000, maxBodyBytes: 10 });
+  assert.equal(answer.status, 200);
+  assert.ok(answer.body.toString().startsWith('application/x-www-form-urlencoded|logout_token=a+b%26c|'));
+  assert.ok(answer.body.length < 100_000, `${answer.body.length} bytes kept`);
 });
 
 test('sequential posts share one keep-alive connection', async () => {
@@ -79,6 +88,14 @@ test('an abort signal stops the request', async () => {
   const p = postJson(`${base}/slow`, {}, { timeoutMs: 5000, signal: controller.signal });
   setTimeout(() => controller.abort(), 50);
   await assert.rejects(p, (e: Error) => e.name === 'AbortError');
+});
+
+test('a signal aborted before the post rejects at once, and the connection stays usable', async () => {
+  handler = (_req, res) => void res.writeHead(200).end();
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(postJson(`${base}/a`, {}, { timeoutMs: 5000, signal: controller.signal }), (e: Error) => e.name === 'AbortError');
+  assert.equal((await postJson(`${base}/a`, {}, { timeoutMs: 5000 })).status, 200);
 });
 
 test('a refused connection rejects with its code', async () => {
