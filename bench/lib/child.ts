@@ -73,9 +73,14 @@ export interface SpawnOptions {
   readonly nodeFlags?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
   readonly readyTimeoutMs?: number;
+  /** A call with no answer within this many ms fails (the run stops instead of hanging). Default 10 minutes: longer than any call of a full run. */
+  readonly callTimeoutMs?: number;
   /** The bench directory to take the module from (another checkout's, for an A/B run; default this one). */
   readonly benchDir?: string;
 }
+
+/** See SpawnOptions.callTimeoutMs. */
+const CALL_TIMEOUT_MS = 10 * 60_000;
 
 /** Forks `bench/<module>` (TypeScript, through tsx) with `args` as JSON in argv[2]. */
 export function spawnChild<I>(module: string, args: unknown, options: SpawnOptions = {}): Promise<Child<I>> {
@@ -118,8 +123,17 @@ export function spawnChild<I>(module: string, args: unknown, options: SpawnOptio
           call(method, callArgs) {
             if (exited) return Promise.reject(new Error(`${module} has exited`));
             const id = next++;
+            const ms = options.callTimeoutMs ?? CALL_TIMEOUT_MS;
             return new Promise((res, rej) => {
-              waiting.set(id, { resolve: res, reject: rej });
+              const deadline = setTimeout(() => {
+                waiting.delete(id);
+                rej(new Error(`${module}: ${method} gave no answer within ${ms / 1000} s`));
+              }, ms);
+              const settle = (f: () => void) => {
+                clearTimeout(deadline);
+                f();
+              };
+              waiting.set(id, { resolve: (v) => settle(() => res(v)), reject: (e) => settle(() => rej(e)) });
               proc.send({ id, method, args: callArgs });
             });
           },
